@@ -1,0 +1,58 @@
+// progress.h: a tqdm-style progress line on stderr for long work.
+//   desc:  45%|████▌     | 450/1000 [00:05<00:06, 90.00it/s]
+// On a terminal the line is redrawn in place with '\r' (at most 10 times a second); otherwise a
+// plain line is printed every `period` seconds (default 10) so logs stay readable. add() is
+// thread-safe and cheap (one relaxed atomic add plus a clock check every 4096 calls).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+namespace lm {
+
+class Progress {
+ public:
+  // total = 0 means unknown (shows the count and rate only). bytes = true scales units (kB, MB).
+  Progress(std::string desc, uint64_t total, bool bytes = false);
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  void add(uint64_t n = 1);
+  void set(uint64_t value);
+  void set_total(uint64_t total) { total_.store(total); }
+  void finish();  // prints the final line once
+  uint64_t value() const { return count_.load(); }
+
+  // Global switch (the CLI's --quiet / --progress); default: enabled.
+  static void set_enabled(bool enabled);
+  // Overrides terminal detection (tests).
+  static void set_force_tty(int tty);  // -1 auto, 0 no, 1 yes
+  static void set_period_seconds(double seconds);
+
+ private:
+  void maybe_draw(bool force);
+  std::string render(double elapsed) const;
+
+  std::string desc_;
+  std::atomic<uint64_t> total_;
+  bool bytes_;
+  std::atomic<uint64_t> count_{0};
+  std::atomic<uint64_t> calls_{0};
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_draw_;
+  std::mutex mu_;
+  bool tty_ = false;
+  bool finished_ = false;
+  bool drawn_ = false;
+};
+
+// "1.23 MB", "512 B", "2.00 GB" (decimal units).
+std::string format_bytes(double bytes);
+// "00:05", "1:02:03".
+std::string format_duration(double seconds);
+
+}  // namespace lm
