@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -86,5 +87,18 @@ class ShardWriter {
 
 // Serialises one document as a JSON line (without the trailing newline).
 std::string document_to_json(const Document& doc);
+
+// --- Additions (io engineer); the declarations above are the stable contract. ---
+
+enum class InputFormat { kJsonl, kText, kSqlite };
+// The format a file is read as: SQLite by its magic bytes or .sqlite/.sqlite3/.db; JSON Lines
+// by .jsonl/.json/.ndjson (after stripping .gz/.zst); anything else is plain text.
+InputFormat input_format(const std::string& path);
+
+// Appends `s` as a quoted JSON string: quotes, backslashes and control characters escaped,
+// UTF-8 kept as is (invalid bytes become U+FFFD so the output is always valid JSON).
+void append_json_string(std::string* out, std::string_view s);
+// Appends document_to_json(doc) to *out (no newline); avoids a temporary per document.
+void append_document_json(std::string* out, const Document& doc);
 
 }  // namespace lm::io

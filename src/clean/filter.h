@@ -1,0 +1,96 @@
+// filter.h: one cleaning stage applied to one document. A filter may rewrite the text (drop
+// lines, normalise) and either keeps the document or removes it with a named rule and the value
+// that crossed the threshold. Rules are named after the config key that set the threshold
+// (e.g. gopher_quality / min_words / 37). Line removals are reported to the context so that the
+// statistics say how many lines and bytes each line rule took. Filters are const and
+// thread-safe; per-thread scratch lives in FilterContext.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "clean/config.h"
+#include "io/document.h"
+#include "text/words.h"
+
+namespace lm::clean {
+
+struct Verdict {
+  bool keep = true;
+  std::string_view rule;  // static string
+  double value = 0;
+  std::string detail;     // e.g. the detected language
+  static Verdict remove(std::string_view rule, double value, std::string detail = {}) {
+    return {false, rule, value, std::move(detail)};
+  }
+};
+
+struct LineRemoval {
+  std::string_view stage, rule;
+  uint64_t lines = 0, bytes = 0;
+};
+
+// Counts 64-bit hashes (open addressing; reset between documents).
+class HashCounter {
+ public:
+  void reset(size_t expected);
+  uint32_t add(uint64_t h);  // returns the count after adding
+  uint32_t get(uint64_t h) const;
+ private:
+  std::vector<uint64_t> keys_;
+  std::vector<uint32_t> counts_;
+  size_t mask_ = 0;
+};
+
+class FilterContext {
+ public:
+  // The words of `text`, split once per text version (invalidate() after changing the text).
+  const std::vector<text::Word>& words(std::string_view text);
+  void invalidate() { words_valid_ = false; }
+  void remove_lines(std::string_view stage, std::string_view rule, uint64_t lines, uint64_t bytes);
+  void start_document() {
+    removals.clear();
+    words_valid_ = false;
+  }
+  std::vector<LineRemoval> removals;  // of the current document
+  HashCounter counter;
+  std::vector<uint64_t> u64;
+  std::string scratch;
+
+ private:
+  std::vector<text::Word> words_;
+  bool words_valid_ = false;
+};
+
+class Filter {
+ public:
+  virtual ~Filter() = default;
+  virtual std::string_view stage() const = 0;
+  virtual Verdict apply(io::Document* doc, FilterContext* ctx) const = 0;
+};
+
+std::unique_ptr<Filter> make_gopher_quality(const GopherQualityConfig& c);
+std::unique_ptr<Filter> make_gopher_repetition(const GopherRepetitionConfig& c);
+std::unique_ptr<Filter> make_c4(const C4Config& c);
+std::unique_ptr<Filter> make_fineweb(const FineWebConfig& c);
+std::unique_ptr<Filter> make_gibberish(const GibberishConfig& c);
+std::unique_ptr<Filter> make_boilerplate(const BoilerplateConfig& c);
+Result<std::unique_ptr<Filter>> make_normalize(const NormalizeConfig& c);
+Result<std::unique_ptr<Filter>> make_language(const LanguageConfig& c);
+// Null (no error) when the toxicity stage has nothing to look for.
+Result<std::unique_ptr<Filter>> make_toxicity(const ToxicityConfig& c);
+
+// The enabled stages of `c` in pipeline order (dedup is not a Filter; the pipeline runs it).
+Result<std::vector<std::unique_ptr<Filter>>> make_filters(const CleanConfig& c);
+
+// Splits on '\n' (a trailing newline gives no extra empty line).
+void split_lines(std::string_view text, std::vector<std::string_view>* lines);
+// Code points of `s` (ASCII fast path).
+size_t char_count(std::string_view s);
+// Lowercases ASCII letters of `s` into *out.
+void ascii_lower(std::string_view s, std::string* out);
+
+}  // namespace lm::clean

@@ -1,0 +1,38 @@
+// pipeline.h: `lmforge clean`: read documents, run the recipe's stages on all cores, write kept
+// and removed documents (each removed one with {"stage","rule","value"}) as JSONL.zst under
+// DIR/kept and DIR/removed, then deduplicate (the dedup module) and write DIR/stats.json.
+// Work is split by input file: file i belongs to rank i % world; each file is one resumable
+// unit whose outputs are checksummed in DIR/.state. Output bytes do not depend on threads.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "clean/config.h"
+#include "clean/stats.h"
+#include "core/status.h"
+#include "io/document.h"
+
+namespace lm::clean {
+
+struct CleanOptions {
+  std::vector<std::string> inputs;
+  std::string out_dir;
+  io::ReaderOptions read;
+  int threads = 0;  // 0 = all cores
+  int rank = 0, world = 1;
+  bool resume = false;
+  std::string fingerprint;  // config identity (e.g. the config text); a change redoes units
+  uint64_t batch_bytes = 4ULL << 20;
+  uint64_t shard_bytes = 64ULL << 20;
+  double wait_timeout_s = 7 * 86400.0;  // world > 1: waiting for the other ranks before dedup
+};
+
+Result<CleanStats> run_clean(const CleanConfig& config, const CleanOptions& options);
+
+// The removed-document record: `extra_json` with "removed": {"stage","rule","value"[,"lang"]}
+// added (other members kept).
+std::string add_removed(const std::string& extra_json, std::string_view stage,
+                        std::string_view rule, double value, const std::string& detail);
+
+}  // namespace lm::clean

@@ -1,0 +1,30 @@
+// meta.h: PREFIX.meta.json, written last by `lmforge pack`: the tokenizer (path, vocabulary
+// size, EOT id, fingerprint), the formats with their dtype and EOT convention, the split rule,
+// and the documents/tokens of each split. The loader reads vocab_size and eot_id from it.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/status.h"
+
+namespace lm::dataset {
+
+struct PackMeta {
+  std::string tokenizer;          // path given to pack
+  uint64_t tokenizer_hash = 0;    // hash of the tokenizer file's bytes
+  uint64_t vocab_size = 0;
+  uint32_t eot_id = 0;
+  double val_fraction = 0;
+  uint64_t train_documents = 0, train_tokens = 0;  // tokens include the EOTs
+  uint64_t val_documents = 0, val_tokens = 0;
+  nlohmann::json formats = nlohmann::json::object();  // name -> {dtype, eot, files}
+  nlohmann::json to_json() const;
+};
+
+Status write_meta(const std::string& prefix, const PackMeta& meta);
+// Reads PREFIX.meta.json; errors name the file.
+Result<PackMeta> read_meta(const std::string& prefix);
+
+}  // namespace lm::dataset

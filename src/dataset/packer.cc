@@ -1,0 +1,333 @@
+// packer.cc: the pack pipeline. A reader thread groups documents into chunks, worker threads
+// encode chunks, and the calling thread writes finished chunks strictly in input order. At most
+// 3 x threads chunks are in flight, so memory is bounded whatever the corpus size.
+#include "dataset/packer.h"
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/file_util.h"
+#include "core/hash.h"
+#include "core/log.h"
+#include "core/progress.h"
+#include "core/threads.h"
+#include "core/timer.h"
+#include "dataset/meta.h"
+#include "dataset/sinks.h"
+
+namespace lm::dataset {
+namespace {
+
+constexpr size_t kChunkDocs = 256;
+constexpr size_t kChunkBytes = 1 << 20;
+
+struct Chunk {
+  uint64_t seq = 0;
+  std::vector<io::Document> docs;
+  std::vector<uint32_t> tokens;   // every document's tokens back to back
+  std::vector<uint64_t> ends;     // end of document i in tokens
+  std::vector<uint8_t> val;       // 1 = validation split
+  uint64_t bytes = 0;
+  Status status;
+};
+
+struct Pipeline {
+  std::mutex mu;
+  std::condition_variable cv_jobs, cv_done, cv_space;
+  std::deque<std::unique_ptr<Chunk>> jobs;
+  std::map<uint64_t, std::unique_ptr<Chunk>> done;
+  size_t inflight = 0, max_inflight = 0;
+  bool reader_done = false, stop = false;
+  uint64_t total_chunks = 0;
+  Status reader_status;
+};
+
+// Encodes a chunk; checks every id against the vocabulary (a tokenizer bug must not reach the
+// shards) and decides each document's split.
+void encode_chunk(Chunk* c, const Encoder& enc, double val_fraction) {
+  c->ends.reserve(c->docs.size());
+  for (auto& d : c->docs) {
+    const size_t begin = c->tokens.size();
+    enc.encode(d.text, &c->tokens);
+    for (size_t i = begin; i < c->tokens.size(); ++i) {
+      if (c->tokens[i] >= enc.vocab_size) {
+        c->status = corrupt("document '{}': token id {} is outside the vocabulary of {} ({} ids)",
+                            d.id, c->tokens[i], enc.name, enc.vocab_size)
+                        .with_hint("the tokenizer file is inconsistent; re-create it");
+        return;
+      }
+    }
+    c->ends.push_back(c->tokens.size());
+    c->val.push_back(is_validation(d.id, val_fraction) ? 1 : 0);
+    std::string().swap(d.text);
+  }
+}
+
+void reader_loop(Pipeline* p, io::DocumentReader* reader, uint64_t skip) {
+  uint64_t seq = 0;
+  Status st;
+  for (bool eof = false; !eof;) {
+    auto c = std::make_unique<Chunk>();
+    while (c->docs.size() < kChunkDocs && c->bytes < kChunkBytes) {
+      io::Document d;
+      auto r = reader->next(&d);
+      if (!r.ok()) { st = r.status(); eof = true; break; }
+      if (!*r) { eof = true; break; }
+      if (skip > 0) { --skip; continue; }
+      c->bytes += d.text.size();
+      c->docs.push_back(std::move(d));
+    }
+    if (c->docs.empty()) break;
+    std::unique_lock lk(p->mu);
+    p->cv_space.wait(lk, [&] { return p->inflight < p->max_inflight || p->stop; });
+    if (p->stop) break;
+    c->seq = seq++;
+    p->jobs.push_back(std::move(c));
+    ++p->inflight;
+    p->cv_jobs.notify_one();
+  }
+  std::lock_guard lk(p->mu);
+  p->reader_done = true;
+  p->total_chunks = seq;
+  p->reader_status = st;
+  p->cv_jobs.notify_all();
+  p->cv_done.notify_all();
+}
+
+void worker_loop(Pipeline* p, const Encoder* enc, double val_fraction) {
+  for (;;) {
+    std::unique_ptr<Chunk> c;
+    {
+      std::unique_lock lk(p->mu);
+      p->cv_jobs.wait(lk, [&] { return p->stop || !p->jobs.empty() || p->reader_done; });
+      if (p->stop || p->jobs.empty()) return;
+      c = std::move(p->jobs.front());
+      p->jobs.pop_front();
+    }
+    encode_chunk(c.get(), *enc, val_fraction);
+    std::lock_guard lk(p->mu);
+    p->done[c->seq] = std::move(c);
+    p->cv_done.notify_all();
+  }
+}
+
+// Everything that must match for a saved state to be resumed.
+uint64_t config_hash(const PackOptions& o, const Encoder& enc) {
+  std::string s = fmt::format("{}|{}|{}|{}|", enc.hash, enc.vocab_size, o.val_fraction,
+                              o.shard_tokens);
+  for (auto f : o.formats) s += std::string(format_name(f)) + ",";
+  for (const auto& in : o.inputs) s += in + "\n";
+  return hash64(s);
+}
+
+struct Writer {
+  explicit Writer(const PackOptions& options) : o(options) {}
+  const PackOptions& o;
+  std::vector<std::pair<std::string, std::unique_ptr<TokenSink>>> sinks[2];  // [train, val]
+  PackStats stats;
+  uint64_t hash = 0;
+
+  Status open(const nlohmann::json* state, const Encoder& enc) {
+    for (Split split : {Split::kTrain, Split::kVal}) {
+      if (split == Split::kVal && o.val_fraction <= 0) continue;
+      for (Format f : o.formats) {
+        SinkConfig c{o.out, split, enc.vocab_size, enc.eot_id, o.shard_tokens};
+        const std::string key = fmt::format("{}/{}", format_name(f), split_name(split));
+        const nlohmann::json* resume = nullptr;
+        if (state) {
+          auto it = (*state)["sinks"].find(key);
+          if (it == (*state)["sinks"].end()) return corrupt("{}: no state for {}", state_path(o.out), key);
+          resume = &*it;
+        }
+        LM_ASSIGN_OR_RETURN(auto sink, make_sink(f, c, resume));
+        sinks[split == Split::kVal].emplace_back(key, std::move(sink));
+      }
+    }
+    return ok_status();
+  }
+
+  Status write_doc(std::span<const uint32_t> t, bool val) {
+    for (auto& [key, sink] : sinks[val]) LM_RETURN_IF_ERROR(sink->add(t));
+    (val ? stats.val_documents : stats.train_documents) += 1;
+    (val ? stats.val_tokens : stats.train_tokens) += t.size() + 1;
+    ++stats.documents;
+    return ok_status();
+  }
+
+  Status checkpoint() {
+    nlohmann::json j = {{"version", 1}, {"config", fmt::format("{:016x}", hash)},
+                        {"documents", stats.documents}, {"train_documents", stats.train_documents},
+                        {"val_documents", stats.val_documents},
+                        {"train_tokens", stats.train_tokens}, {"val_tokens", stats.val_tokens},
+                        {"text_bytes", stats.text_bytes}, {"sinks", nlohmann::json::object()}};
+    for (auto& split : sinks) {
+      for (auto& [key, sink] : split) LM_RETURN_IF_ERROR(sink->checkpoint(&j["sinks"][key]));
+    }
+    return write_file_atomic(state_path(o.out), j.dump(1));
+  }
+
+  Status finish(const Encoder& enc) {
+    PackMeta meta;
+    meta.tokenizer = enc.name;
+    meta.tokenizer_hash = enc.hash;
+    meta.vocab_size = enc.vocab_size;
+    meta.eot_id = enc.eot_id;
+    meta.val_fraction = o.val_fraction;
+    meta.train_documents = stats.train_documents;
+    meta.train_tokens = stats.train_tokens;
+    meta.val_documents = stats.val_documents;
+    meta.val_tokens = stats.val_tokens;
+    for (int v = 0; v < 2; ++v) {
+      for (auto& [key, sink] : sinks[v]) {
+        nlohmann::json info;
+        LM_RETURN_IF_ERROR(sink->finish(&info));
+        const std::string fmt_name = key.substr(0, key.find('/'));
+        meta.formats[fmt_name]["dtype"] = info["dtype"];
+        meta.formats[fmt_name]["eot"] = info["eot"];
+        meta.formats[fmt_name][v ? "val" : "train"] = info;
+      }
+    }
+    LM_RETURN_IF_ERROR(write_meta(o.out, meta));
+    std::remove(state_path(o.out).c_str());
+    return ok_status();
+  }
+};
+
+// Reads a saved state if there is one to resume; null when starting fresh.
+Result<std::unique_ptr<nlohmann::json>> load_state(const PackOptions& o, uint64_t hash) {
+  const std::string path = state_path(o.out);
+  if (o.restart || !file_exists(path)) return std::unique_ptr<nlohmann::json>();
+  LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("sinks") || !j["sinks"].is_object()) {
+    return corrupt("{}: unreadable pack state", path).with_hint("rerun with --restart");
+  }
+  if (j.value("config", std::string()) != fmt::format("{:016x}", hash)) {
+    return Status(Code::kFailedPrecondition,
+                  fmt::format("{}: an interrupted pack with other inputs, tokenizer or options "
+                              "left this state", path),
+                  "rerun with the same arguments to resume it, or add --restart to start over");
+  }
+  return std::make_unique<nlohmann::json>(std::move(j));
+}
+
+}  // namespace
+
+Encoder byte_encoder() {
+  Encoder e;
+  e.encode = [](std::string_view text, std::vector<uint32_t>* out) {
+    for (unsigned char c : text) out->push_back(c);
+  };
+  e.vocab_size = 257;
+  e.eot_id = 256;
+  e.name = "bytes";
+  e.hash = 0x627974657321ULL;
+  return e;
+}
+
+bool is_validation(std::string_view id, double val_fraction) {
+  if (val_fraction <= 0) return false;
+  return (hash64(id, 0x5eed5eedULL) >> 11) * 0x1.0p-53 < val_fraction;
+}
+
+Status run_pipeline(const PackOptions& o, const Encoder& enc, io::DocumentReader* reader,
+                    Writer* w, uint64_t skip);
+
+Result<PackStats> pack(const PackOptions& o, const Encoder& enc) {
+  if (o.inputs.empty()) return invalid_argument("no input documents (--in)");
+  if (o.out.empty()) return invalid_argument("no output prefix (--out)");
+  if (o.formats.empty()) return invalid_argument("no output format (--format)");
+  if (o.val_fraction < 0 || o.val_fraction >= 1) {
+    return invalid_argument("--val-fraction {} must be in [0, 1)", o.val_fraction);
+  }
+  if (enc.eot_id >= enc.vocab_size) {
+    return invalid_argument("{}: end-of-text id {} is outside the vocabulary ({})", enc.name,
+                            enc.eot_id, enc.vocab_size);
+  }
+  const auto parent = std::filesystem::path(o.out).parent_path();
+  if (!parent.empty()) LM_RETURN_IF_ERROR(make_dirs(parent.string()));
+  Timer timer;
+  Writer w(o);
+  w.hash = config_hash(o, enc);
+  LM_ASSIGN_OR_RETURN(auto state, load_state(o, w.hash));
+  uint64_t skip = 0;
+  if (state) {
+    auto& s = *state;
+    skip = w.stats.documents = s.value("documents", uint64_t(0));
+    w.stats.train_documents = s.value("train_documents", uint64_t(0));
+    w.stats.val_documents = s.value("val_documents", uint64_t(0));
+    w.stats.train_tokens = s.value("train_tokens", uint64_t(0));
+    w.stats.val_tokens = s.value("val_tokens", uint64_t(0));
+    w.stats.text_bytes = s.value("text_bytes", uint64_t(0));
+    w.stats.resumed_documents = skip;
+    log_info("pack: resuming after {} documents ({})", skip, state_path(o.out));
+  }
+  LM_RETURN_IF_ERROR(w.open(state.get(), enc));
+  LM_ASSIGN_OR_RETURN(auto reader, io::DocumentReader::open(o.inputs, o.reader));
+  w.stats.threads = resolve_threads(o.threads);
+  LM_RETURN_IF_ERROR(run_pipeline(o, enc, reader.get(), &w, skip));
+  LM_RETURN_IF_ERROR(w.finish(enc));
+  w.stats.seconds = timer.seconds();
+  return w.stats;
+}
+
+// Runs reader, workers and the ordered writer; on any error the threads are stopped and joined
+// before returning.
+Status run_pipeline(const PackOptions& o, const Encoder& enc, io::DocumentReader* reader,
+                    Writer* w, uint64_t skip) {
+  Pipeline p;
+  const int threads = w->stats.threads;
+  p.max_inflight = 3 * size_t(threads);
+  std::thread rd(reader_loop, &p, reader, skip);
+  std::vector<std::thread> workers;
+  for (int i = 0; i < threads; ++i) workers.emplace_back(worker_loop, &p, &enc, o.val_fraction);
+  Status st;
+  Progress progress("pack", 0, /*bytes=*/true);
+  Timer since_checkpoint;
+  for (uint64_t next = 0; st.ok();) {
+    std::unique_ptr<Chunk> c;
+    {
+      std::unique_lock lk(p.mu);
+      p.cv_done.wait(lk, [&] { return p.done.count(next) || (p.reader_done && next == p.total_chunks); });
+      if (!p.done.count(next)) { st = p.reader_status; break; }
+      c = std::move(p.done[next]);
+      p.done.erase(next++);
+    }
+    st = c->status;
+    for (size_t i = 0; st.ok() && i < c->ends.size(); ++i) {
+      const uint64_t b = i ? c->ends[i - 1] : 0;
+      st = w->write_doc({c->tokens.data() + b, c->ends[i] - b}, c->val[i]);
+      if (st.ok() && o.stop_after_documents && w->stats.documents == o.stop_after_documents) {
+        st = w->checkpoint();
+        if (st.ok()) st = Status(Code::kCancelled, "stopped for a test after the documents asked");
+      }
+    }
+    w->stats.text_bytes += c->bytes;
+    progress.add(c->bytes);
+    if (st.ok() && since_checkpoint.seconds() >= o.checkpoint_seconds) {
+      st = w->checkpoint();
+      since_checkpoint.reset();
+    }
+    std::lock_guard lk(p.mu);
+    --p.inflight;
+    p.cv_space.notify_one();
+  }
+  {
+    std::lock_guard lk(p.mu);
+    p.stop = true;
+    p.cv_jobs.notify_all();
+    p.cv_space.notify_all();
+  }
+  rd.join();
+  for (auto& t : workers) t.join();
+  progress.finish();
+  return st;
+}
+
+}  // namespace lm::dataset

@@ -1,0 +1,252 @@
+// minhash.cc: word normalisation + hashing, exact and line keys, MinHash signatures and LSH band
+// keys. The inner loop (K multiply-add-shift permutations per shingle, keeping the minimum) is
+// compiled twice (AVX2 and baseline) and picked at load time, so one binary runs everywhere.
+// Not here: stage orchestration (stages.cc), files (run_file.cc).
+#include "dedup/minhash.h"
+
+#include <unicode/ubrk.h>
+#include <unicode/uchar.h>
+#include <unicode/ustring.h>
+#include <unicode/utf16.h>
+#include <xxhash.h>
+
+#include <cmath>
+#include <string>
+
+#include "core/hash.h"
+#include "core/rng.h"
+
+namespace lm::dedup {
+namespace {
+
+// ASCII classes: 0 separator, 1 letter/digit kept as is (after the map below).
+struct AsciiMap {
+  char map[128];
+  AsciiMap() {
+    for (int c = 0; c < 128; ++c) {
+      if (c >= 'a' && c <= 'z') map[c] = static_cast<char>(c);
+      else if (c >= 'A' && c <= 'Z') map[c] = static_cast<char>(c - 'A' + 'a');
+      else if (c >= '0' && c <= '9') map[c] = '0';
+      else map[c] = 0;
+    }
+  }
+};
+const AsciiMap kAscii;
+
+bool is_cjk(UChar32 cp) {
+  return (cp >= 0x2E80 && cp <= 0x2FDF) || (cp >= 0x3040 && cp <= 0x30FF) ||
+         (cp >= 0x3100 && cp <= 0x31FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+         (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+         (cp >= 0xFF66 && cp <= 0xFF9F) || (cp >= 0x20000 && cp <= 0x3FFFF);
+}
+
+void append_utf8(std::string* s, UChar32 cp) {
+  char buf[4];
+  int32_t len = 0;
+  UBool err = false;
+  U8_APPEND(reinterpret_cast<uint8_t*>(buf), len, 4, cp, err);
+  if (!err) s->append(buf, len);
+}
+
+// Splits a run of CJK text (UTF-16) into dictionary words with ICU; one thread-local iterator.
+void cjk_words(const std::u16string& run, std::vector<uint64_t>* out) {
+  thread_local UBreakIterator* bi = nullptr;
+  UErrorCode err = U_ZERO_ERROR;
+  if (bi == nullptr) bi = ubrk_open(UBRK_WORD, "zh", nullptr, 0, &err);
+  if (bi == nullptr || U_FAILURE(err)) {
+    out->push_back(hash64(run.data(), run.size() * 2));
+    return;
+  }
+  ubrk_setText(bi, reinterpret_cast<const UChar*>(run.data()), static_cast<int32_t>(run.size()),
+               &err);
+  int32_t start = ubrk_first(bi);
+  for (int32_t end = ubrk_next(bi); end != UBRK_DONE; start = end, end = ubrk_next(bi)) {
+    out->push_back(hash64(run.data() + start, static_cast<size_t>(end - start) * 2, 7));
+  }
+}
+
+struct WordScanner {
+  bool cjk_chars;
+  std::vector<uint64_t>* out;
+  std::string word;
+  std::u16string run;  // pending CJK run (word mode)
+
+  void flush() {
+    if (!word.empty()) {
+      out->push_back(hash64(word));
+      word.clear();
+    }
+  }
+  void flush_run() {
+    if (!run.empty()) {
+      cjk_words(run, out);
+      run.clear();
+    }
+  }
+  void non_ascii(UChar32 cp) {
+    if (is_cjk(cp)) {
+      flush();
+      if (cjk_chars) {
+        append_utf8(&word, cp);
+        flush();
+      } else {
+        UChar buf[2];
+        int32_t len = 0;
+        U16_APPEND_UNSAFE(buf, len, cp);
+        run.append(reinterpret_cast<const char16_t*>(buf), len);
+      }
+      return;
+    }
+    flush_run();
+    const uint32_t mask = U_MASK(u_charType(cp));
+    if (mask & U_GC_M_MASK) return;  // combining marks: dropped (accent stripping on NFD text)
+    if (mask & U_GC_ND_MASK) {
+      word.push_back('0');
+    } else if (mask & (U_GC_L_MASK | U_GC_N_MASK)) {
+      append_utf8(&word, u_tolower(cp));
+    } else {
+      flush();
+    }
+  }
+};
+
+}  // namespace
+
+void word_hashes(std::string_view text, bool cjk_chars, std::vector<uint64_t>* out) {
+  WordScanner ws{cjk_chars, out, {}, {}};
+  ws.word.reserve(64);
+  const auto* p = reinterpret_cast<const uint8_t*>(text.data());
+  const int32_t n = static_cast<int32_t>(text.size());
+  int32_t i = 0;
+  while (i < n) {
+    const uint8_t c = p[i];
+    if (c < 0x80) {
+      const char m = kAscii.map[c];
+      if (m != 0) {
+        if (!ws.run.empty()) ws.flush_run();
+        ws.word.push_back(m);
+      } else {
+        ws.flush();
+        ws.flush_run();
+      }
+      ++i;
+      continue;
+    }
+    UChar32 cp;
+    U8_NEXT(p, i, n, cp);
+    if (cp < 0) {
+      ws.flush();
+      continue;
+    }
+    ws.non_ascii(cp);
+  }
+  ws.flush();
+  ws.flush_run();
+}
+
+Key128 exact_key(std::string_view text, const uint64_t* words, size_t n) {
+  XXH128_hash_t h = n > 0 ? XXH3_128bits_withSeed(words, n * sizeof(uint64_t), 0x5eed)
+                          : XXH3_128bits_withSeed(text.data(), text.size(), 0x7a77);
+  return Key128{h.high64, h.low64};
+}
+
+uint64_t line_key(std::string_view line, std::vector<uint64_t>* scratch) {
+  scratch->clear();
+  word_hashes(line, true, scratch);
+  if (scratch->empty()) return 0;
+  const uint64_t h = hash64(scratch->data(), scratch->size() * sizeof(uint64_t), 0x11e5);
+  return h == 0 ? 1 : h;
+}
+
+MinHasher::MinHasher(const MinHashParams& params)
+    : ngram_(params.ngram), bands_(params.bands), rows_(params.rows),
+      k_(params.bands * params.rows), seed_(params.seed) {
+  LM_CHECK(ngram_ > 0 && bands_ > 0 && rows_ > 0, "bad MinHash parameters");
+  Rng rng(params.seed);
+  mul_.resize(k_);
+  add_.resize(k_);
+  for (int i = 0; i < k_; ++i) {
+    mul_[i] = rng.next_u32() | 1u;
+    add_[i] = rng.next_u64();
+  }
+}
+
+namespace {
+
+__attribute__((target_clones("avx2", "default"))) void update_mins(
+    const uint64_t* shingles, size_t n, const uint32_t* __restrict mul,
+    const uint64_t* __restrict add, int k, uint32_t* __restrict mins) {
+  for (size_t s = 0; s < n; ++s) {
+    const uint64_t x = static_cast<uint32_t>(shingles[s] ^ (shingles[s] >> 32));
+    for (int i = 0; i < k; ++i) {
+      const uint32_t v = static_cast<uint32_t>((static_cast<uint64_t>(mul[i]) * x + add[i]) >> 32);
+      mins[i] = v < mins[i] ? v : mins[i];
+    }
+  }
+}
+
+}  // namespace
+
+bool MinHasher::signature(const uint64_t* words, size_t n, uint32_t* sig) const {
+  if (n == 0) return false;
+  thread_local std::vector<uint64_t> shingles;
+  shingles.clear();
+  const size_t g = static_cast<size_t>(ngram_);
+  if (n < g) {
+    shingles.push_back(hash64(words, n * sizeof(uint64_t), seed_));
+  } else {
+    shingles.reserve(n - g + 1);
+    for (size_t i = 0; i + g <= n; ++i) {
+      shingles.push_back(hash64(words + i, g * sizeof(uint64_t), seed_));
+    }
+  }
+  for (int i = 0; i < k_; ++i) sig[i] = UINT32_MAX;
+  constexpr size_t kBlock = 256;  // keeps the minimums hot while streaming shingles
+  for (size_t s = 0; s < shingles.size(); s += kBlock) {
+    const size_t m = std::min(kBlock, shingles.size() - s);
+    update_mins(shingles.data() + s, m, mul_.data(), add_.data(), k_, sig);
+  }
+  return true;
+}
+
+void MinHasher::band_keys(const uint32_t* sig, uint64_t* keys) const {
+  for (int b = 0; b < bands_; ++b) {
+    keys[b] = hash64(sig + b * rows_, rows_ * sizeof(uint32_t),
+                     seed_ ^ (0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(b + 1)));
+  }
+}
+
+double signature_similarity(const uint32_t* a, const uint32_t* b, int k) {
+  int same = 0;
+  for (int i = 0; i < k; ++i) same += a[i] == b[i];
+  return k > 0 ? static_cast<double>(same) / k : 0.0;
+}
+
+Result<MinHashParams> minhash_preset(std::string_view name) {
+  MinHashParams p;
+  if (name == "datatrove") return p;
+  if (name == "nemo") {
+    p.bands = 20;
+    p.rows = 13;
+    return p;
+  }
+  return Status(Code::kInvalidArgument, fmt::format("unknown MinHash preset '{}'", name),
+                "use --preset datatrove (14x8) or --preset nemo (20x13), or --bands/--rows");
+}
+
+double lsh_threshold(int bands, int rows) { return std::pow(1.0 / bands, 1.0 / rows); }
+
+double lsh_match_probability(double s, int bands, int rows) {
+  return 1.0 - std::pow(1.0 - std::pow(s, rows), bands);
+}
+
+std::vector<std::pair<double, double>> lsh_s_curve(int bands, int rows, int points) {
+  std::vector<std::pair<double, double>> curve;
+  for (int i = 0; i < points; ++i) {
+    const double s = points > 1 ? static_cast<double>(i) / (points - 1) : 1.0;
+    curve.emplace_back(s, lsh_match_probability(s, bands, rows));
+  }
+  return curve;
+}
+
+}  // namespace lm::dedup

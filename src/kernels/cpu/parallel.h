@@ -1,0 +1,32 @@
+// parallel.h: how the cpu kernels split work. One OpenMP pool does everything; OpenBLAS is
+// kept single-threaded and called inside the pool's threads on disjoint slices. Reductions use
+// fixed-size chunks summed in a fixed order, so results do not depend on the thread count.
+#pragma once
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstddef>
+
+#include "kernels/kernels.h"
+
+namespace lm::kernels {
+
+// Calls fn(begin, end) on `kernel_threads()` contiguous slices of [0, n) (empty ones skipped).
+template <typename Fn>
+void parallel_slices(size_t n, size_t align, Fn&& fn) {
+  int nt = kernel_threads();
+  if (nt <= 1 || n <= align) {
+    if (n > 0) fn(size_t{0}, n);
+    return;
+  }
+#pragma omp parallel num_threads(nt)
+  {
+    int t = omp_get_thread_num(), k = omp_get_num_threads();
+    size_t units = (n + align - 1) / align;
+    size_t b = units * t / k * align, e = std::min(n, units * (t + 1) / k * align);
+    if (b < e) fn(b, e);
+  }
+}
+
+}  // namespace lm::kernels

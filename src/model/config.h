@@ -1,0 +1,35 @@
+// config.h: GptConfig, the shape of a GPT-2 family model (vocabulary, context, layers, heads,
+// width, bias on/off; dropout is always 0), its validation, parameter and FLOP counts, and the
+// HF GPT-2 config.json it is saved as (model_type "gpt2", n_ctx/n_positions, gelu_new).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/status.h"
+
+namespace lm::model {
+
+struct GptConfig {
+  int vocab_size = 50257;
+  int n_ctx = 1024;  // maximum sequence length (rows of the position table)
+  int n_layer = 12;
+  int n_head = 12;
+  int n_embd = 768;
+  bool bias = true;  // biases in linear layers and LayerNorms
+
+  Status validate() const;  // positive sizes, heads dividing the width
+  int64_t num_params() const;              // all parameters (the tied head counted once)
+  int64_t num_params_no_position() const;  // without the position table (nanoGPT's N)
+  // Training FLOPs per token, nanoGPT's count: 6 N + 12 L C T (N without positions).
+  double flops_per_token(int seq_len) const;
+
+  nlohmann::json to_hf_json() const;
+  // Reads config.json (`source` names it in errors); unknown GPT-2 options are ignored, but
+  // anything we cannot run (another model_type, activation, n_inner) is an error.
+  static Result<GptConfig> from_hf_json(const nlohmann::json& j, const std::string& source);
+  bool operator==(const GptConfig&) const = default;
+};
+
+}  // namespace lm::model

@@ -1,0 +1,166 @@
+// curve.cc: metrics.jsonl parsing, loss-curve extrapolation and the online monitor.
+#include "scaling/curve.h"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/file_util.h"
+
+namespace lm::scaling {
+namespace {
+
+double num(const nlohmann::json& j, const char* k, double def) {
+  auto it = j.find(k);
+  if (it == j.end() || !it->is_number()) return def;
+  return it->get<double>();
+}
+
+double robust_sigma(std::vector<double> r) {
+  if (r.empty()) return 0;
+  for (double& v : r) v = std::fabs(v);
+  std::nth_element(r.begin(), r.begin() + r.size() / 2, r.end());
+  return 1.4826 * r[r.size() / 2];
+}
+
+struct Window {
+  std::vector<double> x, y;
+};
+
+Window fit_window(const std::vector<MetricPoint>& pts, size_t end, double skip_tokens) {
+  Window w;
+  for (size_t i = 0; i < end; ++i) {
+    if (!pts[i].loss_finite || pts[i].tokens <= skip_tokens || pts[i].tokens <= 0) continue;
+    w.x.push_back(pts[i].tokens);
+    w.y.push_back(pts[i].loss);
+  }
+  const size_t kMax = 400;  // keep refits cheap on long runs: thin evenly, keep the last point
+  if (w.x.size() > kMax) {
+    Window t;
+    for (size_t k = 0; k < kMax; ++k) {
+      size_t i = k * (w.x.size() - 1) / (kMax - 1);
+      t.x.push_back(w.x[i]);
+      t.y.push_back(w.y[i]);
+    }
+    return t;
+  }
+  return w;
+}
+
+}  // namespace
+
+Result<Metrics> parse_metrics(const std::string& text, const std::string& path) {
+  Metrics m;
+  size_t pos = 0;
+  int line = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    std::string s = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line;
+    if (s.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto j = nlohmann::json::parse(s, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      if (pos >= text.size()) break;  // a half-written last line of a live run
+      return corrupt("{}:{}: not a JSON object", path, line)
+          .with_hint("metrics.jsonl holds one JSON object per line");
+    }
+    if (!j.contains("step") || !j["step"].is_number()) continue;
+    MetricPoint p;
+    p.step = j["step"].get<double>();
+    p.tokens = num(j, "tokens", p.step);
+    p.lr = num(j, "lr", NAN);
+    p.grad_norm = num(j, "grad_norm", NAN);
+    p.val_loss = num(j, "val_loss", NAN);
+    if (j.contains("loss")) {
+      p.loss = num(j, "loss", NAN);
+      p.loss_finite = std::isfinite(p.loss);
+      m.points.push_back(p);
+    }
+    if (std::isfinite(p.val_loss)) m.val.push_back(p);
+  }
+  if (m.points.empty() && m.val.empty()) {
+    return invalid_argument("{}: no records with step and loss", path)
+        .with_hint("give the metrics.jsonl a training run writes");
+  }
+  return m;
+}
+
+Result<Metrics> read_metrics(const std::string& path) {
+  LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
+  return parse_metrics(text, path);
+}
+
+Result<Extrapolation> extrapolate(const Metrics& m, double fraction, double skip, double target) {
+  if (!(fraction > 0 && fraction <= 1)) return invalid_argument("--fraction must be in (0, 1], got {}", fraction);
+  if (m.points.size() < 4) return invalid_argument("need at least 4 loss records to extrapolate, got {}", m.points.size());
+  Extrapolation e;
+  e.final_tokens = m.points.back().tokens;
+  e.fit_until = e.final_tokens * fraction;
+  size_t end = 0;
+  while (end < m.points.size() && m.points[end].tokens <= e.fit_until) ++end;
+  Window w = fit_window(m.points, end, e.final_tokens * skip);
+  if (w.x.size() < 4) {
+    return invalid_argument("only {} usable points in the first {:.0f}% of the run; need 4", w.x.size(), fraction * 100)
+        .with_hint("use a larger --fraction or log more often");
+  }
+  LM_ASSIGN_OR_RETURN(e.fit, fit_power_law(w.x, w.y));
+  e.points_used = static_cast<int>(w.x.size());
+  if (target > 0) e.final_tokens = target;
+  e.predicted = e.fit.law(e.final_tokens);
+  if (target <= 0) {  // actual: the mean of the last 1% of the records (at least 1)
+    size_t k = std::max<size_t>(1, m.points.size() / 100);
+    double s = 0;
+    size_t c = 0;
+    for (size_t i = m.points.size() - k; i < m.points.size(); ++i)
+      if (m.points[i].loss_finite) { s += m.points[i].loss; ++c; }
+    if (c > 0) {
+      e.actual = s / c;
+      e.error = e.predicted - e.actual;
+      e.rel_error = e.error / e.actual;
+    }
+  }
+  return e;
+}
+
+Result<std::vector<Alert>> monitor(const Metrics& m, const MonitorOptions& opt) {
+  std::vector<Alert> alerts;
+  const auto& pts = m.points;
+  PowerLawFit fit;
+  bool have_fit = false;
+  double sigma = 0;
+  size_t fitted_at = 0;
+  int above = 0;
+  for (size_t i = 0; i < pts.size(); ++i) {
+    const MetricPoint& p = pts[i];
+    if (!p.loss_finite) {
+      alerts.push_back({p.step, p.tokens, p.loss, NAN, NAN, "non-finite"});
+      continue;
+    }
+    if (static_cast<int>(i) >= opt.warmup_points && (!have_fit || i >= fitted_at + std::max<size_t>(1, fitted_at / 20))) {
+      Window w = fit_window(pts, i, p.tokens * opt.skip);
+      auto f = w.x.size() >= 4 ? fit_power_law(w.x, w.y) : Result<PowerLawFit>(invalid_argument("few"));
+      if (f.ok()) {
+        fit = *f;
+        have_fit = true;
+        fitted_at = i;
+        std::vector<double> res;
+        for (size_t k = 0; k < w.x.size(); ++k) res.push_back(std::log(w.y[k] / fit.law(w.x[k])));
+        sigma = robust_sigma(res);
+      }
+    }
+    if (!have_fit) continue;
+    double pred = fit.law(p.tokens);
+    double upper = pred * std::exp(std::max(opt.band * sigma, std::log1p(opt.min_band)));
+    if (p.loss > upper) {
+      ++above;
+      alerts.push_back({p.step, p.tokens, p.loss, pred, upper, above >= opt.divergence_run ? "divergence" : "spike"});
+    } else {
+      above = 0;
+    }
+  }
+  return alerts;
+}
+
+}  // namespace lm::scaling

@@ -1,0 +1,271 @@
+// sweep.cc: config, planning, the subprocess runner (posix_spawn, output to RUN/train.log) and
+// the collect / fit / predict steps of an IsoFLOP sweep.
+#include "scaling/sweep.h"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+
+#include "core/file_util.h"
+#include "core/log.h"
+#include "scaling/approaches.h"
+#include "scaling/curve.h"
+#include "scaling/fit_io.h"
+
+extern char** environ;
+
+namespace lm::scaling {
+namespace {
+
+template <typename T>
+void get(const toml::table& t, const char* k, T* v) {
+  if (auto x = t[k].value<T>()) *v = *x;
+}
+
+Status run_process(const std::vector<std::string>& argv, const std::string& log_path) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return io_error("cannot start '{}': {}", argv[0], std::strerror(rc));
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0) return io_error("waitpid failed for '{}'", argv[0]);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Status(Code::kInternal,
+                  fmt::format("trainer failed (status {}); see {}", status, log_path),
+                  "fix the run and start the sweep again: finished runs are skipped");
+  }
+  return ok_status();
+}
+
+Status train_if_needed(const SweepConfig& c, const PlannedRun& r, bool* ran) {
+  const std::string marker = r.dir + "/sweep_done.json";
+  *ran = false;
+  if (file_exists(marker)) return ok_status();
+  LM_RETURN_IF_ERROR(make_dirs(r.dir));
+  log_info("sweep: training {} (N {:.3g}, D {:.3g}, {} steps)", r.name, r.params, r.tokens, r.steps);
+  LM_RETURN_IF_ERROR(run_process(trainer_argv(c, r), r.dir + "/train.log").with_context(r.name));
+  LM_ASSIGN_OR_RETURN(double loss, final_loss(r.dir));
+  nlohmann::json j = {{"name", r.name}, {"loss", loss}, {"params", r.params}, {"tokens", r.tokens}};
+  LM_RETURN_IF_ERROR(write_file_atomic(marker, j.dump() + "\n"));
+  *ran = true;
+  return ok_status();
+}
+
+Run to_run(const PlannedRun& p, double loss) {
+  Run r;
+  r.params = p.params;
+  r.tokens = p.tokens;
+  r.flops = p.flops;
+  r.loss = loss;
+  r.name = p.name;
+  r.extra = {fmt::format("{:.6g}", p.budget), std::to_string(p.shape.n_layer),
+             std::to_string(p.shape.n_head), std::to_string(p.shape.n_embd), std::to_string(p.steps)};
+  return r;
+}
+
+nlohmann::json run_json(const PlannedRun& r) {
+  return {{"name", r.name}, {"budget", r.budget}, {"params", r.params}, {"tokens", r.tokens},
+          {"flops", r.flops}, {"steps", r.steps}, {"n_layer", r.shape.n_layer},
+          {"n_head", r.shape.n_head}, {"n_embd", r.shape.n_embd}, {"dir", r.dir}};
+}
+
+}  // namespace
+
+Result<SweepConfig> load_sweep_config(const std::string& path) {
+  toml::table t;
+  try {
+    t = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return corrupt("{}:{}: {}", path, e.source().begin.line, std::string(e.description()));
+  }
+  SweepConfig c;
+  get(t, "data", &c.data);
+  get(t, "out", &c.out);
+  get(t, "trainer", &c.trainer);
+  get(t, "holdout_budget", &c.holdout_budget);
+  int64_t i64 = 0;
+  if (auto v = t["points_per_budget"].value<int64_t>()) c.points_per_budget = static_cast<int>(*v);
+  if (auto v = t["seq_len"].value<int64_t>()) c.seq_len = static_cast<int>(*v);
+  if (auto v = t["batch_size"].value<int64_t>()) c.batch_size = static_cast<int>(*v);
+  if (auto v = t["vocab"].value<int64_t>()) c.vocab = static_cast<int>(*v);
+  if (auto v = t["seed"].value<int64_t>()) c.seed = static_cast<uint64_t>(*v);
+  if (auto v = t["bootstrap"].value<int64_t>()) c.bootstrap = static_cast<int>(*v);
+  get(t, "min_steps", &c.min_steps);
+  get(t, "lr", &c.lr);
+  get(t, "min_tokens_per_param", &c.min_tokens_per_param);
+  get(t, "max_tokens_per_param", &c.max_tokens_per_param);
+  get(t, "count_embeddings", &c.count_embeddings);
+  get(t, "entropy", &c.entropy);
+  (void)i64;
+  if (auto* a = t["budgets"].as_array())
+    for (auto& v : *a) if (auto d = v.value<double>()) c.budgets.push_back(*d);
+  if (auto* a = t["trainer_prefix"].as_array())
+    for (auto& v : *a) if (auto s = v.value<std::string>()) c.trainer_prefix.push_back(*s);
+  if (auto* a = t["extra_args"].as_array())
+    for (auto& v : *a) if (auto s = v.value<std::string>()) c.extra_args.push_back(*s);
+  if (auto* a = t["shapes"].as_array()) {
+    for (auto& v : *a) {
+      auto* s = v.as_table();
+      if (!s) return invalid_argument("{}: shapes must be tables {{n_layer=, n_head=, n_embd=}}", path);
+      SweepShape sh;
+      get(*s, "n_layer", &sh.n_layer);
+      get(*s, "n_head", &sh.n_head);
+      get(*s, "n_embd", &sh.n_embd);
+      if (sh.n_layer <= 0 || sh.n_head <= 0 || sh.n_embd <= 0 || sh.n_embd % sh.n_head != 0) {
+        return invalid_argument("{}: shape {}/{}/{} needs positive n_layer, n_head, n_embd with n_head dividing n_embd",
+                                path, sh.n_layer, sh.n_head, sh.n_embd);
+      }
+      c.shapes.push_back(sh);
+    }
+  }
+  if (c.data.empty() || c.out.empty() || c.budgets.empty() || c.shapes.empty()) {
+    return Status(Code::kInvalidArgument, fmt::format("{}: needs data, out, budgets and shapes", path),
+                  "see examples/sweep.toml");
+  }
+  for (double b : c.budgets) LM_RETURN_IF_ERROR(check_positive(path + ": budget", b));
+  return c;
+}
+
+double sweep_params(const SweepConfig& c, const SweepShape& s) {
+  const double h = s.n_embd, L = s.n_layer;
+  double n = L * (12 * h * h + 13 * h) + 2 * h;
+  if (c.count_embeddings) n += (static_cast<double>(c.vocab) + c.seq_len) * h;
+  return n;
+}
+
+PlannedRun plan_run(const SweepConfig& c, const SweepShape& s, double budget) {
+  PlannedRun r;
+  r.shape = s;
+  r.budget = budget;
+  r.params = sweep_params(c, s);
+  const double per_step = static_cast<double>(c.batch_size) * c.seq_len;
+  r.steps = std::max<int64_t>(1, std::llround(budget / (6 * r.params) / per_step));
+  r.tokens = r.steps * per_step;
+  r.flops = 6 * r.params * r.tokens;
+  r.name = fmt::format("c{:.2e}-l{}-h{}-e{}", budget, s.n_layer, s.n_head, s.n_embd);
+  r.dir = c.out + "/runs/" + r.name;
+  return r;
+}
+
+Result<std::vector<PlannedRun>> plan_sweep(const SweepConfig& c) {
+  std::vector<PlannedRun> out;
+  for (double b : c.budgets) {
+    std::vector<PlannedRun> ok;
+    for (const auto& s : c.shapes) {
+      PlannedRun r = plan_run(c, s, b);
+      double tpp = r.tokens / r.params;
+      if (r.steps >= c.min_steps && tpp >= c.min_tokens_per_param && tpp <= c.max_tokens_per_param)
+        ok.push_back(r);
+    }
+    std::sort(ok.begin(), ok.end(), [](auto& x, auto& y) { return x.params < y.params; });
+    if (ok.size() < 3) {
+      return Status(Code::kInvalidArgument,
+                    fmt::format("budget {:.3g} FLOPs: only {} shapes give >= {} steps and "
+                                "{}-{} tokens/param; an IsoFLOP parabola needs 3", b, ok.size(),
+                                c.min_steps, c.min_tokens_per_param, c.max_tokens_per_param),
+                    "add smaller/larger shapes or change the budget");
+    }
+    int k = std::min<int>(c.points_per_budget, static_cast<int>(ok.size()));
+    for (int i = 0; i < k; ++i) out.push_back(ok[k == 1 ? 0 : i * (ok.size() - 1) / (k - 1)]);
+  }
+  return out;
+}
+
+std::vector<std::string> trainer_argv(const SweepConfig& c, const PlannedRun& r) {
+  std::vector<std::string> a = c.trainer_prefix;
+  if (a.empty()) a.push_back(c.trainer.empty() ? "lmforge" : c.trainer);
+  std::vector<std::string> rest = {
+      "train", "--data", c.data, "--out", r.dir, "--n-layer", std::to_string(r.shape.n_layer),
+      "--n-head", std::to_string(r.shape.n_head), "--n-embd", std::to_string(r.shape.n_embd),
+      "--seq-len", std::to_string(c.seq_len), "--batch-size", std::to_string(c.batch_size),
+      "--max-steps", std::to_string(r.steps), "--lr", fmt::format("{}", c.lr),
+      "--seed", std::to_string(c.seed)};
+  a.insert(a.end(), rest.begin(), rest.end());
+  a.insert(a.end(), c.extra_args.begin(), c.extra_args.end());
+  return a;
+}
+
+Result<double> final_loss(const std::string& dir) {
+  LM_ASSIGN_OR_RETURN(Metrics m, read_metrics(dir + "/metrics.jsonl"));
+  if (!m.val.empty()) return m.val.back().val_loss;
+  size_t k = std::max<size_t>(1, m.points.size() / 20);
+  double s = 0;
+  for (size_t i = m.points.size() - k; i < m.points.size(); ++i) {
+    if (!m.points[i].loss_finite) return corrupt("{}/metrics.jsonl: the run ended with a non-finite loss", dir);
+    s += m.points[i].loss;
+  }
+  return s / k;
+}
+
+Result<SweepResult> run_sweep(const SweepConfig& c, bool dry_run, bool skip_holdout) {
+  SweepResult res;
+  LM_ASSIGN_OR_RETURN(res.planned, plan_sweep(c));
+  LM_RETURN_IF_ERROR(make_dirs(c.out));
+  nlohmann::json plan = nlohmann::json::array();
+  for (const auto& r : res.planned) plan.push_back(run_json(r));
+  LM_RETURN_IF_ERROR(write_file_atomic(c.out + "/plan.json", plan.dump(1) + "\n"));
+  if (dry_run) return res;
+  res.runs.extra_columns = {"budget", "n_layer", "n_head", "n_embd", "steps"};
+  for (const auto& r : res.planned) {
+    bool ran = false;
+    LM_RETURN_IF_ERROR(train_if_needed(c, r, &ran));
+    (ran ? res.ran : res.skipped) += 1;
+    LM_ASSIGN_OR_RETURN(double loss, final_loss(r.dir));
+    res.runs.runs.push_back(to_run(r, loss));
+  }
+  LM_RETURN_IF_ERROR(write_runs_csv(c.out + "/runs.csv", res.runs));
+  Approach3Options fo;
+  fo.bootstrap = c.bootstrap;
+  LM_ASSIGN_OR_RETURN(res.fit, fit_approach3(res.runs, fo));
+  nlohmann::json fit = {{"approach3", approach3_json(res.fit)}};
+  std::vector<IsoFlopGroup> groups;
+  auto a2 = fit_approach2(res.runs, &groups);
+  fit["approach2"] = a2.ok() ? allocation_fit_json(*a2) : nlohmann::json(a2.status().message());
+  LM_RETURN_IF_ERROR(write_file_atomic(c.out + "/fit.json", fit.dump(1) + "\n"));
+  // Held-out prediction: the shape nearest the fitted N_opt at the held-out budget.
+  double hb = c.holdout_budget > 0 ? c.holdout_budget : 4 * *std::max_element(c.budgets.begin(), c.budgets.end());
+  Allocation al = chinchilla_allocation(res.fit.params, hb);
+  double best = INFINITY;
+  for (const auto& s : c.shapes) {
+    PlannedRun r = plan_run(c, s, hb);
+    double d = std::fabs(std::log(r.params / al.n_opt));
+    if (d < best) { best = d; res.holdout = r; }
+  }
+  res.holdout.name = "holdout-" + res.holdout.name;
+  res.holdout.dir = c.out + "/runs/" + res.holdout.name;
+  res.holdout_predicted = res.fit.params.loss(res.holdout.params, res.holdout.tokens);
+  if (!skip_holdout) {
+    bool ran = false;
+    LM_RETURN_IF_ERROR(train_if_needed(c, res.holdout, &ran));
+    LM_ASSIGN_OR_RETURN(res.holdout_actual, final_loss(res.holdout.dir));
+    res.holdout_done = true;
+  }
+  nlohmann::json s = {{"runs", res.runs.runs.size()}, {"ran", res.ran}, {"skipped", res.skipped},
+                      {"fit", approach3_json(res.fit)}, {"holdout", run_json(res.holdout)},
+                      {"holdout_N_opt", al.n_opt}, {"holdout_predicted_loss", res.holdout_predicted}};
+  if (res.holdout_done) {
+    s["holdout_actual_loss"] = res.holdout_actual;
+    s["holdout_error"] = res.holdout_predicted - res.holdout_actual;
+  }
+  if (c.entropy > 0) {
+    s["entropy"] = c.entropy;
+    s["E_minus_entropy"] = res.fit.params.E - c.entropy;
+  }
+  LM_RETURN_IF_ERROR(write_file_atomic(c.out + "/sweep.json", s.dump(1) + "\n"));
+  return res;
+}
+
+}  // namespace lm::scaling

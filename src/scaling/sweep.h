@@ -1,0 +1,75 @@
+// sweep.h: `scaling sweep`: plan an IsoFLOP grid (a few compute budgets x model shapes whose
+// token counts make 6 N D = C), run each with the trainer as a subprocess (resumable: a run with
+// a done marker is skipped), collect runs.csv, fit Approach 3 + 2, then predict the loss of a
+// larger held-out run, train it, and compare. Config: TOML (examples/sweep*.toml).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "scaling/approach3.h"
+#include "scaling/runs.h"
+
+namespace lm::scaling {
+
+struct SweepShape {
+  int n_layer = 0, n_head = 0, n_embd = 0;
+};
+
+struct SweepConfig {
+  std::string data;             // --data PREFIX for the trainer
+  std::string out;              // sweep directory
+  std::string trainer;          // program run as `TRAINER train --data ...` (default: this lmforge)
+  std::vector<std::string> trainer_prefix;  // e.g. ["/usr/bin/python3", "fake.py"] (tests)
+  std::vector<double> budgets;  // FLOPs
+  double holdout_budget = 0;    // 0: 4x the largest budget
+  std::vector<SweepShape> shapes;
+  int points_per_budget = 5;
+  int seq_len = 128, batch_size = 8, vocab = 4096;
+  double lr = 1e-3;
+  uint64_t seed = 1;
+  int64_t min_steps = 20;
+  double min_tokens_per_param = 1, max_tokens_per_param = 1000;
+  bool count_embeddings = false;  // N: non-embedding (default, Kaplan) or total
+  double entropy = 0;             // true entropy rate of the data (synthetic), nats/token
+  std::vector<std::string> extra_args;
+  int bootstrap = 100;
+};
+
+Result<SweepConfig> load_sweep_config(const std::string& path);
+
+struct PlannedRun {
+  std::string name, dir;
+  SweepShape shape;
+  double budget = 0, params = 0, tokens = 0, flops = 0;
+  int64_t steps = 0;
+};
+
+double sweep_params(const SweepConfig& c, const SweepShape& s);
+// One run per (budget, shape) chosen: shapes with enough steps and a sane tokens/param, spread
+// evenly in N (points_per_budget of them).
+Result<std::vector<PlannedRun>> plan_sweep(const SweepConfig& c);
+PlannedRun plan_run(const SweepConfig& c, const SweepShape& s, double budget);
+// The argv of one trainer run.
+std::vector<std::string> trainer_argv(const SweepConfig& c, const PlannedRun& r);
+
+// Final loss of a finished run directory: last val_loss, else mean of the last 5% of losses.
+Result<double> final_loss(const std::string& run_dir);
+
+struct SweepResult {
+  std::vector<PlannedRun> planned;
+  int ran = 0, skipped = 0;
+  RunsTable runs;
+  Approach3Result fit;
+  PlannedRun holdout;
+  double holdout_predicted = 0, holdout_actual = 0;
+  bool holdout_done = false;
+};
+
+// dry_run: plan only (writes plan.json). Otherwise runs/collects/fits/predicts and writes
+// OUT/runs.csv, OUT/fit.json, OUT/sweep.json.
+Result<SweepResult> run_sweep(const SweepConfig& c, bool dry_run, bool skip_holdout);
+
+}  // namespace lm::scaling

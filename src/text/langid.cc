@@ -1,0 +1,90 @@
+// langid.cc: the CLD2 and fastText language identifiers (see langid.h).
+#include "text/langid.h"
+
+#include <cld2/public/compact_lang_det.h>
+
+namespace CLD2 {
+const char* LanguageCode(Language lang);  // from cld2/internal/lang_script.h
+}
+
+namespace lm::text {
+namespace {
+
+std::string normalise_code(std::string code) {
+  size_t dash = code.find_first_of("-_");
+  if (dash != std::string::npos) code.resize(dash);  // zh-Hant -> zh
+  for (char& c : code) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return code;
+}
+
+class Cld2Identifier : public LanguageIdentifier {
+ public:
+  explicit Cld2Identifier(size_t max_bytes) : max_bytes_(max_bytes) {}
+  LangPrediction predict(std::string_view text) const override {
+    text = utf8_prefix(text, max_bytes_);
+    CLD2::Language lang3[3];
+    int percent3[3];
+    double score3[3];
+    int text_bytes = 0, valid_prefix = 0;
+    bool reliable = false;
+    CLD2::Language lang = CLD2::ExtDetectLanguageSummaryCheckUTF8(
+        text.data(), static_cast<int>(text.size()), true, nullptr, 0, lang3, percent3, score3,
+        nullptr, &text_bytes, &reliable, &valid_prefix);
+    if (lang == CLD2::UNKNOWN_LANGUAGE) return {"un", 0};
+    float score = static_cast<float>(percent3[0]) / 100.0f;
+    if (lang3[0] != lang) score = 0.5f;
+    return {normalise_code(CLD2::LanguageCode(lang)), score};
+  }
+  std::string name() const override { return "cld2"; }
+
+ private:
+  size_t max_bytes_;
+};
+
+class FastTextIdentifier : public LanguageIdentifier {
+ public:
+  FastTextIdentifier(std::unique_ptr<FastTextModel> model, size_t max_bytes)
+      : model_(std::move(model)), max_bytes_(max_bytes) {}
+  LangPrediction predict(std::string_view text) const override {
+    auto labels = model_->predict(utf8_prefix(text, max_bytes_), 1);
+    if (labels.empty()) return {"un", 0};
+    return {normalise_code(labels[0].label), labels[0].prob};
+  }
+  std::string name() const override { return "fasttext:" + model_->path(); }
+
+ private:
+  std::unique_ptr<FastTextModel> model_;
+  size_t max_bytes_;
+};
+
+}  // namespace
+
+std::string_view utf8_prefix(std::string_view text, size_t max_bytes) {
+  if (max_bytes == 0 || text.size() <= max_bytes) return text;
+  size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return text.substr(0, n);
+}
+
+Result<std::unique_ptr<LanguageIdentifier>> make_language_identifier(const LangIdOptions& o) {
+  if (o.backend == "cld2") {
+    if (!o.model.empty()) {
+      return invalid_argument("language id: a model ({}) was given with backend cld2", o.model)
+          .with_hint("set backend = \"fasttext\" to use a fastText model");
+    }
+    return std::unique_ptr<LanguageIdentifier>(new Cld2Identifier(o.max_bytes));
+  }
+  if (o.backend == "fasttext") {
+    if (o.model.empty()) {
+      return invalid_argument("language id: backend fasttext needs a model file")
+          .with_hint("give one (e.g. lid.176.bin, or train one with `lmforge langid train`)");
+    }
+    LM_ASSIGN_OR_RETURN(auto model, FastTextModel::load(o.model));
+    return std::unique_ptr<LanguageIdentifier>(
+        new FastTextIdentifier(std::move(model), o.max_bytes));
+  }
+  return invalid_argument("language id: unknown backend \"{}\"", o.backend)
+      .with_hint("use \"cld2\" or \"fasttext\"");
+}
+
+}  // namespace lm::text

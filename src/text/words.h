@@ -1,0 +1,23 @@
+// words.h: the word split the quality rules count with (Gopher, C4, FineWeb): runs of
+// non-space characters, with leading and trailing punctuation split off as one-character symbol
+// words (as nltk's tokenizer does for "word," -> "word" ","), and every character of a script
+// written without spaces (Han, kana, Hangul, Thai) a word of its own. Views point into the text.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace lm::text {
+
+struct Word {
+  std::string_view text;
+  uint32_t length = 0;  // code points
+  bool alpha = false;   // has an alphabetic character
+  bool symbol = false;  // only punctuation/symbol characters
+};
+
+// Appends the words of `text` to *out (which is not cleared).
+void split_words(std::string_view text, std::vector<Word>* out);
+
+}  // namespace lm::text

@@ -1,0 +1,333 @@
+// bpe.cc: BpeModel: flat open-addressing tables (token bytes -> id, id pair -> merge), the
+// merge loop (arrays for short pieces, heap + linked list for long ones) and special tokens.
+// The merge order is tiktoken's and HF's: lowest rank first, leftmost among equal ranks.
+#include "tokenizer/bpe.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstring>
+#include <queue>
+
+namespace lm::tok {
+namespace {
+
+constexpr uint32_t kNoRank = UINT32_MAX;
+constexpr size_t kShortPiece = 96;  // longer pieces use the heap
+
+uint64_t pair_key(uint32_t a, uint32_t b) { return (static_cast<uint64_t>(a) << 32) | b; }
+
+size_t table_size(size_t n) {
+  size_t cap = 16;
+  while (cap < n * 2 + 2) cap <<= 1;
+  return cap;
+}
+
+}  // namespace
+
+struct BpeModel::Tables {
+  std::vector<uint64_t> slots;  // (hash >> 32) << 32 | (id + 1); 0 = empty
+  uint64_t mask = 0;
+  struct PairSlot {
+    uint64_t key = ~0ULL;
+    uint32_t rank = 0, id = 0;
+  };
+  std::vector<PairSlot> pairs;
+  uint64_t pair_mask = 0;
+  uint32_t byte_id[256] = {};
+  std::vector<uint8_t> whole_ok;         // merge mode: BPE of the token's bytes is the token
+  std::vector<uint32_t> special_first[256];  // indices into specials_, longest first
+  const std::vector<std::string>* tokens = nullptr;
+
+  std::optional<uint32_t> find(std::string_view b) const {
+    uint64_t h = XXH3_64bits(b.data(), b.size());
+    uint64_t tag = h >> 32;
+    for (uint64_t i = h & mask;; i = (i + 1) & mask) {
+      uint64_t s = slots[i];
+      if (s == 0) return std::nullopt;
+      if ((s >> 32) == tag) {
+        uint32_t id = static_cast<uint32_t>(s) - 1;
+        if ((*tokens)[id] == b) return id;
+      }
+    }
+  }
+  void insert(std::string_view b, uint32_t id) {
+    uint64_t h = XXH3_64bits(b.data(), b.size());
+    uint64_t i = h & mask;
+    while (slots[i] != 0) i = (i + 1) & mask;
+    slots[i] = ((h >> 32) << 32) | (id + 1ULL);
+  }
+  const PairSlot* find_pair(uint32_t a, uint32_t b) const {
+    uint64_t key = pair_key(a, b);
+    for (uint64_t i = (key * 0x9E3779B97F4A7C15ULL >> 20) & pair_mask;; i = (i + 1) & pair_mask) {
+      const PairSlot& s = pairs[i];
+      if (s.key == key) return &s;
+      if (s.key == ~0ULL) return nullptr;
+    }
+  }
+  void insert_pair(uint32_t a, uint32_t b, uint32_t rank, uint32_t id) {
+    uint64_t key = pair_key(a, b);
+    uint64_t i = (key * 0x9E3779B97F4A7C15ULL >> 20) & pair_mask;
+    while (pairs[i].key != ~0ULL && pairs[i].key != key) i = (i + 1) & pair_mask;
+    if (pairs[i].key == key) return;  // keep the first (lowest-rank) merge of a pair
+    pairs[i] = {key, rank, id};
+  }
+};
+
+BpeModel::BpeModel() = default;
+BpeModel::~BpeModel() = default;
+
+Result<std::unique_ptr<BpeModel>> BpeModel::create(BpeSpec spec, BpeOptions options) {
+  std::unique_ptr<BpeModel> m(new BpeModel());
+  m->options_ = options;
+  LM_RETURN_IF_ERROR(m->build(std::move(spec)));
+  return m;
+}
+
+Status BpeModel::build(BpeSpec spec) {
+  LM_ASSIGN_OR_RETURN(pre_, PreTokenizer::create(spec.pattern));
+  size_t n = spec.tokens.size();
+  for (const auto& [text, id] : spec.special_tokens) n = std::max<size_t>(n, id + 1ULL);
+  tokens_ = std::move(spec.tokens);
+  tokens_.resize(n);
+  known_.assign(n, 0);
+  specials_ = std::move(spec.special_tokens);
+  merges_ = std::move(spec.merges);
+  t_ = std::make_unique<Tables>();
+  t_->tokens = &tokens_;
+  for (size_t i = 0; i < specials_.size(); ++i) {
+    const auto& [text, id] = specials_[i];
+    if (text.empty()) return invalid_argument("special token {} has empty text", id);
+    if (!tokens_[id].empty() && tokens_[id] != text)
+      return invalid_argument("special token \"{}\" has id {}, which is the ordinary token \"{}\"",
+                              text, id, tokens_[id]);
+    tokens_[id] = text;
+    known_[id] = 2;
+    t_->special_first[static_cast<unsigned char>(text[0])].push_back(static_cast<uint32_t>(i));
+  }
+  for (auto& v : t_->special_first) {
+    std::stable_sort(v.begin(), v.end(), [&](uint32_t a, uint32_t b) {
+      return specials_[a].first.size() > specials_[b].first.size();
+    });
+  }
+  t_->slots.assign(table_size(n), 0);
+  t_->mask = t_->slots.size() - 1;
+  for (uint32_t id = 0; id < n; ++id) {
+    if (known_[id] == 2 || tokens_[id].empty()) continue;
+    if (auto prev = t_->find(tokens_[id]))
+      return invalid_argument("tokens {} and {} have the same bytes", *prev, id);
+    t_->insert(tokens_[id], id);
+    known_[id] = 1;
+  }
+  for (int b = 0; b < 256; ++b) {
+    char c = static_cast<char>(b);
+    auto id = t_->find(std::string_view(&c, 1));
+    if (!id)
+      return invalid_argument("the vocabulary has no token for the byte 0x{:02X}", b)
+          .with_hint("a byte-level BPE vocabulary needs all 256 single-byte tokens");
+    t_->byte_id[b] = *id;
+  }
+  if (merges_.empty()) return ok_status();
+  t_->pairs.assign(table_size(merges_.size()), {});
+  t_->pair_mask = t_->pairs.size() - 1;
+  for (size_t r = 0; r < merges_.size(); ++r) {
+    const auto& [a, b] = merges_[r];
+    auto ia = t_->find(a), ib = t_->find(b), ic = t_->find(a + b);
+    if (!ia || !ib || !ic)
+      return invalid_argument("merge {} (\"{}\" + \"{}\"): {} is not in the vocabulary", r + 1,
+                              a, b, !ia ? "the left part" : !ib ? "the right part" : "the result");
+    t_->insert_pair(*ia, *ib, static_cast<uint32_t>(r), *ic);
+  }
+  if (!options_.ignore_merges) {
+    t_->whole_ok.assign(n, 0);
+    std::vector<uint32_t> ids;
+    for (uint32_t id = 0; id < n; ++id) {
+      if (known_[id] != 1) continue;
+      ids.clear();
+      merge_piece(tokens_[id], kNoRank, &ids);
+      t_->whole_ok[id] = ids.size() == 1 && ids[0] == id;
+    }
+  }
+  return ok_status();
+}
+
+// ---- the merge loop ----
+
+namespace {
+
+struct Part {
+  uint32_t start, id, rank, merged;  // rank/merged: of this part merged with the next one
+};
+
+// Rank of merging part i with part i+1 (parts[count] is the end sentinel).
+template <typename RankFn>
+inline void set_rank(Part* parts, size_t i, size_t count, const RankFn& rank_fn) {
+  if (i + 1 >= count) {
+    parts[i].rank = kNoRank;
+    return;
+  }
+  rank_fn(parts[i].start, parts[i + 2].start, parts[i].id, parts[i + 1].id, &parts[i].rank,
+          &parts[i].merged);
+}
+
+template <typename RankFn>
+void merge_short(std::string_view piece, const uint32_t* byte_id, const RankFn& rank_fn,
+                 std::vector<uint32_t>* out) {
+  Part parts[kShortPiece + 1];
+  size_t count = piece.size();
+  for (size_t i = 0; i < count; ++i)
+    parts[i] = {static_cast<uint32_t>(i), byte_id[static_cast<unsigned char>(piece[i])], 0, 0};
+  parts[count] = {static_cast<uint32_t>(count), 0, kNoRank, 0};
+  for (size_t i = 0; i < count; ++i) set_rank(parts, i, count, rank_fn);
+  while (count > 1) {
+    uint32_t best = kNoRank;
+    size_t bi = 0;
+    for (size_t i = 0; i + 1 < count; ++i) {
+      if (parts[i].rank < best) best = parts[i].rank, bi = i;
+    }
+    if (best == kNoRank) break;
+    parts[bi].id = parts[bi].merged;
+    std::memmove(&parts[bi + 1], &parts[bi + 2], (count - bi - 1) * sizeof(Part));
+    --count;
+    set_rank(parts, bi, count, rank_fn);
+    if (bi > 0) set_rank(parts, bi - 1, count, rank_fn);
+  }
+  for (size_t i = 0; i < count; ++i) out->push_back(parts[i].id);
+}
+
+template <typename RankFn>
+void merge_long(std::string_view piece, const uint32_t* byte_id, const RankFn& rank_fn,
+                std::vector<uint32_t>* out) {
+  const uint32_t n = static_cast<uint32_t>(piece.size());
+  std::vector<uint32_t> next(n), prev(n), id(n), rank(n), merged(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    next[i] = i + 1, prev[i] = i - 1, id[i] = byte_id[static_cast<unsigned char>(piece[i])];
+  }
+  using Entry = std::pair<uint64_t, uint32_t>;  // (rank << 32 | start, next start)
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap;
+  auto update = [&](uint32_t i) {
+    uint32_t j = next[i];
+    rank[i] = kNoRank;
+    if (j >= n) return;
+    rank_fn(i, next[j], id[i], id[j], &rank[i], &merged[i]);
+    if (rank[i] != kNoRank) heap.push({(static_cast<uint64_t>(rank[i]) << 32) | i, j});
+  };
+  for (uint32_t i = 0; i < n; ++i) update(i);
+  while (!heap.empty()) {
+    auto [key, j] = heap.top();
+    heap.pop();
+    uint32_t i = static_cast<uint32_t>(key), r = static_cast<uint32_t>(key >> 32);
+    if (next[i] != j || rank[i] != r || id[i] == kNoRank) continue;  // stale entry
+    id[i] = merged[i];
+    id[j] = kNoRank;  // j is gone
+    next[i] = next[j];
+    if (next[i] < n) prev[next[i]] = i;
+    update(i);
+    if (i > 0) update(prev[i]);
+  }
+  for (uint32_t i = 0; i < n; i = next[i]) out->push_back(id[i]);
+}
+
+}  // namespace
+
+void BpeModel::merge_piece(std::string_view piece, uint32_t limit,
+                           std::vector<uint32_t>* out) const {
+  const Tables& t = *t_;
+  auto by_bytes = [&](uint32_t s, uint32_t e, uint32_t, uint32_t, uint32_t* rank,
+                      uint32_t* merged) {
+    auto id = t.find(piece.substr(s, e - s));
+    *rank = (id && *id < limit) ? *id : kNoRank;
+    *merged = *rank;
+  };
+  auto by_pair = [&](uint32_t, uint32_t, uint32_t a, uint32_t b, uint32_t* rank,
+                     uint32_t* merged) {
+    const Tables::PairSlot* s = t.find_pair(a, b);
+    *rank = s ? s->rank : kNoRank;
+    *merged = s ? s->id : 0;
+  };
+  if (piece.size() <= kShortPiece) {
+    if (rank_mode()) merge_short(piece, t.byte_id, by_bytes, out);
+    else merge_short(piece, t.byte_id, by_pair, out);
+  } else {
+    if (rank_mode()) merge_long(piece, t.byte_id, by_bytes, out);
+    else merge_long(piece, t.byte_id, by_pair, out);
+  }
+}
+
+void BpeModel::encode_piece(std::string_view piece, std::vector<uint32_t>* out) const {
+  if (piece.size() == 1) {
+    out->push_back(t_->byte_id[static_cast<unsigned char>(piece[0])]);
+    return;
+  }
+  if (auto id = t_->find(piece)) {
+    if (rank_mode() || options_.ignore_merges || t_->whole_ok[*id]) {
+      out->push_back(*id);
+      return;
+    }
+  }
+  merge_piece(piece, kNoRank, out);
+}
+
+void BpeModel::encode_ordinary(std::string_view text, std::vector<uint32_t>* out) const {
+  pre_.split(text, [&](std::string_view piece) { encode_piece(piece, out); });
+}
+
+std::optional<BpeModel::SpecialHit> BpeModel::find_special(std::string_view text,
+                                                           size_t from) const {
+  if (specials_.empty()) return std::nullopt;
+  for (size_t p = from; p < text.size(); ++p) {
+    const auto& cands = t_->special_first[static_cast<unsigned char>(text[p])];
+    for (uint32_t k : cands) {
+      const std::string& s = specials_[k].first;
+      if (text.compare(p, s.size(), s) == 0) return SpecialHit{p, s.size(), specials_[k].second};
+    }
+  }
+  return std::nullopt;
+}
+
+bool BpeModel::is_special(uint32_t id) const { return id < known_.size() && known_[id] == 2; }
+
+std::optional<uint32_t> BpeModel::bytes_id(std::string_view bytes) const {
+  return t_->find(bytes);
+}
+
+std::optional<uint32_t> BpeModel::special_id(std::string_view text) const {
+  for (const auto& [s, id] : specials_) {
+    if (s == text) return id;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, std::string>> BpeModel::merges(size_t* unreachable) const {
+  if (unreachable) *unreachable = 0;
+  if (!rank_mode()) return merges_;
+  std::vector<std::pair<std::string, std::string>> out;
+  std::vector<uint32_t> ids;
+  for (uint32_t id = 0; id < tokens_.size(); ++id) {
+    if (known_[id] != 1 || tokens_[id].size() < 2) continue;
+    ids.clear();
+    merge_piece(tokens_[id], id, &ids);
+    if (ids.size() != 2) {
+      if (unreachable) ++*unreachable;
+      continue;
+    }
+    out.emplace_back(tokens_[ids[0]], tokens_[ids[1]]);
+  }
+  return out;
+}
+
+BpeSpec BpeModel::spec() const {
+  BpeSpec s;
+  s.tokens = tokens_;
+  for (uint32_t id = 0; id < tokens_.size(); ++id) {
+    if (known_[id] == 2) s.tokens[id].clear();
+  }
+  while (!s.tokens.empty() && s.tokens.back().empty()) s.tokens.pop_back();
+  s.merges = merges_;
+  s.pattern = pre_.pattern();
+  s.special_tokens = specials_;
+  return s;
+}
+
+}  // namespace lm::tok

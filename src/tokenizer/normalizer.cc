@@ -1,0 +1,258 @@
+// normalizer.cc: NFC/NFD/NFKC/NFKD through ICU's Normalizer2 (UTF-8 API), Lowercase per code
+// point (u_strToLower on one code point: the full, context-free mapping, as Rust's
+// char::to_lowercase), StripAccents (drop Mn), and the HF JSON form of a sequence of steps.
+#include "tokenizer/normalizer.h"
+
+#include <unicode/bytestream.h>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/ustring.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace lm::tok {
+namespace {
+
+bool is_ascii(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c >= 0x80) return false;
+  }
+  return true;
+}
+
+// Valid UTF-8 copy of s (invalid bytes -> U+FFFD), or s itself when already valid.
+std::string sanitize(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) append_utf8(next_code_point(s, &i), &out);
+  return out;
+}
+
+const icu::Normalizer2* icu_normalizer(NormStep step) {
+  UErrorCode err = U_ZERO_ERROR;
+  const icu::Normalizer2* n = nullptr;
+  switch (step) {
+    case NormStep::kNfc: n = icu::Normalizer2::getNFCInstance(err); break;
+    case NormStep::kNfd: n = icu::Normalizer2::getNFDInstance(err); break;
+    case NormStep::kNfkc: n = icu::Normalizer2::getNFKCInstance(err); break;
+    case NormStep::kNfkd: n = icu::Normalizer2::getNFKDInstance(err); break;
+    default: break;
+  }
+  LM_CHECK(n != nullptr && U_SUCCESS(err), "ICU normalizer unavailable: {}", u_errorName(err));
+  return n;
+}
+
+std::string icu_normalize(NormStep step, std::string_view text) {
+  if (is_ascii(text)) return std::string(text);
+  std::string valid = sanitize(text);
+  std::string out;
+  out.reserve(valid.size() + valid.size() / 8);
+  icu::StringByteSink<std::string> sink(&out);
+  UErrorCode err = U_ZERO_ERROR;
+  icu_normalizer(step)->normalizeUTF8(0, icu::StringPiece(valid.data(), valid.size()), sink,
+                                      nullptr, err);
+  LM_CHECK(U_SUCCESS(err), "ICU normalizeUTF8 failed: {}", u_errorName(err));
+  return out;
+}
+
+std::string lowercase(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char b = text[i];
+    if (b < 0x80) {
+      out.push_back(static_cast<char>(std::tolower(b)));
+      ++i;
+    } else {
+      append_lowercase(next_code_point(text, &i), &out);
+    }
+  }
+  return out;
+}
+
+std::string strip_marks(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char b = text[i];
+    if (b < 0x80) {
+      out.push_back(static_cast<char>(b));
+      ++i;
+      continue;
+    }
+    char32_t c = next_code_point(text, &i);
+    if (u_charType(static_cast<UChar32>(c)) != U_NON_SPACING_MARK) append_utf8(c, &out);
+  }
+  return out;
+}
+
+}  // namespace
+
+char32_t next_code_point(std::string_view s, size_t* i) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size(), k = *i;
+  unsigned char b = p[k];
+  if (b < 0x80) {
+    *i = k + 1;
+    return b;
+  }
+  int len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 ? 2 : 0;
+  if (len == 0 || b > 0xF4 || k + len > n) {
+    *i = k + 1;
+    return 0xFFFD;
+  }
+  char32_t c = b & (0x7F >> len);
+  for (int j = 1; j < len; ++j) {
+    unsigned char t = p[k + j];
+    if ((t & 0xC0) != 0x80) {
+      *i = k + 1;
+      return 0xFFFD;
+    }
+    c = (c << 6) | (t & 0x3F);
+  }
+  bool overlong = (len == 3 && c < 0x800) || (len == 4 && c < 0x10000);
+  if (overlong || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
+    *i = k + 1;
+    return 0xFFFD;
+  }
+  *i = k + len;
+  return c;
+}
+
+void append_utf8(char32_t c, std::string* out) {
+  if (c < 0x80) {
+    out->push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (c >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
+}
+
+void append_lowercase(char32_t c, std::string* out) {
+  if (c < 0x80) {
+    out->push_back(static_cast<char>(std::tolower(static_cast<int>(c))));
+    return;
+  }
+  UChar src[2];
+  int32_t src_len = 0;
+  U16_APPEND_UNSAFE(src, src_len, static_cast<UChar32>(c));
+  UChar dst[8];
+  UErrorCode err = U_ZERO_ERROR;
+  int32_t n = u_strToLower(dst, 8, src, src_len, "", &err);
+  if (U_FAILURE(err) || n > 8) {
+    append_utf8(c, out);
+    return;
+  }
+  for (int32_t k = 0; k < n;) {
+    UChar32 cp;
+    U16_NEXT(dst, k, n, cp);
+    append_utf8(static_cast<char32_t>(cp), out);
+  }
+}
+
+const char* norm_step_name(NormStep step) {
+  switch (step) {
+    case NormStep::kNfc: return "NFC";
+    case NormStep::kNfd: return "NFD";
+    case NormStep::kNfkc: return "NFKC";
+    case NormStep::kNfkd: return "NFKD";
+    case NormStep::kLowercase: return "Lowercase";
+    case NormStep::kStripAccents: return "StripAccents";
+  }
+  return "?";
+}
+
+std::string apply_norm_step(NormStep step, std::string_view text) {
+  switch (step) {
+    case NormStep::kLowercase: return lowercase(text);
+    case NormStep::kStripAccents: return strip_marks(text);
+    default: return icu_normalize(step, text);
+  }
+}
+
+Result<Normalizer> Normalizer::parse(std::string_view spec) {
+  std::vector<NormStep> steps;
+  size_t start = 0;
+  while (start <= spec.size()) {
+    size_t end = spec.find(',', start);
+    if (end == std::string_view::npos) end = spec.size();
+    std::string name(spec.substr(start, end - start));
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
+      return c == '-' ? '_' : static_cast<char>(std::tolower(c));
+    });
+    if (name == "nfc") steps.push_back(NormStep::kNfc);
+    else if (name == "nfd") steps.push_back(NormStep::kNfd);
+    else if (name == "nfkc") steps.push_back(NormStep::kNfkc);
+    else if (name == "nfkd") steps.push_back(NormStep::kNfkd);
+    else if (name == "lowercase" || name == "lower") steps.push_back(NormStep::kLowercase);
+    else if (name == "strip_accents") {
+      steps.push_back(NormStep::kNfd);
+      steps.push_back(NormStep::kStripAccents);
+    } else if (name == "strip_marks") steps.push_back(NormStep::kStripAccents);
+    else if (!name.empty() && name != "none") {
+      return Status(Code::kInvalidArgument, "unknown normalizer step '" + name + "'",
+                    "use nfc, nfd, nfkc, nfkd, lowercase, strip_accents (comma separated)");
+    }
+    start = end + 1;
+  }
+  return Normalizer(std::move(steps));
+}
+
+static Status add_json_step(const nlohmann::json& j, std::vector<NormStep>* steps) {
+  if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) {
+    return invalid_argument("normalizer: expected an object with a \"type\" string");
+  }
+  std::string type = j["type"];
+  if (type == "Sequence") {
+    if (!j.contains("normalizers") || !j["normalizers"].is_array()) {
+      return invalid_argument("normalizer Sequence: missing \"normalizers\" array");
+    }
+    for (const auto& s : j["normalizers"]) LM_RETURN_IF_ERROR(add_json_step(s, steps));
+    return ok_status();
+  }
+  for (NormStep s : {NormStep::kNfc, NormStep::kNfd, NormStep::kNfkc, NormStep::kNfkd,
+                     NormStep::kLowercase, NormStep::kStripAccents}) {
+    if (type == norm_step_name(s)) {
+      steps->push_back(s);
+      return ok_status();
+    }
+  }
+  return Status(Code::kUnimplemented, "normalizer type '" + type + "' is not supported",
+                "supported: NFC, NFD, NFKC, NFKD, Lowercase, StripAccents, Sequence");
+}
+
+Result<Normalizer> Normalizer::from_json(const nlohmann::json& j) {
+  std::vector<NormStep> steps;
+  if (!j.is_null()) LM_RETURN_IF_ERROR(add_json_step(j, &steps));
+  return Normalizer(std::move(steps));
+}
+
+nlohmann::json Normalizer::to_json() const {
+  if (steps_.empty()) return nullptr;
+  auto one = [](NormStep s) { return nlohmann::json{{"type", norm_step_name(s)}}; };
+  if (steps_.size() == 1) return one(steps_[0]);
+  nlohmann::json seq = nlohmann::json::array();
+  for (NormStep s : steps_) seq.push_back(one(s));
+  return {{"type", "Sequence"}, {"normalizers", seq}};
+}
+
+std::string Normalizer::normalize(std::string_view text) const {
+  std::string cur(text);
+  for (NormStep s : steps_) cur = apply_norm_step(s, cur);
+  return cur;
+}
+
+}  // namespace lm::tok

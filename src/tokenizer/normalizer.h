@@ -1,0 +1,51 @@
+// normalizer.h: the tokenizer normalizers of HF tokenizer.json as composable steps: NFC, NFD,
+// NFKC, NFKD (ICU), Lowercase (per code point full mapping, as Rust's char::to_lowercase) and
+// StripAccents (drops nonspacing marks, Mn; put NFD before it for é -> e, as "strip_accents"
+// in parse_steps does). A Normalizer is a sequence of steps; it reads and writes the HF JSON
+// ("NFC", ..., "Sequence"). Not here: the BERT normalizer (bert_pretokenizer.h).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace lm::tok {
+
+enum class NormStep { kNfc, kNfd, kNfkc, kNfkd, kLowercase, kStripAccents };
+
+const char* norm_step_name(NormStep step);  // the HF type name: "NFC", ..., "StripAccents"
+
+// One step applied to UTF-8 text; invalid UTF-8 becomes U+FFFD. Thread-safe.
+std::string apply_norm_step(NormStep step, std::string_view text);
+
+class Normalizer {
+ public:
+  Normalizer() = default;
+  explicit Normalizer(std::vector<NormStep> steps) : steps_(std::move(steps)) {}
+  // "nfkc,lowercase,strip_accents" (comma separated; case-insensitive; "strip_accents" and
+  // "strip-accents" mean NFD then StripAccents; "none" or "" is the empty sequence).
+  static Result<Normalizer> parse(std::string_view spec);
+  // An HF normalizer object (null -> empty). Unknown types are a kUnimplemented error.
+  static Result<Normalizer> from_json(const nlohmann::json& j);
+  nlohmann::json to_json() const;  // null when empty, one object, or a Sequence
+
+  std::string normalize(std::string_view text) const;  // thread-safe
+  const std::vector<NormStep>& steps() const { return steps_; }
+  bool empty() const { return steps_.empty(); }
+
+ private:
+  std::vector<NormStep> steps_;
+};
+
+// Small Unicode helpers shared by the normalizers and the BERT tokenizer.
+// Decodes one code point at s[*i] and advances *i; invalid UTF-8 gives U+FFFD (one byte).
+char32_t next_code_point(std::string_view s, size_t* i);
+void append_utf8(char32_t c, std::string* out);
+// Rust's char::to_lowercase (full mapping, no context) appended as UTF-8.
+void append_lowercase(char32_t c, std::string* out);
+
+}  // namespace lm::tok

@@ -1,0 +1,70 @@
+// tokenizer.h: Tokenizer, the facade over every tokenizer lmforge knows: byte-level BPE (GPT-2,
+// tiktoken r50k/p50k/cl100k/o200k, HF tokenizer.json BPE) and WordPiece (BERT, tokwp's
+// wordpiece.h). Loads/saves all supported formats by file name, encodes with tiktoken's
+// special-token policy and decodes. All encode/decode methods are const and thread-safe.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "tokenizer/bpe_spec.h"
+
+namespace lm::tok {
+
+class WordPiece;  // src/tokenizer/wordpiece.h (tokwp's)
+class BpeModel;   // src/tokenizer/bpe.h
+
+// tiktoken: disallowed -> error; allowed -> special ids; as text -> ordinary text.
+enum class SpecialPolicy { kDisallow, kAllow, kAsText };
+
+class Tokenizer {
+ public:
+  Tokenizer();
+  ~Tokenizer();
+  Tokenizer(Tokenizer&&) noexcept;
+  Tokenizer& operator=(Tokenizer&&) noexcept;
+
+  // tokenizer.json (BPE or WordPiece), *.tiktoken (the encoding name in the file name picks
+  // pattern and specials: r50k_base/p50k_base/cl100k_base/o200k_base), GPT-2 encoder.json
+  // (+ vocab.bpe beside it), vocab.txt (WordPiece).
+  static Result<Tokenizer> load(const std::string& path);
+  static Result<Tokenizer> from_bpe(BpeSpec spec);
+  static Tokenizer from_wordpiece(WordPiece wp);
+  static Tokenizer from_model(std::unique_ptr<BpeModel> model);  // an already built BPE model
+
+  // Thread-safe (const). encode_ordinary treats special-token text as ordinary text.
+  void encode_ordinary(std::string_view text, std::vector<uint32_t>* out) const;  // appends
+  std::vector<uint32_t> encode_ordinary(std::string_view text) const;
+  Result<std::vector<uint32_t>> encode(std::string_view text,
+                                       SpecialPolicy policy = SpecialPolicy::kDisallow) const;
+  // Appending form of encode().
+  Status encode(std::string_view text, SpecialPolicy policy, std::vector<uint32_t>* out) const;
+  Result<std::string> decode(std::span<const uint32_t> ids) const;  // id out of range -> error
+  // Like decode, but an out-of-range id becomes U+FFFD instead of an error.
+  std::string decode_lossy(std::span<const uint32_t> ids) const;
+
+  size_t vocab_size() const;
+  std::optional<uint32_t> eot_id() const;  // <|endoftext|> (BPE) or [SEP] (WordPiece)
+  std::optional<uint32_t> token_id(std::string_view token_text) const;  // special or vocab token
+  Status save(const std::string& path) const;  // .json, .tiktoken, vocab.txt (WordPiece)
+  nlohmann::json info() const;                 // type, vocab_size, special tokens, pattern
+
+  bool is_bpe() const { return bpe_ != nullptr; }
+  bool is_wordpiece() const { return wp_ != nullptr; }
+  const BpeModel* bpe() const { return bpe_.get(); }  // null unless is_bpe()
+  const WordPiece* wordpiece() const { return wp_.get(); }  // null unless is_wordpiece()
+
+ private:
+  std::unique_ptr<BpeModel> bpe_;
+  std::unique_ptr<WordPiece> wp_;
+};
+
+}  // namespace lm::tok

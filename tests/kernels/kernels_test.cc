@@ -1,0 +1,253 @@
+// kernels_test.cc: every kernel of the cpu set against the ref set on random shapes (odd sizes
+// included), and every ref backward against central finite differences of its forward, in
+// double-checked float (loss = sum(out * R) for a fixed random R).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <vector>
+
+#include "core/rng.h"
+#include "kernels/kernels.h"
+
+namespace lm::kernels {
+namespace {
+
+using Vec = std::vector<float>;
+
+Vec randn(size_t n, Rng& rng, float scale = 1.0f) {
+  Vec v(n);
+  for (auto& x : v) x = (float)rng.normal() * scale;
+  return v;
+}
+
+// max |a-b| / max(1e-6, max |b|)
+double rel_err(const Vec& a, const Vec& b) {
+  double d = 0, m = 1e-6;
+  for (size_t i = 0; i < a.size(); i++) {
+    d = std::max(d, (double)std::fabs(a[i] - b[i]));
+    m = std::max(m, (double)std::fabs(b[i]));
+  }
+  return d / m;
+}
+
+struct Shape {
+  int B, T, C, NH, V;
+};
+const Shape kShapes[] = {{1, 1, 4, 1, 5}, {2, 7, 12, 3, 13}, {3, 17, 20, 4, 37}, {2, 33, 64, 4, 101}};
+
+class KernelsVsRef : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override { set_kernel_threads(GetParam()); }
+  const KernelSet& R = ref_kernels();
+  const KernelSet& K = cpu_kernels();
+};
+
+TEST_P(KernelsVsRef, EncoderLayernormResidual) {
+  for (const Shape& s : kShapes) {
+    Rng rng(s.T * 31 + s.C);
+    int N = s.B * s.T;
+    std::vector<int32_t> tok(N), pos(N);
+    for (int i = 0; i < N; i++) tok[i] = (int32_t)rng.below(s.V), pos[i] = (int32_t)rng.below(s.T);
+    Vec wte = randn((size_t)s.V * s.C, rng), wpe = randn((size_t)s.T * s.C, rng);
+    Vec o1(N * s.C), o2(N * s.C);
+    R.encoder_forward(o1.data(), tok.data(), pos.data(), wte.data(), wpe.data(), s.B, s.T, s.C);
+    K.encoder_forward(o2.data(), tok.data(), pos.data(), wte.data(), wpe.data(), s.B, s.T, s.C);
+    EXPECT_LT(rel_err(o2, o1), 1e-6);
+    Vec dout = randn(N * s.C, rng), g1(wte.size()), g2(wte.size()), p1(wpe.size()), p2(wpe.size());
+    R.encoder_backward(g1.data(), p1.data(), dout.data(), tok.data(), nullptr, s.B, s.T, s.C);
+    K.encoder_backward(g2.data(), p2.data(), dout.data(), tok.data(), nullptr, s.B, s.T, s.C);
+    EXPECT_LT(rel_err(g2, g1), 1e-6);
+    EXPECT_LT(rel_err(p2, p1), 1e-6);
+
+    Vec x = randn(N * s.C, rng, 3.0f), w = randn(s.C, rng), b = randn(s.C, rng);
+    Vec m1(N), r1(N), m2(N), r2(N);
+    R.layernorm_forward(o1.data(), m1.data(), r1.data(), x.data(), w.data(), b.data(), N, s.C);
+    K.layernorm_forward(o2.data(), m2.data(), r2.data(), x.data(), w.data(), b.data(), N, s.C);
+    EXPECT_LT(rel_err(o2, o1), 1e-5);
+    EXPECT_LT(rel_err(r2, r1), 1e-5);
+    Vec dx1(N * s.C, 0.5f), dx2(N * s.C, 0.5f), dw1(s.C, 1), dw2(s.C, 1), db1(s.C, 2), db2(s.C, 2);
+    R.layernorm_backward(dx1.data(), dw1.data(), db1.data(), dout.data(), x.data(), w.data(),
+                         m1.data(), r1.data(), N, s.C);
+    K.layernorm_backward(dx2.data(), dw2.data(), db2.data(), dout.data(), x.data(), w.data(),
+                         m1.data(), r1.data(), N, s.C);
+    EXPECT_LT(rel_err(dx2, dx1), 1e-5);
+    EXPECT_LT(rel_err(dw2, dw1), 1e-5);
+    EXPECT_LT(rel_err(db2, db1), 1e-5);
+    R.residual_forward(o1.data(), x.data(), dout.data(), o1.size());
+    K.residual_forward(o2.data(), x.data(), dout.data(), o2.size());
+    EXPECT_EQ(o1, o2);
+  }
+}
+
+TEST_P(KernelsVsRef, MatmulAndHead) {
+  for (const Shape& s : kShapes) {
+    Rng rng(s.V);
+    int N = s.B * s.T, C = s.C, OC = 3 * s.C + 1;
+    Vec x = randn((size_t)N * C, rng), w = randn((size_t)C * OC, rng), b = randn(OC, rng);
+    Vec o1((size_t)N * OC), o2((size_t)N * OC);
+    for (const float* bias : {(const float*)b.data(), (const float*)nullptr}) {
+      R.matmul_forward(o1.data(), x.data(), w.data(), bias, N, C, OC);
+      K.matmul_forward(o2.data(), x.data(), w.data(), bias, N, C, OC);
+      EXPECT_LT(rel_err(o2, o1), 1e-5);
+    }
+    Vec dy = randn((size_t)N * OC, rng);
+    Vec dx1(x.size(), 1), dx2(x.size(), 1), dw1(w.size(), -1), dw2(w.size(), -1), db1(OC), db2(OC);
+    R.matmul_backward(dx1.data(), dw1.data(), db1.data(), dy.data(), x.data(), w.data(), N, C, OC);
+    K.matmul_backward(dx2.data(), dw2.data(), db2.data(), dy.data(), x.data(), w.data(), N, C, OC);
+    EXPECT_LT(rel_err(dx2, dx1), 1e-5);
+    EXPECT_LT(rel_err(dw2, dw1), 1e-5);
+    EXPECT_LT(rel_err(db2, db1), 1e-5);
+
+    int V = s.V;
+    Vec wte = randn((size_t)V * C, rng), l1((size_t)N * V), l2((size_t)N * V);
+    R.head_forward(l1.data(), x.data(), wte.data(), N, C, V);
+    K.head_forward(l2.data(), x.data(), wte.data(), N, C, V);
+    EXPECT_LT(rel_err(l2, l1), 1e-5);
+    Vec dl = randn((size_t)N * V, rng), hx1(x.size()), hx2(x.size()), hw1(wte.size()), hw2(wte.size());
+    R.head_backward(hx1.data(), hw1.data(), dl.data(), x.data(), wte.data(), N, C, V);
+    K.head_backward(hx2.data(), hw2.data(), dl.data(), x.data(), wte.data(), N, C, V);
+    EXPECT_LT(rel_err(hx2, hx1), 1e-5);
+    EXPECT_LT(rel_err(hw2, hw1), 1e-5);
+  }
+}
+
+TEST_P(KernelsVsRef, AttentionGeluCrossEntropy) {
+  for (const Shape& s : kShapes) {
+    Rng rng(s.C * 7 + 1);
+    int N = s.B * s.T, C = s.C, T = s.T;
+    size_t natt = (size_t)s.B * s.NH * T * T;
+    Vec qkv = randn((size_t)N * 3 * C, rng), o1((size_t)N * C), o2((size_t)N * C);
+    Vec a1(natt), a2(natt), sc(natt);
+    R.attention_forward(o1.data(), a1.data(), qkv.data(), s.B, T, C, s.NH);
+    K.attention_forward(o2.data(), a2.data(), qkv.data(), s.B, T, C, s.NH);
+    EXPECT_LT(rel_err(o2, o1), 1e-5);
+    EXPECT_LT(rel_err(a2, a1), 1e-5);
+    Vec dy = randn((size_t)N * C, rng), d1(qkv.size(), 0.25f), d2(qkv.size(), 0.25f);
+    R.attention_backward(d1.data(), sc.data(), dy.data(), qkv.data(), a1.data(), s.B, T, C, s.NH);
+    K.attention_backward(d2.data(), sc.data(), dy.data(), qkv.data(), a1.data(), s.B, T, C, s.NH);
+    EXPECT_LT(rel_err(d2, d1), 1e-5);
+
+    Vec x = randn((size_t)N * C, rng, 2.0f), g1(x.size()), g2(x.size());
+    R.gelu_forward(g1.data(), x.data(), x.size());
+    K.gelu_forward(g2.data(), x.data(), x.size());
+    EXPECT_LT(rel_err(g2, g1), 1e-5);
+    Vec gd1(x.size(), 1), gd2(x.size(), 1);
+    R.gelu_backward(gd1.data(), x.data(), dy.data(), x.size());
+    K.gelu_backward(gd2.data(), x.data(), dy.data(), x.size());
+    EXPECT_LT(rel_err(gd2, gd1), 1e-5);
+
+    int V = s.V;
+    Vec logits = randn((size_t)N * V, rng, 4.0f), p1(logits.size()), p2 = logits;
+    std::vector<int32_t> tg(N);
+    for (auto& t : tg) t = (int32_t)rng.below(V);
+    Vec l1(N), l2(N);
+    R.crossentropy_forward(l1.data(), p1.data(), logits.data(), tg.data(), N, V);
+    K.crossentropy_forward(l2.data(), p2.data(), p2.data(), tg.data(), N, V);  // in place
+    EXPECT_LT(rel_err(l2, l1), 1e-5);
+    EXPECT_LT(rel_err(p2, p1), 1e-5);
+    Vec dls = randn(N, rng), dd1(logits.size()), dd2 = p2;
+    R.crossentropy_backward(dd1.data(), p1.data(), tg.data(), dls.data(), N, V);
+    K.crossentropy_backward(dd2.data(), dd2.data(), tg.data(), dls.data(), N, V);
+    EXPECT_LT(rel_err(dd2, dd1), 1e-5);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, KernelsVsRef, ::testing::Values(1, 2, 3));
+
+// ---- ref backward vs finite differences ----
+// f(inputs) -> out; loss = sum(out * R). Checks d loss / d input[i] for every element.
+double fd_check(Vec& in, const std::function<Vec()>& fwd, const Vec& analytic, const Vec& Rw) {
+  auto loss = [&] {
+    Vec o = fwd();
+    double s = 0;
+    for (size_t i = 0; i < o.size(); i++) s += (double)o[i] * Rw[i];
+    return s;
+  };
+  double worst = 0, scale = 1e-3;
+  for (double a : analytic) scale = std::max(scale, std::fabs(a));
+  for (size_t i = 0; i < in.size(); i++) {
+    float keep = in[i];
+    float h = 1e-2f * std::max(1.0f, std::fabs(keep));
+    in[i] = keep + h;
+    double lp = loss();
+    in[i] = keep - h;
+    double lm = loss();
+    in[i] = keep;
+    double num = (lp - lm) / (2.0 * (double)h);
+    worst = std::max(worst, std::fabs(num - analytic[i]) / scale);
+  }
+  return worst;
+}
+
+TEST(RefGradients, FiniteDifferences) {
+  const KernelSet& R = ref_kernels();
+  Rng rng(5);
+  int B = 2, T = 5, C = 8, NH = 2, N = B * T, V = 11, OC = 6;
+  // layernorm
+  Vec x = randn(N * C, rng), w = randn(C, rng), b = randn(C, rng), mean(N), rstd(N);
+  Vec Rw = randn(N * C, rng);
+  auto ln = [&] {
+    Vec o(N * C);
+    R.layernorm_forward(o.data(), mean.data(), rstd.data(), x.data(), w.data(), b.data(), N, C);
+    return o;
+  };
+  ln();
+  Vec dx(N * C), dw(C), db(C);
+  R.layernorm_backward(dx.data(), dw.data(), db.data(), Rw.data(), x.data(), w.data(), mean.data(),
+                       rstd.data(), N, C);
+  EXPECT_LT(fd_check(x, ln, dx, Rw), 2e-3);
+  EXPECT_LT(fd_check(w, ln, dw, Rw), 2e-3);
+  EXPECT_LT(fd_check(b, ln, db, Rw), 2e-3);
+  // matmul
+  Vec mw = randn(C * OC, rng), mb = randn(OC, rng), Rm = randn(N * OC, rng);
+  auto mm = [&] {
+    Vec o(N * OC);
+    R.matmul_forward(o.data(), x.data(), mw.data(), mb.data(), N, C, OC);
+    return o;
+  };
+  Vec mdx(N * C), mdw(C * OC), mdb(OC);
+  R.matmul_backward(mdx.data(), mdw.data(), mdb.data(), Rm.data(), x.data(), mw.data(), N, C, OC);
+  EXPECT_LT(fd_check(x, mm, mdx, Rm), 2e-3);
+  EXPECT_LT(fd_check(mw, mm, mdw, Rm), 2e-3);
+  EXPECT_LT(fd_check(mb, mm, mdb, Rm), 2e-3);
+  // attention
+  Vec qkv = randn(N * 3 * C, rng), att(B * NH * T * T), sc(att.size());
+  auto at = [&] {
+    Vec o(N * C);
+    R.attention_forward(o.data(), att.data(), qkv.data(), B, T, C, NH);
+    return o;
+  };
+  at();
+  Vec dqkv(qkv.size());
+  R.attention_backward(dqkv.data(), sc.data(), Rw.data(), qkv.data(), att.data(), B, T, C, NH);
+  EXPECT_LT(fd_check(qkv, at, dqkv, Rw), 2e-3);
+  // gelu
+  Vec gdx(N * C);
+  auto ge = [&] {
+    Vec o(N * C);
+    R.gelu_forward(o.data(), x.data(), o.size());
+    return o;
+  };
+  R.gelu_backward(gdx.data(), x.data(), Rw.data(), gdx.size());
+  EXPECT_LT(fd_check(x, ge, gdx, Rw), 2e-3);
+  // head + cross-entropy (loss weights dl per row)
+  Vec wte = randn(V * C, rng), dl = randn(N, rng), probs(N * V), logits(N * V);
+  std::vector<int32_t> tg(N);
+  for (auto& t : tg) t = (int32_t)rng.below(V);
+  auto ce = [&] {
+    Vec losses(N);
+    R.head_forward(logits.data(), x.data(), wte.data(), N, C, V);
+    R.crossentropy_forward(losses.data(), probs.data(), logits.data(), tg.data(), N, V);
+    return losses;
+  };
+  ce();
+  Vec dlog(N * V), hdx(N * C), hdw(V * C);
+  R.crossentropy_backward(dlog.data(), probs.data(), tg.data(), dl.data(), N, V);
+  R.head_backward(hdx.data(), hdw.data(), dlog.data(), x.data(), wte.data(), N, C, V);
+  EXPECT_LT(fd_check(x, ce, hdx, dl), 2e-3);
+  EXPECT_LT(fd_check(wte, ce, hdw, dl), 2e-3);
+}
+
+}  // namespace
+}  // namespace lm::kernels
