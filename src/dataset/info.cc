@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/file_util.h"
+#include "core/timer.h"
 #include "dataset/formats.h"
 #include "dataset/indexed.h"
 #include "dataset/loader.h"
@@ -163,8 +164,11 @@ Result<nlohmann::json> padding_report(const std::string& prefix, int batch_size,
     const uint64_t steps = loader->steps_per_epoch();
     uint64_t real = 0, trimmed = 0, masked = 0, positions = 0;
     Batch b;
+    double loader_seconds = 0;
     for (uint64_t s = 0; s < steps; ++s) {
+      Timer timer;
       LM_RETURN_IF_ERROR(loader->next(&b));
+      loader_seconds += timer.seconds();
       real += b.real_tokens;
       positions += uint64_t(b.B) * b.T;
       trimmed += uint64_t(b.B) * b.max_len;
@@ -176,6 +180,7 @@ Result<nlohmann::json> padding_report(const std::string& prefix, int batch_size,
         {"padding_fraction", positions ? 1.0 - double(real) / double(positions) : 0.0},
         {"padding_fraction_trimmed", trimmed ? 1.0 - double(real) / double(trimmed) : 0.0},
         {"loss_masked_fraction", positions ? double(masked) / double(positions) : 0.0},
+        {"loader_us_per_batch", steps ? 1e6 * loader_seconds / double(steps) : 0.0},
         {"tokens_not_served_fraction",
          r.mode == LoaderMode::kPad ? 0.0 : 1.0 - served / double(loader->tokens())}};
   }

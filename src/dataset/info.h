@@ -20,7 +20,8 @@ Result<nlohmann::json> pack_info(const std::string& prefix, bool verify);
 
 // One epoch of the train split through the loader in each mode at (B, T): fraction of input
 // positions that are padding (pad mode: at fixed T, trimmed to each batch's longest row, and
-// trimmed with length bucketing), loss-masked targets, and tokens dropped.
+// trimmed with length bucketing), loss-masked targets, tokens dropped, and the loader's own time
+// per batch (for the loader-overhead figure; never pass/fail).
 Result<nlohmann::json> padding_report(const std::string& prefix, int batch_size, int seq_len);
 
 }  // namespace lm::dataset

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/threads.h"
 #include "core/timer.h"
+#include "dedup/run_file.h"
 #include "dedup/stages.h"
 
 namespace lm::dedup {
@@ -89,7 +90,7 @@ std::string filter_marker(int rank) { return fmt::format("s4-r{}.done", rank); }
 
 Status write_marker(const Job& job, const std::string& name, nlohmann::json body) {
   body["fingerprint"] = fmt::format("{:016x}", job.fingerprint);
-  return write_file_atomic(job.path(name), body.dump(1));
+  return write_small_file(job.path(name), body.dump(1));
 }
 
 Result<nlohmann::json> read_marker(const Job& job, const std::string& name) {

@@ -4,6 +4,10 @@
 #include "dedup/run_file.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
 
 #include <cstring>
 
@@ -30,14 +34,63 @@ Result<uint64_t> file_size(const std::string& path) {
 
 }  // namespace
 
+// ---- temp files ---------------------------------------------------------------------------------
+Result<TempFile> TempFile::create(const std::string& path) {
+  TempFile t;
+  t.path_ = path;
+  t.tmp_ = fmt::format("{}.tmp-{}", path, static_cast<long>(::getpid()));
+  t.f_ = std::fopen(t.tmp_.c_str(), "wb");
+  if (t.f_ == nullptr) {
+    return Status(Code::kIo, fmt::format("{}: cannot create ({})", t.tmp_, std::strerror(errno)),
+                  "check that the dedup work folder is writable and the disk is not full");
+  }
+  return t;
+}
+
+TempFile::TempFile(TempFile&& o) noexcept
+    : path_(std::move(o.path_)), tmp_(std::move(o.tmp_)), f_(o.f_) {
+  o.f_ = nullptr;
+}
+
+TempFile::~TempFile() {
+  if (f_ != nullptr) {
+    std::fclose(f_);
+    std::remove(tmp_.c_str());
+  }
+}
+
+Status TempFile::write(const void* data, size_t n) {
+  if (n > 0 && std::fwrite(data, 1, n, f_) != n) {
+    return Status(Code::kIo, fmt::format("{}: write failed ({})", tmp_, std::strerror(errno)),
+                  "check free disk space in the dedup work folder");
+  }
+  return ok_status();
+}
+
+Status TempFile::commit() {
+  const bool bad = std::fclose(f_) != 0;
+  f_ = nullptr;
+  if (bad || std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    std::remove(tmp_.c_str());
+    return io_error("{}: cannot write ({})", path_, std::strerror(errno));
+  }
+  return ok_status();
+}
+
+Status write_small_file(const std::string& path, std::string_view data) {
+  LM_ASSIGN_OR_RETURN(TempFile f, TempFile::create(path));
+  LM_RETURN_IF_ERROR(f.write(data.data(), data.size()));
+  return f.commit();
+}
+
 // ---- blobs ------------------------------------------------------------------------------------
-BlobWriter::BlobWriter(AtomicFile f) : file_(std::make_unique<AtomicFile>(std::move(f))) {
+BlobWriter::BlobWriter(TempFile f) : file_(std::make_unique<TempFile>(std::move(f))) {
   state_.reset(XXH3_createState());
   XXH3_64bits_reset(state_.get());
 }
 
 Result<BlobWriter> BlobWriter::create(const std::string& path, const char magic[8]) {
-  LM_ASSIGN_OR_RETURN(AtomicFile f, AtomicFile::create(path));
+  LM_ASSIGN_OR_RETURN(TempFile f, TempFile::create(path));
   LM_RETURN_IF_ERROR(f.write(magic, 8));
   return BlobWriter(std::move(f));
 }
@@ -101,8 +154,8 @@ Status write_run_bytes(const std::string& path, const void* recs, size_t record_
   }
   const uint64_t hsum = XXH3_64bits(header.data(), header.size());
   header.append(reinterpret_cast<const char*>(&hsum), sizeof(hsum));
-  LM_ASSIGN_OR_RETURN(AtomicFile f, AtomicFile::create(path));
-  LM_RETURN_IF_ERROR(f.write(header));
+  LM_ASSIGN_OR_RETURN(TempFile f, TempFile::create(path));
+  LM_RETURN_IF_ERROR(f.write(header.data(), header.size()));
   if (offset > 0) LM_RETURN_IF_ERROR(f.write(p, offset));
   return f.commit();
 }

@@ -15,6 +15,7 @@
 #include <memory>
 #include <queue>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -24,6 +25,25 @@
 namespace lm::dedup {
 
 // ---- blob files -------------------------------------------------------------------------------
+// A file written under a temporary name and renamed into place by commit(). Unlike AtomicFile it
+// does not fsync: intermediates are checksummed, so a file lost in a crash is detected, and
+// fsync per run file costs seconds on a busy disk.
+class TempFile {
+ public:
+  static Result<TempFile> create(const std::string& path);
+  TempFile(TempFile&& o) noexcept;
+  ~TempFile();
+  Status write(const void* data, size_t n);
+  Status commit();
+
+ private:
+  TempFile() = default;
+  std::string path_, tmp_;
+  FILE* f_ = nullptr;
+};
+// Writes a small file (a marker) through TempFile.
+Status write_small_file(const std::string& path, std::string_view data);
+
 class BlobWriter {
  public:
   static Result<BlobWriter> create(const std::string& path, const char magic[8]);
@@ -32,8 +52,8 @@ class BlobWriter {
   uint64_t size() const { return size_; }
 
  private:
-  BlobWriter(AtomicFile f);
-  std::unique_ptr<AtomicFile> file_;
+  BlobWriter(TempFile f);
+  std::unique_ptr<TempFile> file_;
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state_{nullptr, &XXH3_freeState};
   uint64_t size_ = 0;
 };

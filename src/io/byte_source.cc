@@ -73,8 +73,8 @@ class PlainSource : public ByteSource {
 };
 
 Status truncated(const std::string& path, const char* what) {
-  return Status(Code::kCorrupt, fmt::format("{}: truncated {} data (the file ends mid-stream)",
-                                            path, what),
+  return Status(Code::kCorrupt,
+                fmt::format("{}: truncated {} data (the file ends mid-stream)", path, what),
                 "the file was cut short (interrupted download or copy?); fetch it again");
 }
 
@@ -250,10 +250,11 @@ Result<bool> LineReader::next(std::string_view* line) {
       scan_ = end_;
     }
     if (end_ - begin_ > max_line_) {
-      return Status(Code::kInvalidArgument,
-                    fmt::format("{}:{}: line longer than {} bytes", src_->path(), line_no_ + 1,
-                                max_line_),
-                    "raise --max-document-bytes, or check that the file is really line-based");
+      overlong_ = true;
+      return Status(
+          Code::kInvalidArgument,
+          fmt::format("{}:{}: line longer than {} bytes", src_->path(), line_no_ + 1, max_line_),
+          "raise --max-document-bytes, or check that the file is really line-based");
     }
     if (eof_) {
       if (begin_ == end_) return false;
@@ -265,6 +266,22 @@ Result<bool> LineReader::next(std::string_view* line) {
       return true;
     }
     LM_RETURN_IF_ERROR(fill());
+  }
+}
+
+Status LineReader::discard_overlong_line() {
+  LM_CHECK(overlong_, "discard_overlong_line() without an overlong line");
+  overlong_ = false;
+  ++line_no_;
+  for (;;) {
+    begin_ = scan_ = end_;  // nothing buffered holds a newline: drop it all
+    if (eof_) return ok_status();
+    LM_RETURN_IF_ERROR(fill());
+    const void* nl = std::memchr(buf_.data() + scan_, '\n', end_ - scan_);
+    if (nl) {
+      begin_ = scan_ = static_cast<size_t>(static_cast<const char*>(nl) - buf_.data()) + 1;
+      return ok_status();
+    }
   }
 }
 

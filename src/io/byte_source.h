@@ -45,6 +45,10 @@ class LineReader {
   // the end. The view stays valid until the next call. A line longer than max_line_bytes is a
   // kInvalidArgument error naming the file and line.
   Result<bool> next(std::string_view* line);
+  // After next() failed on a line longer than max_line_bytes: drops the rest of that line so
+  // reading can go on with the next one (OnError::kSkip).
+  Status discard_overlong_line();
+  bool overlong() const { return overlong_; }
   uint64_t line_number() const { return line_no_; }  // 1-based number of the last line returned
   const std::string& path() const { return src_->path(); }
   ByteSource* source() { return src_.get(); }
@@ -56,6 +60,7 @@ class LineReader {
   std::vector<char> buf_;
   size_t begin_ = 0, end_ = 0, scan_ = 0;
   bool eof_ = false;
+  bool overlong_ = false;
   uint64_t line_no_ = 0;
 };
 

@@ -129,9 +129,12 @@ class MultiReader : public DocumentReader {
 
   Result<std::unique_ptr<DocumentReader>> open_file(const std::string& path) {
     switch (input_format(path)) {
-      case InputFormat::kJsonl: return internal::open_jsonl(path, options_);
-      case InputFormat::kSqlite: return internal::open_sqlite(path, options_);
-      case InputFormat::kText: break;
+      case InputFormat::kJsonl:
+        return internal::open_jsonl(path, options_);
+      case InputFormat::kSqlite:
+        return internal::open_sqlite(path, options_);
+      case InputFormat::kText:
+        break;
     }
     return internal::open_text(path, options_);
   }
@@ -170,12 +173,23 @@ void append_escaped_valid(std::string* out, std::string_view s) {
     }
     out->push_back('\\');
     switch (c) {
-      case '\n': out->push_back('n'); break;
-      case '\t': out->push_back('t'); break;
-      case '\r': out->push_back('r'); break;
-      case '\b': out->push_back('b'); break;
-      case '\f': out->push_back('f'); break;
-      default: out->push_back(c);
+      case '\n':
+        out->push_back('n');
+        break;
+      case '\t':
+        out->push_back('t');
+        break;
+      case '\r':
+        out->push_back('r');
+        break;
+      case '\b':
+        out->push_back('b');
+        break;
+      case '\f':
+        out->push_back('f');
+        break;
+      default:
+        out->push_back(c);
     }
   }
   out->append(s.data() + run, n - run);
@@ -245,7 +259,8 @@ void append_document_json(std::string* out, const Document& doc) {
   size_t open = extra.find('{');
   if (open != std::string_view::npos && extra.size() >= 2) {
     std::string_view inner = extra.substr(open + 1, extra.size() - open - 2);
-    while (!inner.empty() && (inner.front() == ' ' || inner.front() == '\n')) inner.remove_prefix(1);
+    while (!inner.empty() && (inner.front() == ' ' || inner.front() == '\n'))
+      inner.remove_prefix(1);
     if (!inner.empty()) {
       out->push_back(',');
       out->append(inner);

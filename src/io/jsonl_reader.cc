@@ -29,8 +29,7 @@ std::string scalar_to_string(simdjson::dom::element e) {
 class JsonlReader : public DocumentReader {
  public:
   JsonlReader(std::unique_ptr<ByteSource> src, const ReaderOptions& options)
-      : options_(options),
-        lines_(std::move(src), options.max_document_bytes * 2 + 4096) {
+      : options_(options), lines_(std::move(src), options.max_document_bytes * 2 + 4096) {
     stats_.files = 1;
     size_t dot = options_.text_field.find('.');
     text_top_ = options_.text_field.substr(0, dot);
@@ -41,8 +40,14 @@ class JsonlReader : public DocumentReader {
   Result<bool> next(Document* doc) override {
     std::string_view line;
     for (;;) {
-      LM_ASSIGN_OR_RETURN(bool more, lines_.next(&line));
-      if (!more) return false;
+      auto more = lines_.next(&line);
+      if (!more.ok() && lines_.overlong() && options_.on_error == OnError::kSkip) {
+        LM_RETURN_IF_ERROR(lines_.discard_overlong_line());
+        ++stats_.skipped_records;
+        continue;
+      }
+      if (!more.ok()) return more.status();
+      if (!*more) return false;
       if (is_blank(line)) continue;
       Status s = parse_line(line, doc);
       if (s.ok()) {

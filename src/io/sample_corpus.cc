@@ -33,8 +33,8 @@ bool load_complete(const std::string& dir, SampleResult* result) {
     return false;
   }
   for (const auto& s : j["shards"]) {
-    if (!s.is_object() || file_size_or_max(dir + "/" + s.value("file", "")) !=
-                              s.value("bytes", uint64_t{0})) {
+    if (!s.is_object() ||
+        file_size_or_max(dir + "/" + s.value("file", "")) != s.value("bytes", uint64_t{0})) {
       return false;
     }
   }
@@ -72,9 +72,9 @@ struct FortunePackage {
   const char* legacy;  // encoding of files that are not UTF-8
 };
 constexpr FortunePackage kFortunes[] = {
-    {"fortunes", "en", "windows-1252"},     {"fortunes-min", "en", "windows-1252"},
-    {"fortunes-de", "de", "windows-1252"},  {"fortunes-es", "es", "windows-1252"},
-    {"fortunes-it", "it", "windows-1252"},  {"fortunes-ru", "ru", "KOI8-R"},
+    {"fortunes", "en", "windows-1252"},    {"fortunes-min", "en", "windows-1252"},
+    {"fortunes-de", "de", "windows-1252"}, {"fortunes-es", "es", "windows-1252"},
+    {"fortunes-it", "it", "windows-1252"}, {"fortunes-ru", "ru", "KOI8-R"},
     {"fortunes-zh", "zh", "GB18030"},
 };
 
@@ -82,8 +82,8 @@ constexpr FortunePackage kFortunes[] = {
 
 Result<SampleResult> build_sample_corpus(const SampleOptions& options) {
   SampleResult result;
-  if (options.out_dir.empty()) return Status(Code::kInvalidArgument, "no output folder",
-                                             "pass --out DIR");
+  if (options.out_dir.empty())
+    return Status(Code::kInvalidArgument, "no output folder", "pass --out DIR");
   if (!options.force && load_complete(options.out_dir, &result)) return result;
   LM_RETURN_IF_ERROR(make_dirs(options.out_dir));
   std::error_code ec;

@@ -33,7 +33,8 @@ Result<std::string> read_maybe_compressed(const std::string& path) {
 }
 
 std::string_view trim_blank_lines(std::string_view s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r'))
+    s.remove_suffix(1);
   while (!s.empty() && s.front() == '\n') s.remove_prefix(1);
   return s;
 }
@@ -50,8 +51,7 @@ Status emit(const DocSink& sink, std::string id, std::string_view text, const ch
 
 // The fortune text of one file, split on lines holding only '%'.
 Status emit_fortune_file(const std::string& text, const std::string& name,
-                         const std::string& package, const std::string& lang,
-                         const DocSink& sink) {
+                         const std::string& package, const std::string& lang, const DocSink& sink) {
   size_t pos = 0, n = 0, start = 0;
   auto flush = [&](size_t end) -> Status {
     std::string_view body = trim_blank_lines(std::string_view(text).substr(start, end - start));
@@ -76,9 +76,9 @@ Status emit_fortune_file(const std::string& text, const std::string& name,
 
 // 0x80..0x9F in Windows-1252 (0 = undefined there: kept as U+FFFD).
 constexpr char16_t kCp1252High[32] = {
-    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178};
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
 }  // namespace
 
@@ -115,8 +115,7 @@ Result<std::string> legacy_to_utf8(std::string_view bytes, const char* encoding)
 Status emit_kjv(const std::string& root, const DocSink& sink) {
   std::string data_dir = sys_path(root, "/usr/lib");
   if (!file_exists(data_dir + "/bible.data")) {
-    return Status(Code::kNotFound, fmt::format("{}/bible.data not found", data_dir),
-                  kInstallHint);
+    return Status(Code::kNotFound, fmt::format("{}/bible.data not found", data_dir), kInstallHint);
   }
   std::string cmd = fmt::format("bible -f -p '{}' 'Gen1:1-Rev22:21' 2>/dev/null", data_dir);
   FILE* p = ::popen(cmd.c_str(), "r");
@@ -181,7 +180,7 @@ struct IndexEntry {
   uint64_t offset, length;
   std::string headword;
   bool operator<(const IndexEntry& o) const {
-    return offset != o.offset ? offset < o.offset
+    return offset != o.offset   ? offset < o.offset
            : length != o.length ? length > o.length
                                 : headword < o.headword;
   }
@@ -234,8 +233,9 @@ Status emit_gcide(const std::string& root, const DocSink& sink) {
       ++j;
     }
     if (end > body.size()) {
-      return Status(Code::kCorrupt, fmt::format("{}: entry {} lies past the end of {}", index,
-                                                head, dict), "reinstall dict-gcide");
+      return Status(Code::kCorrupt,
+                    fmt::format("{}: entry {} lies past the end of {}", index, head, dict),
+                    "reinstall dict-gcide");
     }
     std::string text = utf8_with_cp1252_fallback(
         trim_blank_lines(std::string_view(body).substr(begin, end - begin)));
@@ -273,8 +273,8 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 
 Status emit_jargon(const std::string& root, const DocSink& sink) {
   std::string path = sys_path(root, "/usr/share/doc/jargon-text/jargon.txt.gz");
-  if (!file_exists(path)) return Status(Code::kNotFound, fmt::format("{} not found", path),
-                                        kInstallHint);
+  if (!file_exists(path))
+    return Status(Code::kNotFound, fmt::format("{} not found", path), kInstallHint);
   LM_ASSIGN_OR_RETURN(std::string all, read_maybe_compressed(path));
   // Sections start at column-0 "Chapter N." / "Appendix X." lines, glossary entries at
   // "   :headword:" lines; the glossary's table of contents (before the first entry) is dropped.
@@ -295,8 +295,8 @@ Status emit_jargon(const std::string& root, const DocSink& sink) {
     std::string_view line(all.data() + pos, eol - pos);
     pos = eol + 1;
     // (the text puts a no-break space after "Chapter"/"Appendix")
-    bool section = starts_with(line, "Chapter") || starts_with(line, "Appendix") ||
-                   line == "Glossary";
+    bool section =
+        starts_with(line, "Chapter") || starts_with(line, "Appendix") || line == "Glossary";
     size_t close = starts_with(line, "   :") ? line.find(':', 4) : std::string_view::npos;
     if (section || close != std::string_view::npos) {
       LM_RETURN_IF_ERROR(flush());
@@ -318,8 +318,9 @@ Status emit_fortunes(const std::string& root, const std::string& package, const 
   std::string list_path = sys_path(root, "/var/lib/dpkg/info/") + package + ".list";
   auto list = read_file(list_path);
   if (!list.ok()) {
-    return Status(Code::kNotFound, fmt::format("package {} is not installed ({} missing)",
-                                               package, list_path), kInstallHint);
+    return Status(Code::kNotFound,
+                  fmt::format("package {} is not installed ({} missing)", package, list_path),
+                  kInstallHint);
   }
   std::vector<std::string> files;
   size_t pos = 0;

@@ -22,8 +22,7 @@ class SqliteReader : public DocumentReader {
     options_ = options;
     stats_.files = 1;
     if (options.sqlite_query.empty()) {
-      return Status(Code::kInvalidArgument,
-                    fmt::format("{}: a SQLite input needs a query", path),
+      return Status(Code::kInvalidArgument, fmt::format("{}: a SQLite input needs a query", path),
                     "pass --query \"SELECT id, text FROM <table>\"");
     }
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
@@ -55,9 +54,9 @@ class SqliteReader : public DocumentReader {
         }
         return s;
       }
-      LM_ASSIGN_OR_RETURN(Utf8Outcome o, check_utf8(&doc->text, options_.invalid_utf8,
-                                                    fmt::format("{}: row {}", path_, row_),
-                                                    &stats_));
+      LM_ASSIGN_OR_RETURN(Utf8Outcome o,
+                          check_utf8(&doc->text, options_.invalid_utf8,
+                                     fmt::format("{}: row {}", path_, row_), &stats_));
       if (o == Utf8Outcome::kDrop) continue;
       ++stats_.documents;
       stats_.bytes += doc->text.size();
@@ -70,8 +69,8 @@ class SqliteReader : public DocumentReader {
  private:
   Status query_error() const {
     return Status(Code::kInvalidArgument,
-                  fmt::format("{}: SQLite query failed: {} (query: {})", path_,
-                              sqlite3_errmsg(db_), options_.sqlite_query),
+                  fmt::format("{}: SQLite query failed: {} (query: {})", path_, sqlite3_errmsg(db_),
+                              options_.sqlite_query),
                   "check the table and column names (sqlite3 FILE .schema)");
   }
 
@@ -81,10 +80,14 @@ class SqliteReader : public DocumentReader {
     for (int i = 0; i < n; ++i) {
       const char* name = sqlite3_column_name(stmt_, i);
       names_[i] = name ? name : "";
-      if (names_[i] == options_.text_field) text_col_ = i;
-      else if (names_[i] == options_.id_field) id_col_ = i;
-      else if (names_[i] == "source") source_col_ = i;
-      else if (names_[i] == "lang") lang_col_ = i;
+      if (names_[i] == options_.text_field)
+        text_col_ = i;
+      else if (names_[i] == options_.id_field)
+        id_col_ = i;
+      else if (names_[i] == "source")
+        source_col_ = i;
+      else if (names_[i] == "lang")
+        lang_col_ = i;
     }
     if (text_col_ < 0 && n > 0) {
       text_col_ = n - 1;
@@ -119,16 +122,23 @@ class SqliteReader : public DocumentReader {
     if (doc->text.size() > options_.max_document_bytes) {
       return Status(Code::kInvalidArgument,
                     fmt::format("{}: row {}: document longer than {} bytes", path_, row_,
-                                options_.max_document_bytes), kSkipHint);
+                                options_.max_document_bytes),
+                    kSkipHint);
     }
     return ok_status();
   }
 
   void append_column_json(int i, std::string* out) const {
     switch (sqlite3_column_type(stmt_, i)) {
-      case SQLITE_NULL: *out += "null"; break;
-      case SQLITE_INTEGER: *out += std::to_string(sqlite3_column_int64(stmt_, i)); break;
-      case SQLITE_FLOAT: *out += fmt::format("{}", sqlite3_column_double(stmt_, i)); break;
+      case SQLITE_NULL:
+        *out += "null";
+        break;
+      case SQLITE_INTEGER:
+        *out += std::to_string(sqlite3_column_int64(stmt_, i));
+        break;
+      case SQLITE_FLOAT:
+        *out += fmt::format("{}", sqlite3_column_double(stmt_, i));
+        break;
       default: {
         std::string s = column_text(i);
         append_json_string(out, s);

@@ -53,4 +53,16 @@ Status load_model_weights(const std::string& dir, Gpt* model) {
   return ok_status();
 }
 
+std::string checkpoint_dir(const std::string& path) {
+  if (file_exists(path + "/model.safetensors")) return path;
+  return path + "/checkpoint";
+}
+
+Result<std::unique_ptr<Gpt>> load_model(const std::string& dir, const kernels::KernelSet& k) {
+  LM_ASSIGN_OR_RETURN(GptConfig cfg, load_model_config(dir));
+  auto gpt = std::make_unique<Gpt>(cfg, k);
+  LM_RETURN_IF_ERROR(load_model_weights(dir, gpt.get()));
+  return gpt;
+}
+
 }  // namespace lm::model

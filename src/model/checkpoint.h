@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "model/gpt.h"
@@ -16,5 +17,10 @@ Status save_model(const std::string& dir, const Gpt& model,
 Result<GptConfig> load_model_config(const std::string& dir);
 // Loads weights into `model`, whose config must match the checkpoint's.
 Status load_model_weights(const std::string& dir, Gpt* model);
+// The checkpoint directory of a run directory (RUN_DIR/checkpoint), or `path` itself when it
+// already holds a model.safetensors.
+std::string checkpoint_dir(const std::string& path);
+// config.json + model.safetensors of `dir` as a ready model.
+Result<std::unique_ptr<Gpt>> load_model(const std::string& dir, const kernels::KernelSet& k);
 
 }  // namespace lm::model

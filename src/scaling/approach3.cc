@@ -57,16 +57,17 @@ LbfgsResult run_start(const Data& d, double delta, const std::vector<double>& x0
 }
 
 // Tight refinement: restart L-BFGS from its own answer until the objective stops moving.
-LbfgsResult polish(const Data& d, double delta, LbfgsResult r) {
+LbfgsResult polish(const Data& d, double delta, LbfgsResult r, int max_iterations) {
   LbfgsOptions tight;
   tight.gtol = 1e-14;
   tight.ftol = 1e-15;
   tight.ftol_scale = 0;
-  tight.max_iterations = 2000;
+  tight.max_iterations = 2 * max_iterations;
   for (int round = 0; round < 20; ++round) {
     LbfgsResult n = run_start(d, delta, r.x, tight);
     bool better = n.f < r.f;
     if (better) r = n;
+    if (std::string(n.reason) == "iteration cap") { r.converged = false; r.reason = n.reason; }
     if (!better || r.f - n.f < 1e-16) break;
   }
   return r;
@@ -79,9 +80,10 @@ struct GridOutcome {
 };
 
 GridOutcome run_grid(const Data& d, double delta, const std::vector<std::vector<double>>& grid,
-                     int threads) {
+                     int threads, int max_iterations) {
   std::vector<LbfgsResult> res(grid.size());
   LbfgsOptions o;  // scipy L-BFGS-B defaults: pgtol 1e-5, factr 1e7
+  o.max_iterations = max_iterations;
 #pragma omp parallel for schedule(dynamic, 4) num_threads(threads)
   for (size_t i = 0; i < grid.size(); ++i) res[i] = run_start(d, delta, grid[i], o);
   size_t bi = 0;
@@ -126,12 +128,13 @@ void bootstrap(const RunsTable& t, const Approach3Options& opt, int threads, App
     std::vector<size_t> idx(n);
     for (auto& i : idx) i = rng.below(n);
     Data d = make_data(t, idx);
-    fits[s] = polish(d, opt.delta, run_start(d, opt.delta, r->raw, LbfgsOptions())).x;
+    fits[s] = polish(d, opt.delta, run_start(d, opt.delta, r->raw, LbfgsOptions()), 1000).x;
   }
   std::vector<double> E, A, B, al, be, share;
   for (auto& p : fits) {
     A.push_back(std::exp(p[0])); B.push_back(std::exp(p[1])); E.push_back(std::exp(p[2]));
     al.push_back(p[3]); be.push_back(p[4]); share.push_back(p[4] / (p[3] + p[4]));
+    r->bootstrap_params.push_back({E.back(), A.back(), B.back(), p[3], p[4]});
   }
   r->bootstrap = k;
   r->E = interval(E, opt.ci); r->A = interval(A, opt.ci); r->B = interval(B, opt.ci);
@@ -164,8 +167,8 @@ Result<Approach3Result> fit_approach3(const RunsTable& t, const Approach3Options
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   Data d = make_data(t, all);
   auto grid = start_grid(opt.coarse_grid);
-  GridOutcome g = run_grid(d, opt.delta, grid, threads);
-  LbfgsResult best = polish(d, opt.delta, g.best);
+  GridOutcome g = run_grid(d, opt.delta, grid, threads, opt.max_iterations);
+  LbfgsResult best = polish(d, opt.delta, g.best, opt.max_iterations);
   Approach3Result r;
   r.raw = best.x;
   r.objective = best.f;

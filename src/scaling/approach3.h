@@ -21,6 +21,7 @@ struct Approach3Options {
   uint64_t seed = 42;
   double ci = 0.95;      // two-sided interval from bootstrap percentiles
   bool coarse_grid = false;  // 3x3x3x3x3 grid instead of Chinchilla's 5x5x5x6x6 (tests)
+  int max_iterations = 1000; // per L-BFGS run; hitting it marks the fit as not converged
 };
 
 struct Interval {
@@ -39,6 +40,7 @@ struct Approach3Result {
   // Bootstrap (when requested): intervals for E, A, B, alpha, beta and the allocation share a.
   int bootstrap = 0;
   Interval E, A, B, alpha, beta, a_share;
+  std::vector<ChinchillaParams> bootstrap_params;  // one per resample (for confidence bands)
 };
 
 // Objective value and gradient at raw parameters p (a, b, e, alpha, beta).

@@ -1,6 +1,9 @@
 // langid.cc: the CLD2 and fastText language identifiers (see langid.h).
 #include "text/langid.h"
 
+#include <cstdio>  // before cld2, which uses FILE
+#include <string>
+
 #include <cld2/public/compact_lang_det.h>
 
 namespace CLD2 {
@@ -17,11 +20,51 @@ std::string normalise_code(std::string code) {
   return code;
 }
 
+bool is_control_at(std::string_view s, size_t i, size_t* len) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  *len = 1;
+  if (c < 0x20) return c != '\n' && c != '\t' && c != '\r';
+  if (c == 0x7f) return true;
+  if (c == 0xC2 && i + 1 < s.size()) {  // U+0080..U+009F
+    unsigned char d = static_cast<unsigned char>(s[i + 1]);
+    *len = 2;
+    return d >= 0x80 && d <= 0x9F;
+  }
+  return false;
+}
+
+bool has_controls(std::string_view s) {
+  size_t len;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (is_control_at(s, i, &len)) return true;
+  return false;
+}
+
+std::string without_controls(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    size_t len;
+    if (is_control_at(s, i, &len)) {
+      out.push_back(' ');
+      i += len;
+    } else {
+      out.push_back(s[i++]);
+    }
+  }
+  return out;
+}
+
 class Cld2Identifier : public LanguageIdentifier {
  public:
   explicit Cld2Identifier(size_t max_bytes) : max_bytes_(max_bytes) {}
   LangPrediction predict(std::string_view text) const override {
     text = utf8_prefix(text, max_bytes_);
+    std::string clean;
+    if (has_controls(text)) {  // CLD2 stops at bytes that are not interchange-valid
+      clean = without_controls(text);
+      text = clean;
+    }
     CLD2::Language lang3[3];
     int percent3[3];
     double score3[3];

@@ -305,19 +305,30 @@ Result<LoadedBpe> load_hf_bpe(const nlohmann::json& j, const std::string& path) 
   return out;
 }
 
-Result<nlohmann::ordered_json> bpe_to_hf_json(const BpeModel& model) {
+Result<std::string> bpe_to_hf_json(const BpeModel& model) {
   size_t unreachable = 0;
   auto merges = model.merges(&unreachable);
   if (unreachable > 0)
     return invalid_argument("{} tokens cannot be reached by merges; tokenizer.json cannot hold "
                             "this vocabulary", unreachable);
-  nlohmann::ordered_json vocab = nlohmann::ordered_json::object();
+  // vocab and merges are written by hand: ordered_json inserts are linear in the object size.
+  auto str = [](const std::string& s) {
+    return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  std::string vocab = "{";
   const auto& tokens = model.tokens();
   for (uint32_t id = 0; id < tokens.size(); ++id) {
-    if (model.has_id(id) && !model.is_special(id)) vocab[bytes_to_gpt2(tokens[id])] = id;
+    if (!model.has_id(id) || model.is_special(id)) continue;
+    if (vocab.size() > 1) vocab += ",\n";
+    vocab += str(bytes_to_gpt2(tokens[id])) + ":" + std::to_string(id);
   }
-  nlohmann::ordered_json jm = nlohmann::ordered_json::array();
-  for (const auto& [a, b] : merges) jm.push_back(bytes_to_gpt2(a) + " " + bytes_to_gpt2(b));
+  vocab += "}";
+  std::string jm = "[";
+  for (const auto& [a, b] : merges) {
+    if (jm.size() > 1) jm += ",\n";
+    jm += str(bytes_to_gpt2(a) + " " + bytes_to_gpt2(b));
+  }
+  jm += "]";
   nlohmann::ordered_json added = nlohmann::ordered_json::array();
   for (const auto& [text, id] : model.special_tokens()) {
     added.push_back({{"id", id}, {"content", text}, {"single_word", false}, {"lstrip", false},
@@ -349,8 +360,13 @@ Result<nlohmann::ordered_json> bpe_to_hf_json(const BpeModel& model) {
                 {"continuing_subword_prefix", nullptr}, {"end_of_word_suffix", nullptr},
                 {"fuse_unk", false}, {"byte_fallback", false},
                 {"ignore_merges", model.rank_mode() || model.options().ignore_merges},
-                {"vocab", std::move(vocab)}, {"merges", std::move(jm)}};
-  return j;
+                {"vocab", "@VOCAB@"}, {"merges", "@MERGES@"}};
+  std::string text = j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace);
+  size_t v = text.find("\"@VOCAB@\"");
+  text.replace(v, 9, vocab);
+  size_t m = text.find("\"@MERGES@\"", v + vocab.size());
+  text.replace(m, 10, jm);
+  return text + "\n";
 }
 
 Status save_tiktoken(const BpeModel& model, const std::string& path) {

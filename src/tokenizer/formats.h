@@ -37,8 +37,8 @@ Result<LoadedBpe> load_gpt2(const std::string& encoder_json_path);
 // A parsed tokenizer.json whose model.type is "BPE".
 Result<LoadedBpe> load_hf_bpe(const nlohmann::json& j, const std::string& path);
 
-// HF tokenizer.json for a BPE model (loadable by HF tokenizers).
-Result<nlohmann::ordered_json> bpe_to_hf_json(const BpeModel& model);
+// The text of an HF tokenizer.json for a BPE model (loadable by HF tokenizers).
+Result<std::string> bpe_to_hf_json(const BpeModel& model);
 Status save_tiktoken(const BpeModel& model, const std::string& path);
 
 std::string base64_encode(std::string_view bytes);

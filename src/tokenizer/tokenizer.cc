@@ -201,8 +201,8 @@ Status Tokenizer::save(const std::string& path) const {
   }
   if (ends_with(path, ".json")) {
     if (wp_) return wp_->save_json(path);
-    LM_ASSIGN_OR_RETURN(auto j, bpe_to_hf_json(*bpe_));
-    return write_file_atomic(path, j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace));
+    LM_ASSIGN_OR_RETURN(std::string text, bpe_to_hf_json(*bpe_));
+    return write_file_atomic(path, text);
   }
   if (ends_with(path, ".txt")) {
     if (!wp_) return invalid_argument("{}: a BPE tokenizer cannot be saved as vocab.txt", path);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -23,7 +24,7 @@ void WordCounts::grow() {
   size_t mask = slots_.size() - 1;
   for (const Slot& s : old) {
     if (s.count == 0) continue;
-    size_t i = s.hash & mask;
+    size_t i = hash64(key(s)) & mask;
     while (slots_[i].count != 0) i = (i + 1) & mask;
     slots_[i] = s;
   }
@@ -34,32 +35,34 @@ void WordCounts::add_hashed(std::string_view word, uint64_t hash, uint64_t n) {
   total_ += n;
   size_t mask = slots_.size() - 1;
   size_t i = hash & mask;
+  uint32_t h32 = static_cast<uint32_t>(hash >> 32);
+  uint32_t len = static_cast<uint32_t>(word.size());
   while (true) {
     Slot& s = slots_[i];
     if (s.count == 0) break;
-    if (s.hash == hash && s.len == word.size() &&
-        std::string_view(arena_.data() + s.offset, s.len) == word) {
+    if (s.hash == h32 && s.len == len && key(s) == word) {
       s.count += n;
       return;
     }
     i = (i + 1) & mask;
   }
   Slot& s = slots_[i];
-  s.hash = hash;
-  s.offset = arena_.size();
-  s.len = static_cast<uint32_t>(word.size());
+  s.hash = h32;
+  s.len = len;
   s.count = n;
-  arena_.append(word);
+  if (len <= kInline) {
+    std::memcpy(s.key.bytes, word.data(), len);
+  } else {
+    s.key.offset = arena_.size();
+    arena_.append(word);
+  }
   if (++size_ * 10 > slots_.size() * 7) grow();
 }
 
 void WordCounts::add(std::string_view word, uint64_t n) { add_hashed(word, hash64(word), n); }
 
 void WordCounts::merge(const WordCounts& other) {
-  for (const Slot& s : other.slots_) {
-    if (s.count != 0) add_hashed(std::string_view(other.arena_.data() + s.offset, s.len), s.hash,
-                                 s.count);
-  }
+  other.for_each([&](std::string_view w, uint64_t c) { add(w, c); });
 }
 
 std::vector<std::pair<std::string_view, uint64_t>> WordCounts::sorted() const {

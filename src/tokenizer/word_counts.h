@@ -28,17 +28,25 @@ class WordCounts {
   template <typename F>
   void for_each(F&& f) const {
     for (const Slot& s : slots_) {
-      if (s.count != 0) f(std::string_view(arena_.data() + s.offset, s.len), s.count);
+      if (s.count != 0) f(key(s), s.count);
     }
   }
 
  private:
+  static constexpr uint32_t kInline = 16;  // words up to this many bytes live in the slot
   struct Slot {
-    uint64_t hash = 0;
-    uint64_t offset = 0;
     uint64_t count = 0;  // 0: empty slot
+    uint32_t hash = 0;   // low bits of the word's hash
     uint32_t len = 0;
+    union {
+      char bytes[kInline];
+      uint64_t offset;  // into arena_ when len > kInline
+    } key = {};
   };
+  std::string_view key(const Slot& s) const {
+    return s.len <= kInline ? std::string_view(s.key.bytes, s.len)
+                            : std::string_view(arena_.data() + s.key.offset, s.len);
+  }
   void add_hashed(std::string_view word, uint64_t hash, uint64_t n);
   void grow();
 

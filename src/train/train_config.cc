@@ -1,6 +1,8 @@
 // train_config.cc: the key table of TrainConfig, text parsing, TOML loading and validation.
 #include "train/train_config.h"
 
+#include "core/file_util.h"
+
 #include <fmt/core.h>
 
 #include <cerrno>
@@ -135,11 +137,22 @@ Status set_config_key(TrainConfig* c, const std::string& raw_key, const std::str
 }
 
 Status load_config_toml(const std::string& path, TrainConfig* c) {
+  if (!file_exists(path)) return not_found("{}: no such config file", path);
+  toml::table table;
+#if TOML_EXCEPTIONS
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return invalid_argument("{}:{}: {}", path, e.source().begin.line, std::string(e.description()));
+  }
+#else
   toml::parse_result r = toml::parse_file(path);
   if (!r)
     return invalid_argument("{}:{}: {}", path, r.error().source().begin.line,
                             std::string(r.error().description()));
-  for (auto&& [k, node] : r.table()) {
+  table = std::move(r).table();
+#endif
+  for (auto&& [k, node] : table) {
     std::string where = fmt::format("{}:{}", path, node.source().begin.line);
     std::string text;
     if (auto v = node.as_string()) text = v->get();

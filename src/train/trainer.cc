@@ -157,6 +157,7 @@ Result<TrainSummary> run_training(const TrainConfig& cfg, bool resume, Comm* com
     bool ckpt = last || (r.cfg.checkpoint_interval > 0 && r.step % r.cfg.checkpoint_interval == 0);
     if (ckpt && r.rank0()) LM_RETURN_IF_ERROR(detail::save_checkpoint(r));
     if (ckpt) comm->barrier();
+    if (!last && hooks.should_stop && hooks.should_stop(r.step)) break;
   }
   std::sort(rates.begin(), rates.end());
   sum.steps = r.step;

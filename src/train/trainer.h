@@ -25,6 +25,9 @@ struct StepMetrics {
 struct TrainHooks {
   std::function<void(const StepMetrics&)> on_step;    // rank 0 only
   std::function<void(const std::string&)> on_message;  // rank 0 only (setup, checkpoints)
+  // Asked after every step (all ranks must agree): true ends the run there, as if interrupted
+  // (no final checkpoint; the last periodic one stays). For Ctrl-C and tests.
+  std::function<bool(int64_t step)> should_stop;
 };
 
 struct TrainSummary {
@@ -42,9 +45,5 @@ struct TrainSummary {
 // cfg.out/checkpoint. comm: null = single process.
 Result<TrainSummary> run_training(const TrainConfig& cfg, bool resume, Comm* comm,
                                   const TrainHooks& hooks = {});
-
-// The checkpoint directory of a run directory (RUN_DIR/checkpoint), or `path` itself when it
-// already holds a model.safetensors.
-std::string checkpoint_dir(const std::string& path);
 
 }  // namespace lm::train

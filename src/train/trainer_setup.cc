@@ -26,11 +26,6 @@
 namespace lm::train {
 namespace fs = std::filesystem;
 
-std::string checkpoint_dir(const std::string& path) {
-  if (file_exists(path + "/model.safetensors")) return path;
-  return path + "/checkpoint";
-}
-
 namespace detail {
 
 Status open_data(Run* r) {

@@ -50,8 +50,16 @@ nlohmann::json python_read(const std::string& args) {
   return nlohmann::json::parse(out);
 }
 
-std::vector<uint32_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
-std::string text_of(const std::vector<uint32_t>& t) { return {t.begin(), t.end()}; }
+std::vector<uint32_t> bytes_of(const std::string& s) {
+  std::vector<uint32_t> t;
+  for (unsigned char c : s) t.push_back(c);
+  return t;
+}
+std::string text_of(const std::vector<uint32_t>& t) {
+  std::string s;
+  for (uint32_t c : t) s.push_back(char(c));
+  return s;
+}
 
 PackOptions options(const std::string& in, const std::string& out) {
   PackOptions o;
@@ -81,8 +89,10 @@ TEST(Pack, PythonReaderReadsBackEveryFormat) {
   ASSERT_TRUE(st.ok()) << st.status().to_string();
   std::vector<uint32_t> llmc[2], nano[2];
   std::vector<std::vector<uint32_t>> mega[2];
+  std::vector<io::Document> docs_of[2];
   for (const auto& d : docs) {
     const int v = is_validation(d.id, 0.2);
+    docs_of[v].push_back(d);
     auto t = bytes_of(d.text);
     mega[v].push_back(t);
     mega[v].back().push_back(256);
@@ -101,8 +111,8 @@ TEST(Pack, PythonReaderReadsBackEveryFormat) {
     for (size_t d = 0; d < mega[v].size(); ++d) {
       auto got = m["documents"][d].get<std::vector<uint32_t>>();
       ASSERT_EQ(got, mega[v][d]) << "document " << d;
-      got.pop_back();
-      EXPECT_EQ(text_of(got), text_of({mega[v][d].begin(), mega[v][d].end() - 1}));
+      got.pop_back();  // the EOT
+      EXPECT_EQ(text_of(got), docs_of[v][d].text);  // decodes to the document
     }
     std::string shards;
     for (int i = v ? 0 : 1; std::filesystem::exists(llmc_shard_path(prefix, s, i)); ++i) {
@@ -162,9 +172,10 @@ TEST(Pack, InterruptedPackResumesToTheSameBytes) {
   ASSERT_TRUE(second.ok()) << second.status().to_string();
   EXPECT_EQ(second->resumed_documents, 437u);
   EXPECT_EQ(second->documents, 800u);
-  for (const std::string& suffix : {".bin", ".idx", ".val.bin", ".val.idx", "_train_000001.bin",
+  for (const char* suffix : {".bin", ".idx", ".val.bin", ".val.idx", "_train_000001.bin",
                                     "_train_000002.bin", "_val_000000.bin", ".nanogpt/train.bin"}) {
     EXPECT_EQ(read_file(o.out + suffix).value(), read_file(full.out + suffix).value()) << suffix;
+    EXPECT_FALSE(std::filesystem::exists(o.out + suffix + ".partial"));
   }
 }
 

@@ -71,10 +71,18 @@ TEST(BadInput, LineOverMaxDocumentBytesIsAnErrorOrSkipped) {
   o.on_error = OnError::kSkip;
   auto skip = testing::read_all_docs({path}, o);
   ASSERT_TRUE(skip.status.ok()) << skip.status.to_string();
-  ASSERT_EQ(skip.docs.size(), 1u);
+  ASSERT_EQ(skip.docs.size(), 2u);
+  EXPECT_EQ(skip.docs[1].text, "tail");
   EXPECT_EQ(skip.stats.skipped_records, 1u);
-  // A line beyond twice the limit is not even parsed: an error naming file:line.
+  // A line beyond twice the limit is not even parsed: an error naming file:line, or skipped.
   o.max_document_bytes = 1 << 19;
+  auto dropped = testing::read_all_docs({path}, o);
+  ASSERT_TRUE(dropped.status.ok()) << dropped.status.to_string();
+  ASSERT_EQ(dropped.docs.size(), 2u);
+  EXPECT_EQ(dropped.docs[1].text, "tail");
+  EXPECT_EQ(dropped.docs[1].id, path + ":3");
+  EXPECT_EQ(dropped.stats.skipped_records, 1u);
+  o.on_error = OnError::kFail;
   auto huge = testing::read_all_docs({path}, o);
   ASSERT_FALSE(huge.status.ok());
   EXPECT_NE(huge.status.message().find(path + ":2: line longer than"), std::string::npos)
@@ -111,8 +119,8 @@ uint64_t write_generated_zst(const std::string& path, uint64_t total) {
 }
 
 TEST(Streaming, MemoryStaysBoundedOnInputLargerThanTheCap) {
-  constexpr uint64_t kInput = 400ULL << 20;    // 400 MiB of JSON once decompressed
-  constexpr long kCapKb = 96 * 1024;           // peak RSS allowed for the reading process
+  constexpr uint64_t kInput = 400ULL << 20;  // 400 MiB of JSON once decompressed
+  constexpr long kCapKb = 96 * 1024;         // peak RSS allowed for the reading process
   TempDir t;
   std::string path = t.file("gen.jsonl.zst");
   uint64_t lines = write_generated_zst(path, kInput);
@@ -133,8 +141,8 @@ TEST(Streaming, MemoryStaysBoundedOnInputLargerThanTheCap) {
   ASSERT_EQ(WEXITSTATUS(status), 0);
   auto j = nlohmann::json::parse(testing::read_bytes(out_path));
   EXPECT_EQ(j["documents"], lines);
-  EXPECT_LT(ru.ru_maxrss, kCapKb) << "peak RSS " << ru.ru_maxrss << " kB reading "
-                                  << (kInput >> 20) << " MiB";
+  EXPECT_LT(ru.ru_maxrss, kCapKb) << "peak RSS " << ru.ru_maxrss << " kB reading " << (kInput >> 20)
+                                  << " MiB";
   EXPECT_LT(static_cast<uint64_t>(ru.ru_maxrss) * 1024, kInput / 4);
 }
 

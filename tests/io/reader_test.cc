@@ -72,8 +72,9 @@ TEST(JsonlReader, LargeCompressedInputAcrossBufferBoundaries) {
 
 TEST(JsonlReader, TextAndIdFields) {
   TempDir t;
-  testing::write_bytes(t.file("n.jsonl"),
-                       "{\"doc_id\":\"x1\",\"body\":{\"content\":\"nested\"},\"id\":\"dropped\"}\n");
+  testing::write_bytes(
+      t.file("n.jsonl"),
+      "{\"doc_id\":\"x1\",\"body\":{\"content\":\"nested\"},\"id\":\"dropped\"}\n");
   ReaderOptions o;
   o.text_field = "body.content";
   o.id_field = "doc_id";
@@ -91,8 +92,9 @@ TEST(JsonlReader, TextAndIdFields) {
 
 TEST(BadInput, MalformedJsonNamesFileAndLineAndSkipIsCounted) {
   TempDir t;
-  testing::write_bytes(t.file("m.jsonl"), "{\"text\":\"ok\"}\n{\"text\": oops}\n[1,2]\n"
-                                          "{\"text\":\"ok2\"}\n{\"text\":\"unterminated\n");
+  testing::write_bytes(t.file("m.jsonl"),
+                       "{\"text\":\"ok\"}\n{\"text\": oops}\n[1,2]\n"
+                       "{\"text\":\"ok2\"}\n{\"text\":\"unterminated\n");
   auto r = read_all_docs({t.file("m.jsonl")});
   ASSERT_FALSE(r.status.ok());
   EXPECT_EQ(r.status.code(), Code::kInvalidArgument);

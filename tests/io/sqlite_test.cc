@@ -32,7 +32,8 @@ TEST(SqliteReader, ReadsQueryColumns) {
   TempDir t;
   std::string db = make_db(t, "c.sqlite");
   ReaderOptions o;
-  o.sqlite_query = "SELECT doc_id AS id, body AS text, lang, score FROM docs WHERE body IS NOT NULL";
+  o.sqlite_query =
+      "SELECT doc_id AS id, body AS text, lang, score FROM docs WHERE body IS NOT NULL";
   auto r = read_all_docs({db}, o);
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   ASSERT_EQ(r.docs.size(), 2u);
@@ -67,8 +68,8 @@ TEST(BadInput, FailingSqliteQuery) {
   ASSERT_FALSE(q.status.ok());
   EXPECT_NE(q.status.hint().find("--query"), std::string::npos);
   // Through the CLI: a clear error and exit code 1, no crash.
-  std::string cmd = fmt::format("{} corpus stats --sqlite {} --query 'SELEC nonsense' 2>&1",
-                                LMFORGE_BINARY, db);
+  std::string cmd =
+      fmt::format("{} corpus stats --sqlite {} --query 'SELEC nonsense' 2>&1", LMFORGE_BINARY, db);
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
@@ -77,8 +78,10 @@ TEST(BadInput, FailingSqliteQuery) {
   int rc = pclose(p);
   EXPECT_EQ(WEXITSTATUS(rc), 1) << out;
   EXPECT_NE(out.find("SQLite query failed"), std::string::npos) << out;
-  cmd = fmt::format("{} corpus stats --json --sqlite {} --query 'SELECT doc_id, body FROM docs' "
-                    "--on-error skip", LMFORGE_BINARY, db);
+  cmd = fmt::format(
+      "{} corpus stats --json --sqlite {} --query 'SELECT doc_id, body FROM docs' "
+      "--on-error skip",
+      LMFORGE_BINARY, db);
   p = popen(cmd.c_str(), "r");
   out.clear();
   while ((got = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, got);

@@ -48,7 +48,9 @@ TEST(Utf8, DecodeEncodeRoundTrip) {
   utf8_append(&s, 0xD800);
   EXPECT_EQ(s, "\uFFFD");
   EXPECT_EQ(utf8_length("h\xC3\xA9\xE4\xB8\xAD\xF0\x9F\x98\x80"), 4u);
-  EXPECT_EQ(utf8_length("a\xFF" "b"), 3u);
+  EXPECT_EQ(utf8_length("a\xFF"
+                        "b"),
+            3u);
 }
 
 std::string to_hex(const std::string& s) {
@@ -62,9 +64,10 @@ TEST(Utf8, RepairMatchesPython) {
   io::testing::TempDir tmp;
   Rng rng(7);
   std::vector<std::string> cases;
-  const std::string pieces[] = {"a", "\xC3\xA9", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80", "\x80",
-                                "\xC3", "\xE4\xB8", "\xF0\x9F", "\xFF", "\xED\xA0\x80",
-                                "\xC0\xAF", "\xF4\x90\x80\x80", "\xE0\x80\x80"};
+  const std::string pieces[] = {"a",           "\xC3\xA9",     "\xE4\xB8\xAD", "\xF0\x9F\x98\x80",
+                                "\x80",        "\xC3",         "\xE4\xB8",     "\xF0\x9F",
+                                "\xFF",        "\xED\xA0\x80", "\xC0\xAF",     "\xF4\x90\x80\x80",
+                                "\xE0\x80\x80"};
   for (int i = 0; i < 300; ++i) {
     std::string s;
     int n = 1 + static_cast<int>(rng.below(12));
@@ -80,9 +83,11 @@ TEST(Utf8, RepairMatchesPython) {
   std::string input;
   for (const auto& c : cases) input += to_hex(c) + "\n";
   io::testing::write_bytes(tmp.file("in.txt"), input);
-  std::string cmd = "/usr/bin/python3 -c 'import sys\nfor l in open(sys.argv[1]):\n"
-                    " print(bytes.fromhex(l.strip()).decode(\"utf-8\",\"replace\")"
-                    ".encode().hex())' " + tmp.file("in.txt");
+  std::string cmd =
+      "/usr/bin/python3 -c 'import sys\nfor l in open(sys.argv[1]):\n"
+      " print(bytes.fromhex(l.strip()).decode(\"utf-8\",\"replace\")"
+      ".encode().hex())' " +
+      tmp.file("in.txt");
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string out;

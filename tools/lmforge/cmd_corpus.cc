@@ -26,12 +26,14 @@ void add_input_options(CLI::App* sub, InputArgs* a) {
   sub->add_option("inputs", a->inputs, "Files, directories or glob patterns");
   sub->add_option("--sqlite", a->sqlite, "A SQLite database to read (with --query)");
   sub->add_option("--query", a->query, "SQL query returning the documents: SELECT id, text FROM t");
-  sub->add_option("--text-field", a->options.text_field, "JSONL member holding the text (a.b nests)")
+  sub->add_option("--text-field", a->options.text_field,
+                  "JSONL member holding the text (a.b nests)")
       ->capture_default_str();
   sub->add_option("--id-field", a->options.id_field, "JSONL member holding the id")
       ->capture_default_str();
-  sub->add_option("--split", a->split, "Plain text: one document per whole file, blank-line "
-                                       "block or line")
+  sub->add_option("--split", a->split,
+                  "Plain text: one document per whole file, blank-line "
+                  "block or line")
       ->check(CLI::IsMember({"whole", "blank", "line"}))
       ->capture_default_str();
   sub->add_option("--on-error", a->on_error, "Malformed records: fail, or skip and count them")
@@ -72,9 +74,10 @@ nlohmann::json reader_json(const io::ReaderStats& s) {
 }
 
 std::string reader_summary(const io::ReaderStats& s) {
-  return fmt::format("{} files; skipped {} malformed records; repaired {} and dropped {} "
-                     "documents with invalid UTF-8",
-                     s.files, s.skipped_records, s.repaired_utf8, s.skipped_utf8);
+  return fmt::format(
+      "{} files; skipped {} malformed records; repaired {} and dropped {} "
+      "documents with invalid UTF-8",
+      s.files, s.skipped_records, s.repaired_utf8, s.skipped_utf8);
 }
 
 // "64M", "1G", "500k", "1000" -> bytes.
@@ -175,8 +178,9 @@ nlohmann::json stats_json(const io::CorpusStats& s, const io::ReaderStats& rs) {
 }
 
 void setup_stats(CLI::App* corpus) {
-  auto* sub = corpus->add_subcommand("stats", "Print documents, bytes, characters, languages, "
-                                              "sources and length percentiles");
+  auto* sub = corpus->add_subcommand("stats",
+                                     "Print documents, bytes, characters, languages, "
+                                     "sources and length percentiles");
   static InputArgs in;
   static bool json = false;
   add_input_options(sub, &in);
@@ -196,8 +200,9 @@ void setup_stats(CLI::App* corpus) {
 
 void setup_sample(CLI::App* corpus) {
   auto* sub = corpus->add_subcommand(
-      "sample", "Build the sample corpus (KJV Bible, GCIDE, fortunes in 6 languages, Jargon "
-                "File) from the installed Debian packages");
+      "sample",
+      "Build the sample corpus (KJV Bible, GCIDE, fortunes in 6 languages, Jargon "
+      "File) from the installed Debian packages");
   static io::SampleOptions so;
   static bool json = false;
   sub->add_option("--out", so.out_dir, "Output folder")->required();
@@ -206,7 +211,9 @@ void setup_sample(CLI::App* corpus) {
   set_action(sub, [] {
     LM_ASSIGN_OR_RETURN(io::SampleResult r, io::build_sample_corpus(so));
     if (json) {
-      nlohmann::json j = {{"reused", r.reused}, {"documents", r.documents}, {"bytes", r.bytes},
+      nlohmann::json j = {{"reused", r.reused},
+                          {"documents", r.documents},
+                          {"bytes", r.bytes},
                           {"manifest", r.manifest_path}};
       for (const auto& [k, v] : r.by_source_lang) {
         j["sources"][k] = {{"documents", v.documents}, {"bytes", v.bytes}};
@@ -214,8 +221,8 @@ void setup_sample(CLI::App* corpus) {
       print_json(j);
       return ok_status();
     }
-    if (r.reused) fmt::print("{} already holds the sample corpus (use --force to rebuild)\n",
-                             so.out_dir);
+    if (r.reused)
+      fmt::print("{} already holds the sample corpus (use --force to rebuild)\n", so.out_dir);
     for (const auto& [k, v] : r.by_source_lang) {
       fmt::print("  {:<20} {:>8} docs {:>12}\n", k, v.documents,
                  format_bytes(static_cast<double>(v.bytes)));

@@ -91,10 +91,11 @@ Status run_info(InfoArgs* a) {
     fmt::print("padding at B={} T={} (train split, one epoch):\n", a->batch_size, a->seq_len);
     for (auto& [mode, m] : p["modes"].items()) {
       fmt::print("  {:13} padding {:6.2f}%  trimmed {:6.2f}%  loss-masked {:6.2f}%  unserved "
-                 "{:5.2f}%\n", mode, 100 * m.value("padding_fraction", 0.0),
+                 "{:5.2f}%  loader {:.0f} us/batch\n", mode, 100 * m.value("padding_fraction", 0.0),
                  100 * m.value("padding_fraction_trimmed", 0.0),
                  100 * m.value("loss_masked_fraction", 0.0),
-                 100 * m.value("tokens_not_served_fraction", 0.0));
+                 100 * m.value("tokens_not_served_fraction", 0.0),
+                 m.value("loader_us_per_batch", 0.0));
     }
   }
   return ok_status();

@@ -34,7 +34,7 @@ struct Opts {
   // fit
   std::string runs, out, col_params = "params", col_tokens = "tokens", col_loss = "loss",
                          col_flops = "flops";
-  int drop_top = 0, bootstrap = 200;
+  int drop_top = 0, bootstrap = 200, max_iterations = 1000;
   bool coarse = false;
   // extrapolate / monitor
   std::string metrics;
@@ -179,6 +179,7 @@ Status run_fit() {
   opt.threads = o.threads;
   opt.bootstrap = o.bootstrap;
   opt.coarse_grid = o.coarse;
+  opt.max_iterations = o.max_iterations;
   auto a3 = fit_approach3(t, opt);
   if (!a3.ok()) return a3.status().with_context(o.runs);
   json j = approach3_json(*a3);
@@ -345,6 +346,7 @@ void setup(CLI::App& app) {
   fit->add_option("--col-loss", o.col_loss, "Column holding the loss")->capture_default_str();
   fit->add_option("--col-flops", o.col_flops, "Column holding C (D = C/6N without tokens)")->capture_default_str();
   fit->add_flag("--coarse", o.coarse, "243-start grid instead of Chinchilla's 4500");
+  fit->add_option("--max-iterations", o.max_iterations, "L-BFGS iterations per start")->capture_default_str();
   add_threads_option(fit, &o.threads);
   add_json_flag(fit, &o.json);
   set_action(fit, run_fit);

@@ -1,0 +1,112 @@
+// generate.cc: the sampling loop over the KV decoder, and the run's text codec.
+#include "generate/generate.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/file_util.h"
+#include "generate/kv_decoder.h"
+#ifdef LMFORGE_HAVE_TOKENIZER
+#include "tokenizer/tokenizer.h"
+#endif
+
+namespace lm::generate {
+
+Result<std::vector<int>> generate_tokens(const model::Gpt& model, const std::vector<int>& prompt,
+                                         const GenerateOptions& o,
+                                         const std::function<bool(int)>& on_token) {
+  LM_RETURN_IF_ERROR(o.sampler.validate());
+  const model::GptConfig& cfg = model.config();
+  if (prompt.empty())
+    return invalid_argument("generate: the prompt is empty").with_hint("pass --prompt TEXT");
+  if ((int)prompt.size() >= cfg.n_ctx)
+    return invalid_argument("generate: the prompt has {} tokens, the model's context is {}",
+                            prompt.size(), cfg.n_ctx);
+  for (int t : prompt)
+    if (t < 0 || t >= cfg.vocab_size)
+      return invalid_argument("generate: prompt token {} is outside the model's vocabulary {}", t,
+                              cfg.vocab_size)
+          .with_hint("use the tokenizer the model was trained with");
+  KvDecoder dec(model);
+  const float* logits = nullptr;
+  for (int t : prompt) logits = dec.step(t);
+  Sampler sampler(o.sampler);
+  Rng rng(o.seed);
+  std::vector<int> out;
+  for (int i = 0; i < o.max_new_tokens; i++) {
+    int next = sampler.sample(logits, cfg.vocab_size, rng);
+    out.push_back(next);
+    if (on_token && !on_token(next)) break;
+    if (next == o.stop_token || dec.full()) break;
+    logits = dec.step(next);
+  }
+  return out;
+}
+
+struct TextCodec::Impl {
+#ifdef LMFORGE_HAVE_TOKENIZER
+  std::unique_ptr<tok::Tokenizer> tok;
+#endif
+};
+
+TextCodec::~TextCodec() = default;
+TextCodec::TextCodec(TextCodec&&) noexcept = default;
+
+Result<TextCodec> TextCodec::for_checkpoint(const std::string& dir, const std::string& override_path) {
+  TextCodec c;
+  c.impl_ = std::make_unique<Impl>();
+  std::string name = override_path;
+  if (name.empty()) {
+    auto text = read_file(dir + "/train_state.json");
+    if (!text.ok())
+      return text.status().with_hint("pass --tokenizer FILE (the checkpoint records none)");
+    auto st = nlohmann::json::parse(*text, nullptr, false);
+    name = st.is_object() ? st.value("tokenizer", std::string()) : std::string();
+    if (!name.empty() && name != "bytes" && name.find('/') == std::string::npos)
+      name = dir + "/" + name;
+  }
+  c.name_ = name;
+  if (name == "bytes") {
+    c.eot_ = 256;
+    return c;
+  }
+  if (name.empty())
+    return not_found("{}: no tokenizer recorded with the run", dir).with_hint("pass --tokenizer FILE");
+#ifdef LMFORGE_HAVE_TOKENIZER
+  LM_ASSIGN_OR_RETURN(tok::Tokenizer t, tok::Tokenizer::load(name));
+  c.eot_ = t.eot_id() ? (int)*t.eot_id() : -1;
+  c.impl_->tok = std::make_unique<tok::Tokenizer>(std::move(t));
+  return c;
+#else
+  return Status(Code::kUnimplemented, "this lmforge was built without the tokenizer module",
+                "rebuild with the tokenizer module or use a bytes-tokenized run");
+#endif
+}
+
+Result<std::vector<int>> TextCodec::encode(const std::string& text) const {
+#ifdef LMFORGE_HAVE_TOKENIZER
+  if (impl_->tok) {
+    std::vector<uint32_t> ids = impl_->tok->encode_ordinary(text);
+    return std::vector<int>(ids.begin(), ids.end());
+  }
+#endif
+  std::vector<int> ids;
+  for (unsigned char ch : text) ids.push_back(ch);
+  return ids;
+}
+
+std::string TextCodec::decode(const std::vector<int>& ids) const {
+#ifdef LMFORGE_HAVE_TOKENIZER
+  if (impl_->tok) {
+    std::vector<uint32_t> u(ids.begin(), ids.end());
+    return impl_->tok->decode_lossy(u);
+  }
+#endif
+  std::string s;
+  for (int id : ids) {
+    if (id >= 0 && id < 256) s.push_back((char)id);
+    else if (id != eot_) s += "\xEF\xBF\xBD";
+  }
+  return s;
+}
+
+}  // namespace lm::generate

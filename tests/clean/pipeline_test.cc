@@ -1,0 +1,218 @@
+// pipeline_test.cc: run_clean end to end on a small generated corpus: every input document ends
+// up kept or removed with a reason; the same bytes for 1 and 2 threads; 2 ranks keep the same
+// set as 1; --resume skips finished files and redoes one whose output was corrupted.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "clean/pipeline.h"
+#include "core/file_util.h"
+#include "core/progress.h"
+#include "core/rng.h"
+
+namespace lm::clean {
+namespace {
+namespace fs = std::filesystem;
+
+const char* kSentences[] = {
+    "The river runs past the old mill and into the wide valley below the town.",
+    "Children walked to school along the road while their parents went to work.",
+    "It was the best of times, and it was also the worst of times for the farmers.",
+    "A small boat drifted across the lake with two fishermen sitting in the back.",
+    "The library opens early in the morning and closes late in the evening.",
+    "Many people believe that a good breakfast is the key to a productive day.",
+    "The committee decided to postpone the meeting until the report was finished.",
+    "She opened the window to let the fresh air fill the quiet room again.",
+    "During the winter the mountain roads are often closed because of heavy snow.",
+    "The old man told stories about the war to anyone who would listen to him.",
+    "Scientists have studied the behaviour of these birds for more than a century.",
+    "The market was full of fresh fruit, vegetables and bread from the bakery.",
+    "He had never seen the ocean before, and the sight of it took his breath away.",
+    "The new bridge will connect the two halves of the city for the first time.",
+    "Our neighbours planted a garden with roses, tulips and a small apple tree.",
+    "The train was late again, so they waited on the platform with their coffee.",
+};
+
+std::string english_doc(Rng* rng) {
+  std::string s;
+  for (int i = 0; i < 8; ++i) {
+    s += kSentences[rng->below(16)];
+    s += (i % 3 == 2) ? "\n" : " ";
+  }
+  return s;
+}
+
+// Four JSONL files: English documents, exact copies, German and too-short documents.
+std::vector<std::string> make_corpus(const std::string& dir) {
+  fs::create_directories(dir);
+  Rng rng(7);
+  std::vector<std::string> files;
+  std::string first;
+  for (int f = 0; f < 4; ++f) {
+    std::string path = fmt::format("{}/in-{}.jsonl", dir, f);
+    std::ofstream out(path);
+    for (int i = 0; i < 60; ++i) {
+      std::string text = english_doc(&rng);
+      if (f == 0 && i == 0) first = text;
+      if (i % 10 == 3) text = first;  // exact duplicates
+      if (i % 10 == 5) text = "Too short.";
+      if (i % 10 == 7) {
+        text = "Der schnelle braune Fuchs springt über den faulen Hund, während die Kinder aus "
+               "dem Fenster zusehen und lachen. Es war einmal ein König.";
+      }
+      nlohmann::json j = {{"id", fmt::format("d{}-{}", f, i)}, {"text", text},
+                          {"source", f % 2 ? "odd" : "even"}};
+      out << j.dump() << "\n";
+    }
+    files.push_back(path);
+  }
+  return files;
+}
+
+class PipelineTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    Progress::set_enabled(false);
+    dir_ = testing::TempDir() + "/clean_pipeline_" +
+           testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::remove_all(dir_);
+    inputs_ = make_corpus(dir_ + "/in");
+  }
+  CleanStats clean(const std::string& out, int threads, int rank = 0, int world = 1,
+                   bool resume = false) {
+    CleanOptions o;
+    o.inputs = inputs_;
+    o.out_dir = out;
+    o.threads = threads;
+    o.rank = rank;
+    o.world = world;
+    o.resume = resume;
+    o.batch_bytes = 4096;  // several batches per file
+    auto s = run_clean(CleanConfig{}, o);
+    EXPECT_TRUE(s.ok()) << s.status().to_string();
+    return s.ok() ? *s : CleanStats{};
+  }
+  std::string dir_;
+  std::vector<std::string> inputs_;
+};
+
+std::map<std::string, std::string> read_tree(const std::string& dir, const char* sub) {
+  std::map<std::string, std::string> files;
+  std::string root = dir + "/" + sub;
+  if (!fs::exists(root)) return files;
+  for (const auto& e : fs::directory_iterator(root)) files[e.path().filename()] = *read_file(e.path());
+  return files;
+}
+
+std::map<std::string, nlohmann::json> read_docs(const std::string& dir) {
+  std::map<std::string, nlohmann::json> docs;
+  if (!fs::exists(dir) || fs::is_empty(dir)) return docs;
+  auto r = io::DocumentReader::open({dir});
+  EXPECT_TRUE(r.ok()) << r.status().to_string();
+  io::Document d;
+  while (*(*r)->next(&d)) {
+    docs[d.id] = d.extra_json.empty() ? nlohmann::json::object()
+                                      : nlohmann::json::parse(d.extra_json);
+  }
+  return docs;
+}
+
+TEST_F(PipelineTest, EveryDocumentIsKeptOrRemovedWithAReason) {
+  CleanStats s = clean(dir_ + "/out", 2);
+  EXPECT_EQ(s.input.docs, 240u);
+  auto kept = read_docs(dir_ + "/out/kept");
+  auto removed = read_docs(dir_ + "/out/removed");
+  EXPECT_EQ(kept.size() + removed.size(), 240u);
+  EXPECT_EQ(kept.size(), s.kept.docs);
+  EXPECT_GT(kept.size(), 100u);
+  std::map<std::string, int> reasons;
+  for (const auto& [id, extra] : removed) {
+    ASSERT_TRUE(extra.contains("removed")) << id;
+    reasons[extra["removed"]["stage"].get<std::string>() + "/" +
+            extra["removed"]["rule"].get<std::string>()]++;
+    EXPECT_FALSE(kept.count(id)) << id;
+  }
+  EXPECT_EQ(reasons["language/langs"], 24);  // the German documents
+  EXPECT_GE(reasons["dedup/exact"], 24);       // the copies of d0-0
+  EXPECT_EQ(removed.at("d1-7")["removed"]["lang"], "de");
+  EXPECT_TRUE(kept.count("d0-0"));
+  auto stats = nlohmann::json::parse(*read_file(dir_ + "/out/stats.json"));
+  EXPECT_EQ(stats["input"]["documents"], 240);
+  EXPECT_EQ(stats["kept"]["documents"], kept.size());
+  EXPECT_EQ(stats["by_source"]["odd"]["in"]["documents"], 120);
+  EXPECT_NE(s.table().find("gopher_quality"), std::string::npos);
+}
+
+TEST_F(PipelineTest, SameBytesForOneAndTwoThreads) {
+  clean(dir_ + "/t1", 1);
+  clean(dir_ + "/t2", 2);
+  for (const char* sub : {"kept", "removed", "filtered"}) {
+    auto a = read_tree(dir_ + "/t1", sub), b = read_tree(dir_ + "/t2", sub);
+    EXPECT_FALSE(a.empty()) << sub;
+    EXPECT_EQ(a, b) << sub;
+  }
+  EXPECT_EQ(*read_file(dir_ + "/t1/stats.json"), *read_file(dir_ + "/t2/stats.json"));
+}
+
+TEST_F(PipelineTest, TwoRanksKeepTheSameSetAsOne) {
+  clean(dir_ + "/one", 1);
+  std::thread r1([&] { clean(dir_ + "/two", 1, 1, 2); });
+  clean(dir_ + "/two", 1, 0, 2);
+  r1.join();
+  auto one = read_docs(dir_ + "/one/kept"), two = read_docs(dir_ + "/two/kept");
+  std::set<std::string> a, b;
+  for (const auto& [id, x] : one) a.insert(id);
+  for (const auto& [id, x] : two) b.insert(id);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(read_docs(dir_ + "/one/removed").size(), read_docs(dir_ + "/two/removed").size());
+  auto s = nlohmann::json::parse(*read_file(dir_ + "/two/stats.json"));
+  EXPECT_EQ(s["input"]["documents"], 240);
+  EXPECT_EQ(s["kept"]["documents"], a.size());
+}
+
+TEST_F(PipelineTest, ResumeSkipsDoneFilesAndRedoesCorruptOnes) {
+  std::string out = dir_ + "/out";
+  CleanStats first = clean(out, 2);
+  auto before = read_tree(out, "filtered");
+  std::string stats_before = *read_file(out + "/stats.json");
+  CleanStats again = clean(out, 2, 0, 1, true);
+  EXPECT_EQ(again.to_json(), first.to_json());
+  // Corrupt one finished output: resume notices (checksum) and cleans that file again.
+  std::string victim = out + "/filtered/f00001-00000.jsonl.zst";
+  ASSERT_TRUE(fs::exists(victim));
+  ASSERT_TRUE(write_file_atomic(victim, "garbage").ok());
+  CleanStats redone = clean(out, 1, 0, 1, true);
+  EXPECT_EQ(read_tree(out, "filtered"), before);
+  EXPECT_EQ(*read_file(out + "/stats.json"), stats_before);
+}
+
+TEST_F(PipelineTest, BadOptionsAreErrors) {
+  CleanOptions o;
+  o.inputs = inputs_;
+  EXPECT_FALSE(run_clean(CleanConfig{}, o).ok());  // no --out
+  o.out_dir = dir_ + "/x";
+  o.rank = 2;
+  o.world = 2;
+  EXPECT_FALSE(run_clean(CleanConfig{}, o).ok());
+  o.rank = 0;
+  o.world = 1;
+  o.inputs = {dir_ + "/missing.jsonl"};
+  auto s = run_clean(CleanConfig{}, o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("missing.jsonl"), std::string::npos);
+}
+
+TEST(RemovedRecord, MergesIntoExtraJson) {
+  EXPECT_EQ(add_removed("", "c4", "min_sentences", 3, ""),
+            R"({"removed":{"rule":"min_sentences","stage":"c4","value":3.0}})");
+  EXPECT_EQ(add_removed(R"({"url":"x"})", "language", "langs", 0.5, "de"),
+            R"({"url":"x","removed":{"lang":"de","rule":"langs","stage":"language","value":0.5}})");
+  EXPECT_EQ(add_removed("{}", "a", "b", 1, ""), R"({"removed":{"rule":"b","stage":"a","value":1.0}})");
+}
+
+}  // namespace
+}  // namespace lm::clean

@@ -1,0 +1,120 @@
+// report_test.cc: `lmforge report` on a run folder and on a sweep folder (runs generated from a
+// known law with noise): the page has one inline gnuplot SVG per plot, and it renders in headless
+// Chromium (--dump-dom shows the SVG elements; --screenshot writes a non-trivial PNG). Chromium
+// tests skip when /usr/bin/chromium is absent; gnuplot is required.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "core/file_util.h"
+#include "core/rng.h"
+#include "report/report.h"
+
+namespace lm::report {
+namespace {
+
+std::string tmpdir(const std::string& name) {
+  return std::string(LMFORGE_BUILD_DIR) + "/test-tmp/report-" + name + "-" + std::to_string(getpid());
+}
+
+int run(const std::string& cmd, std::string* out) {
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  char buf[4096];
+  out->clear();
+  while (size_t n = fread(buf, 1, sizeof(buf), p)) out->append(buf, n);
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+std::string metrics(double n, double steps, Rng& rng) {
+  std::string m;
+  for (int s = 10; s <= steps; s += 10) {
+    double d = s * 512.0;
+    double loss = (1.6 + 40 / std::pow(n, 0.32) + 90 / std::pow(d, 0.3)) * std::exp(0.003 * rng.normal());
+    m += fmt::format("{{\"step\":{},\"tokens\":{},\"loss\":{:.6f},\"lr\":{:.6g}}}\n", s, d, loss,
+                     1e-3 * std::cos(1.5 * s / steps));
+  }
+  return m;
+}
+
+std::string make_sweep(const std::string& dir) {
+  Rng rng(3);
+  std::string csv = "params,tokens,flops,loss,name\n";
+  for (double c : {2e11, 6e11, 2e12}) {
+    for (double n : {1.5e4, 3e4, 6e4, 1.2e5, 2.4e5}) {
+      double d = c / (6 * n);
+      std::string name = fmt::format("c{:.0e}-n{:.0e}", c, n);
+      double loss = (1.6 + 40 / std::pow(n, 0.32) + 90 / std::pow(d, 0.3)) * std::exp(0.003 * rng.normal());
+      csv += fmt::format("{},{},{},{},{}\n", n, d, c, loss, name);
+      EXPECT_TRUE(make_dirs(dir + "/runs/" + name).ok());
+      EXPECT_TRUE(write_file_atomic(dir + "/runs/" + name + "/metrics.jsonl", metrics(n, d / 512, rng)).ok());
+    }
+  }
+  EXPECT_TRUE(write_file_atomic(dir + "/runs.csv", csv).ok());
+  return dir;
+}
+
+size_t count(const std::string& s, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
+  return n;
+}
+
+void check_chromium(const std::string& html_path, size_t svgs) {
+  if (!file_exists("/usr/bin/chromium")) GTEST_SKIP() << "no /usr/bin/chromium";
+  std::string profile = html_path + ".chromium-profile";
+  std::string flags = "/usr/bin/chromium --headless --no-sandbox --disable-gpu "
+                      "--disable-background-networking --disable-component-update --disable-sync "
+                      "--no-first-run --user-data-dir=" + profile;
+  std::string dom, out;
+  ASSERT_EQ(run("timeout 120 " + flags + " --dump-dom file://" + html_path + " 2>/dev/null", &dom), 0);
+  EXPECT_EQ(count(dom, "<svg"), svgs) << dom.substr(0, 500);
+  EXPECT_EQ(count(dom, "<figcaption>"), svgs);
+  std::string png = html_path + ".png";
+  ASSERT_EQ(run("timeout 120 " + flags + " --window-size=1000,3000 --screenshot=" + png + " file://" + html_path, &out), 0) << out;
+  auto img = read_file(png);
+  ASSERT_TRUE(img.ok());
+  EXPECT_EQ(img->substr(1, 3), "PNG");
+  EXPECT_GT(img->size(), 20000u);  // a blank page is a few KB
+}
+
+TEST(Report, SweepPageRendersInChromium) {
+  std::string dir = make_sweep(tmpdir("sweep"));
+  std::string out;
+  ASSERT_EQ(run(std::string(LMFORGE_BINARY) + " report " + dir + " --bootstrap 20 --json", &out), 0) << out;
+  EXPECT_NE(out.find("\"kind\":\"sweep\""), std::string::npos) << out;
+  auto html = read_file(dir + "/report.html");
+  ASSERT_TRUE(html.ok());
+  EXPECT_EQ(count(*html, "<svg"), 4u);  // curves, IsoFLOP, frontier, predicted vs actual
+  EXPECT_NE(html->find("IsoFLOP"), std::string::npos);
+  EXPECT_NE(html->find("95% bootstrap band"), std::string::npos);
+  EXPECT_EQ(html->find(".report-tmp"), std::string::npos);
+  check_chromium(dir + "/report.html", 4);
+}
+
+TEST(Report, RunPage) {
+  std::string dir = tmpdir("run");
+  ASSERT_TRUE(make_dirs(dir).ok());
+  Rng rng(1);
+  ASSERT_TRUE(write_file_atomic(dir + "/metrics.jsonl", metrics(1e5, 2000, rng)).ok());
+  auto r = write_report(dir, {});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->kind, "run");
+  EXPECT_EQ(r->plots, 2);
+  auto html = read_file(r->path);
+  EXPECT_NE(html->find("Extrapolation from the first 50%"), std::string::npos);
+}
+
+TEST(Report, MissingInputsAreAClearError) {
+  std::string dir = tmpdir("empty");
+  ASSERT_TRUE(make_dirs(dir).ok());
+  auto r = write_report(dir, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("neither runs.csv"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lm::report

@@ -1,0 +1,118 @@
+// bpe_oracle_test.cc: live oracles. lmforge must give exactly the ids of npm tiktoken
+// (r50k_base, p50k_base, cl100k_base, o200k_base: encode_ordinary) and of npm
+// @huggingface/tokenizers loading the tokenizer.json lmforge saves (GPT-2 from encoder.json +
+// vocab.bpe, cl100k, o200k), on thousands of lines of the sample corpus and on random Unicode.
+// Skipped only when tests/oracles/node_modules is absent.
+#include <gtest/gtest.h>
+
+#include "io/document.h"
+#include "oracles/vocab_fixture.h"
+#include "tokenizer/tokenizer.h"
+
+namespace lm::tok {
+namespace {
+
+// Lines and multi-line snippets of the sample corpus, drawn deterministically.
+std::vector<std::string> sample_texts(size_t want_lines) {
+  std::vector<std::string> lines;
+  auto reader = io::DocumentReader::open({LMFORGE_SAMPLE_DIR});
+  if (!reader.ok()) return {};
+  io::Document doc;
+  while (true) {
+    auto more = (*reader)->next(&doc);
+    if (!more.ok() || !*more) break;
+    size_t pos = 0;
+    while (pos < doc.text.size()) {
+      size_t nl = doc.text.find('\n', pos);
+      size_t end = nl == std::string::npos ? doc.text.size() : nl + 1;
+      lines.push_back(doc.text.substr(pos, end - pos));
+      pos = end;
+    }
+  }
+  std::vector<std::string> out;
+  if (lines.empty()) return out;
+  Rng rng(2024);
+  for (size_t i = 0; i < want_lines; ++i) {
+    size_t at = rng.below(lines.size());
+    std::string t = lines[at];
+    if (i % 8 == 0) {  // a multi-line snippet (blank lines, indentation, "\n\n")
+      for (size_t k = 1; k < 5 && at + k < lines.size(); ++k) t += lines[at + k];
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::vector<std::string> oracle_texts() {
+  static std::vector<std::string> texts = [] {
+    std::vector<std::string> t = sample_texts(4000);
+    Rng rng(99);
+    for (int i = 0; i < 1500; ++i) t.push_back(testing::random_unicode(rng, 1 + rng.below(120)));
+    return t;
+  }();
+  return texts;
+}
+
+// Runs the oracle and compares with `t` on every text.
+void compare(const Tokenizer& t, const std::string& kind, const std::string& arg,
+             const std::string& label) {
+  std::vector<std::string> texts = oracle_texts();
+  ASSERT_GT(texts.size(), 5000u) << "the sample corpus is missing at " << LMFORGE_SAMPLE_DIR
+                                 << " (run through ctest: the corpus_sample fixture builds it)";
+  std::string dir = testing::temp_dir("bpe_oracle_" + label);
+  testing::write_texts_jsonl(dir + "/in.jsonl", texts);
+  std::string cmd = fmt::format("node '{}' {} '{}' '{}/in.jsonl' '{}/out.jsonl'",
+                                testing::oracle_script("oracle.cjs"), kind, arg, dir, dir);
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  auto want = testing::read_jsonl(dir + "/out.jsonl");
+  ASSERT_EQ(want.size(), texts.size());
+  size_t bad = 0;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    auto got = t.encode_ordinary(texts[i]);
+    if (got != want[i].get<std::vector<uint32_t>>() && ++bad <= 5) {
+      ADD_FAILURE() << label << " text " << i << ": " << nlohmann::json(texts[i]).dump()
+                    << "\n  oracle " << want[i].dump() << "\n  lmforge "
+                    << nlohmann::json(got).dump();
+    }
+    auto back = t.decode(got);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, texts[i]) << label << " text " << i;
+  }
+  EXPECT_EQ(bad, 0u) << label << ": " << bad << " of " << texts.size() << " texts differ";
+  std::filesystem::remove_all(dir);
+}
+
+class BpeOracle : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(BpeOracle, TiktokenNpm) {
+  std::string dir = testing::vocab_dir();
+  if (dir.empty()) GTEST_SKIP() << "tests/oracles/node_modules absent (scripts/install-deps --npm)";
+  std::string enc = GetParam();
+  auto t = Tokenizer::load(dir + "/" + enc + ".tiktoken");
+  ASSERT_TRUE(t.ok()) << t.status().to_string();
+  compare(*t, "tiktoken", enc, enc);
+}
+
+TEST_P(BpeOracle, HfTokenizersLoadsOurTokenizerJson) {
+  std::string dir = testing::vocab_dir();
+  if (dir.empty()) GTEST_SKIP() << "tests/oracles/node_modules absent (scripts/install-deps --npm)";
+  std::string enc = GetParam();
+  if (enc == "p50k_base") GTEST_SKIP() << "same vocabulary as r50k_base plus whitespace runs";
+  // GPT-2 goes through encoder.json + vocab.bpe (merge ranks), the others through .tiktoken.
+  std::string src = enc == "r50k_base" ? dir + "/gpt2/encoder.json" : dir + "/" + enc + ".tiktoken";
+  auto t = Tokenizer::load(src);
+  ASSERT_TRUE(t.ok()) << t.status().to_string();
+  std::string tmp = testing::temp_dir("bpe_hfjson_" + enc);
+  std::string json = tmp + "/tokenizer.json";
+  ASSERT_TRUE(t->save(json).ok());
+  auto reloaded = Tokenizer::load(json);
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().to_string();
+  compare(*reloaded, "hf", json, enc + "_hf");
+  std::filesystem::remove_all(tmp);
+}
+
+INSTANTIATE_TEST_SUITE_P(Encodings, BpeOracle,
+                         ::testing::Values("r50k_base", "p50k_base", "cl100k_base", "o200k_base"));
+
+}  // namespace
+}  // namespace lm::tok
