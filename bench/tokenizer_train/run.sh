@@ -10,6 +10,7 @@ LM="${1:-$here/../../build/release/lmforge}"
 WORK="${2:-$here/../../build/bench_tokenizer_train}"
 WITH_SPM="${3:-}"
 mkdir -p "$WORK"
+WORK="$(cd "$WORK" && pwd)"
 LM="$(cd "$(dirname "$LM")" && pwd)/$(basename "$LM")"
 cd "$WORK"
 

@@ -233,6 +233,7 @@ Status read_dedup(Section& s, DedupConfig* c) {
   LM_RETURN_IF_ERROR(s.get("bands", &c->bands, 0, 100000));
   LM_RETURN_IF_ERROR(s.get("rows", &c->rows, 0, 100000));
   LM_RETURN_IF_ERROR(s.get("ngram", &c->ngram, 1, 100));
+  LM_RETURN_IF_ERROR(s.get("memory_mb", &c->memory_mb));
   return s.get("seed", &c->seed);
 }
 

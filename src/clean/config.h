@@ -108,6 +108,7 @@ struct DedupConfig {
   int bands = 0, rows = 0;  // 0 = from the preset
   int ngram = 5;
   uint64_t seed = 1;
+  uint64_t memory_mb = 256;  // sort buffers of the dedup stage
 };
 
 struct CleanConfig {

@@ -47,6 +47,7 @@ struct Outcome {
 // Per-thread statistics, indexed by filter.
 struct LocalStats {
   std::vector<StageStats> stages;
+  std::vector<double> seconds;
   CleanStats groups;  // input/kept/removed and by_source/by_lang only
 };
 
@@ -68,7 +69,9 @@ Outcome process_document(const std::vector<std::unique_ptr<Filter>>& filters, io
     StageStats& s = st->stages[i];
     s.in.add(doc->text.size());
     ctx->removals.clear();
+    auto t0 = std::chrono::steady_clock::now();
     Verdict v = filters[i]->apply(doc, ctx);
+    st->seconds[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     for (const auto& r : ctx->removals) {
       Count& c = s.lines[std::string(r.rule)];
       c.docs += r.lines;
@@ -109,6 +112,7 @@ void fold(const std::vector<std::unique_ptr<Filter>>& filters, const LocalStats&
           CleanStats* out) {
   for (size_t i = 0; i < filters.size(); ++i) {
     out->stage(std::string(filters[i]->stage())).merge(l.stages[i]);
+    out->seconds[std::string(filters[i]->stage())] += l.seconds[i];
   }
   out->merge(l.groups);
 }
@@ -161,7 +165,10 @@ Result<CleanStats> run_unit(const Ctx& c, const Unit& u) {
   wo.dir = c.removed_dir;
   LM_ASSIGN_OR_RETURN(auto removed, io::ShardWriter::create(wo));
   std::vector<LocalStats> locals(c.threads);
-  for (auto& l : locals) l.stages.resize(c.filters->size());
+  for (auto& l : locals) {
+    l.stages.resize(c.filters->size());
+    l.seconds.resize(c.filters->size());
+  }
   std::vector<FilterContext> contexts(c.threads);
   std::vector<io::Document> batch;
   bool more = true;
@@ -269,7 +276,7 @@ void add_dedup_stats(const dedup::DedupStats& ds, CleanStats* total) {
   s.removed["lines"] = {ds.lines.documents, ds.lines.bytes};
   if (ds.lines_removed) s.lines["lines"] = {ds.lines_removed, ds.line_bytes_removed};
   total->kept = {ds.documents_kept, ds.bytes_kept};
-  total->removed = {total->input.docs - ds.documents_kept, 0};
+  total->removed.add({ds.documents_in - ds.documents_kept, ds.bytes_in - ds.bytes_kept});
   for (auto* groups : {&total->by_source, &total->by_lang}) {
     const auto& dg = groups == &total->by_source ? ds.by_source : ds.by_lang;
     for (auto& [k, g] : *groups) {
@@ -282,12 +289,16 @@ void add_dedup_stats(const dedup::DedupStats& ds, CleanStats* total) {
   }
 #ifdef LMFORGE_HAVE_DEDUP
   total->dedup = ds.to_json();
+  // Timings vary from run to run; stats.json must not.
+  for (const char* k : {"stage_seconds", "signature_seconds", "signature_mb_per_s_per_core"})
+    total->dedup.erase(k);
 #endif
 }
 
 Status run_dedup_step(const CleanConfig& config, const CleanOptions& o, int threads,
                       const std::vector<Unit>& units, CleanStats* total) {
   LM_ASSIGN_OR_RETURN(std::vector<std::string> inputs, all_filtered_shards(units, o));
+  Timer dedup_timer;
   io::WriterOptions wo;
   wo.prefix = fmt::format("dedup-r{:03d}", o.rank);
   wo.shard_bytes = o.shard_bytes;
@@ -303,6 +314,7 @@ Status run_dedup_step(const CleanConfig& config, const CleanOptions& o, int thre
     d.world = o.world;
     d.work_dir = o.out_dir + "/dedup-work";
     d.resume = o.resume;
+    d.memory_budget = config.dedup.memory_mb << 20;
 #ifdef LMFORGE_HAVE_DEDUP
     auto r = dedup::run_dedup(inputs, io::ReaderOptions{}, d, *kept, *removed);
     if (!r.ok()) return r.status().with_context("dedup stage");
@@ -312,6 +324,7 @@ Status run_dedup_step(const CleanConfig& config, const CleanOptions& o, int thre
   LM_RETURN_IF_ERROR(kept->close());
   LM_RETURN_IF_ERROR(removed->close());
   add_dedup_stats(ds, total);
+  total->seconds["dedup"] += dedup_timer.seconds();
   return ok_status();
 }
 
@@ -349,6 +362,8 @@ Status write_stats(const CleanStats& stats, const CleanOptions& o) {
   }
 #ifdef LMFORGE_HAVE_DEDUP
   if (have_dedup) all.dedup = dall.to_json();
+  for (const char* k : {"stage_seconds", "signature_seconds", "signature_mb_per_s_per_core"})
+    all.dedup.erase(k);
 #endif
   return write_file_atomic(o.out_dir + "/stats.json", all.to_json().dump(1) + "\n");
 }

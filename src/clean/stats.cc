@@ -70,6 +70,7 @@ void CleanStats::merge(const CleanStats& o) {
   for (const auto& name : o.stage_order) stage(name).merge(o.stages.at(name));
   merge_groups(&by_source, o.by_source);
   merge_groups(&by_lang, o.by_lang);
+  for (const auto& [k, s] : o.seconds) seconds[k] += s;
 }
 
 json CleanStats::to_json() const {

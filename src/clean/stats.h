@@ -44,6 +44,8 @@ struct CleanStats {
   std::map<std::string, StageStats> stages;
   std::map<std::string, GroupStats> by_source, by_lang;
   nlohmann::json dedup;  // the dedup module's stats (null when it did not run)
+  // Thread-seconds per stage: printed and in --json, never in stats.json (they vary by run).
+  std::map<std::string, double> seconds;
 
   StageStats& stage(const std::string& name);
   void merge(const CleanStats& o);

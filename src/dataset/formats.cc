@@ -9,9 +9,12 @@ const char* split_name(Split split) { return split == Split::kTrain ? "train" : 
 
 const char* format_name(Format format) {
   switch (format) {
-    case Format::kMegatron: return "megatron";
-    case Format::kLlmc: return "llmc";
-    case Format::kNanogpt: return "nanogpt";
+    case Format::kMegatron:
+      return "megatron";
+    case Format::kLlmc:
+      return "llmc";
+    case Format::kNanogpt:
+      return "nanogpt";
   }
   return "?";
 }

@@ -21,23 +21,37 @@ void put_u64(std::string* s, uint64_t v) { s->append(reinterpret_cast<const char
 
 int dtype_size(TokenDtype dtype) {
   switch (dtype) {
-    case TokenDtype::kU8: case TokenDtype::kI8: return 1;
-    case TokenDtype::kI16: case TokenDtype::kU16: return 2;
-    case TokenDtype::kI32: case TokenDtype::kU32: return 4;
-    case TokenDtype::kI64: return 8;
+    case TokenDtype::kU8:
+    case TokenDtype::kI8:
+      return 1;
+    case TokenDtype::kI16:
+    case TokenDtype::kU16:
+      return 2;
+    case TokenDtype::kI32:
+    case TokenDtype::kU32:
+      return 4;
+    case TokenDtype::kI64:
+      return 8;
   }
   return 0;
 }
 
 const char* dtype_name(TokenDtype dtype) {
   switch (dtype) {
-    case TokenDtype::kU8: return "uint8";
-    case TokenDtype::kI8: return "int8";
-    case TokenDtype::kI16: return "int16";
-    case TokenDtype::kI32: return "int32";
-    case TokenDtype::kI64: return "int64";
-    case TokenDtype::kU16: return "uint16";
-    case TokenDtype::kU32: return "uint32";
+    case TokenDtype::kU8:
+      return "uint8";
+    case TokenDtype::kI8:
+      return "int8";
+    case TokenDtype::kI16:
+      return "int16";
+    case TokenDtype::kI32:
+      return "int32";
+    case TokenDtype::kI64:
+      return "int64";
+    case TokenDtype::kU16:
+      return "uint16";
+    case TokenDtype::kU32:
+      return "uint32";
   }
   return "?";
 }
@@ -159,7 +173,8 @@ Status IndexedDataset::validate() {
   const char* hint = "re-create it with `lmforge pack`";
   if (size < kIdxHeaderSize) {
     return corrupt("{}: truncated Megatron index ({} bytes; the header alone is {})", ip, size,
-                   kIdxHeaderSize).with_hint(hint);
+                   kIdxHeaderSize)
+        .with_hint(hint);
   }
   if (std::memcmp(p, kIdxMagic, 9) != 0) {
     return corrupt("{}: not a Megatron .idx file (wrong magic; expected \"MMIDIDX\\0\\0\")", ip)
@@ -179,8 +194,10 @@ Status IndexedDataset::validate() {
   const uint64_t need = kIdxHeaderSize + 12 * seq_count_ + 8 * doc_count_;
   if (doc_count_ == 0 || seq_count_ > size || doc_count_ > size ||
       (size != need && size != need + seq_count_)) {
-    return corrupt("{}: {} bytes do not match its header ({} sequences and {} document indices "
-                   "need {} bytes): truncated or corrupt", ip, size, seq_count_, doc_count_, need)
+    return corrupt(
+               "{}: {} bytes do not match its header ({} sequences and {} document indices "
+               "need {} bytes): truncated or corrupt",
+               ip, size, seq_count_, doc_count_, need)
         .with_hint(hint);
   }
   lengths_ = p + kIdxHeaderSize;
@@ -191,8 +208,10 @@ Status IndexedDataset::validate() {
   for (uint64_t i = 0; i < seq_count_; ++i) {
     const int32_t len = load<int32_t>(lengths_, i);
     if (len < 0 || load<int64_t>(pointers_, i) != pos) {
-      return corrupt("{}: sequence {} has length {} and pointer {} (expected {}): the index is "
-                     "corrupt or not contiguous", ip, i, len, load<int64_t>(pointers_, i), pos)
+      return corrupt(
+                 "{}: sequence {} has length {} and pointer {} (expected {}): the index is "
+                 "corrupt or not contiguous",
+                 ip, i, len, load<int64_t>(pointers_, i), pos)
           .with_hint(hint);
     }
     pos += int64_t(len) * item;
@@ -200,7 +219,8 @@ Status IndexedDataset::validate() {
   uint64_t prev = 0;
   for (uint64_t d = 0; d < doc_count_; ++d) {
     const uint64_t v = static_cast<uint64_t>(load<int64_t>(doc_indices_, d));
-    if ((d == 0 && v != 0) || v < prev || v > seq_count_ || (d + 1 == doc_count_ && v != seq_count_)) {
+    if ((d == 0 && v != 0) || v < prev || v > seq_count_ ||
+        (d + 1 == doc_count_ && v != seq_count_)) {
       return corrupt("{}: document index {} is {} (must rise from 0 to {})", ip, d, v, seq_count_)
           .with_hint(hint);
     }
@@ -234,7 +254,8 @@ void IndexedDataset::copy_tokens(uint64_t begin, size_t n, int32_t* out) const {
       for (size_t i = 0; i < n; ++i) out[i] = load<uint16_t>(src, i);
       break;
     }
-    case TokenDtype::kI32: case TokenDtype::kU32:
+    case TokenDtype::kI32:
+    case TokenDtype::kU32:
       std::memcpy(out, base + begin * 4, n * 4);
       break;
     default:
@@ -245,12 +266,19 @@ void IndexedDataset::copy_tokens(uint64_t begin, size_t n, int32_t* out) const {
 int32_t IndexedDataset::token(uint64_t i) const {
   const uint8_t* base = bin_->data();
   switch (dtype_) {
-    case TokenDtype::kU8: return base[i];
-    case TokenDtype::kI8: return static_cast<int8_t>(base[i]);
-    case TokenDtype::kI16: return load<int16_t>(base, i);
-    case TokenDtype::kU16: return load<uint16_t>(base, i);
-    case TokenDtype::kI32: case TokenDtype::kU32: return load<int32_t>(base, i);
-    case TokenDtype::kI64: return static_cast<int32_t>(load<int64_t>(base, i));
+    case TokenDtype::kU8:
+      return base[i];
+    case TokenDtype::kI8:
+      return static_cast<int8_t>(base[i]);
+    case TokenDtype::kI16:
+      return load<int16_t>(base, i);
+    case TokenDtype::kU16:
+      return load<uint16_t>(base, i);
+    case TokenDtype::kI32:
+    case TokenDtype::kU32:
+      return load<int32_t>(base, i);
+    case TokenDtype::kI64:
+      return static_cast<int32_t>(load<int64_t>(base, i));
   }
   return 0;
 }

@@ -17,8 +17,15 @@
 namespace lm::dataset {
 
 // Megatron dtype codes (megatron/core/datasets/indexed_dataset.py).
-enum class TokenDtype : uint8_t { kU8 = 1, kI8 = 2, kI16 = 3, kI32 = 4, kI64 = 5, kU16 = 8,
-                                  kU32 = 100 /* raw exports only, not a Megatron code */ };
+enum class TokenDtype : uint8_t {
+  kU8 = 1,
+  kI8 = 2,
+  kI16 = 3,
+  kI32 = 4,
+  kI64 = 5,
+  kU16 = 8,
+  kU32 = 100 /* raw exports only, not a Megatron code */
+};
 
 int dtype_size(TokenDtype dtype);
 const char* dtype_name(TokenDtype dtype);  // "uint16", "int32", ...

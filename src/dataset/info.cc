@@ -26,8 +26,12 @@ nlohmann::json length_stats(const IndexedDataset& ds) {
     return len[k];
   };
   nlohmann::json j = {{"mean", double(sum) / double(len.size())}};
-  for (auto [name, q] : {std::pair{"min", 0.0}, {"p10", 0.1}, {"p50", 0.5}, {"p90", 0.9},
-                         {"p99", 0.99}, {"max", 1.0}}) {
+  for (auto [name, q] : {std::pair{"min", 0.0},
+                         {"p10", 0.1},
+                         {"p50", 0.5},
+                         {"p90", 0.9},
+                         {"p99", 0.99},
+                         {"max", 1.0}}) {
     j[name] = pct(q);
   }
   return j;
@@ -62,8 +66,10 @@ Result<nlohmann::json> megatron_split(const std::string& prefix, Split split, co
           .with_hint("the shards and the tokenizer do not match: re-run `lmforge pack`");
     }
   }
-  return nlohmann::json{{"documents", ds.documents()}, {"tokens", ds.tokens()},
-                        {"dtype", dtype_name(ds.dtype())}, {"files", nlohmann::json::array({ds.bin_file(), ds.idx_file()})},
+  return nlohmann::json{{"documents", ds.documents()},
+                        {"tokens", ds.tokens()},
+                        {"dtype", dtype_name(ds.dtype())},
+                        {"files", nlohmann::json::array({ds.bin_file(), ds.idx_file()})},
                         {"length", length_stats(ds)}};
 }
 
@@ -84,7 +90,9 @@ Result<nlohmann::json> export_split(const std::string& name, const nlohmann::jso
       tokens += n;
     }
   }
-  return nlohmann::json{{"files", files}, {"tokens", tokens}, {"dtype", f.value("dtype", "")},
+  return nlohmann::json{{"files", files},
+                        {"tokens", tokens},
+                        {"dtype", f.value("dtype", "")},
                         {"eot", f.value("eot", "")}};
 }
 
@@ -94,8 +102,8 @@ Result<uint64_t> check_llmc_shard(const std::string& path, uint64_t vocab_size) 
   LM_ASSIGN_OR_RETURN(MappedFile f, MappedFile::open(path));
   const char* hint = "re-create it with `lmforge pack --format llmc`";
   if (f.size() < kLlmcHeaderInts * 4) {
-    return corrupt("{}: truncated llm.c shard ({} bytes; the header alone is 1024)", path,
-                   f.size()).with_hint(hint);
+    return corrupt("{}: truncated llm.c shard ({} bytes; the header alone is 1024)", path, f.size())
+        .with_hint(hint);
   }
   int32_t h[3];
   std::memcpy(h, f.data(), sizeof h);
@@ -118,7 +126,8 @@ Result<uint64_t> check_llmc_shard(const std::string& path, uint64_t vocab_size) 
     std::memcpy(&v, f.data() + 1024 + i * item, item);
     if (v >= vocab_size) {
       return corrupt("{}: token {} is id {}, outside the vocabulary ({} ids)", path, i, v,
-                     vocab_size).with_hint(hint);
+                     vocab_size)
+          .with_hint(hint);
     }
   }
   return uint64_t(h[2]);
@@ -126,9 +135,9 @@ Result<uint64_t> check_llmc_shard(const std::string& path, uint64_t vocab_size) 
 
 Result<nlohmann::json> pack_info(const std::string& prefix, bool verify) {
   LM_ASSIGN_OR_RETURN(PackMeta m, read_meta(prefix));
-  nlohmann::json out = {{"prefix", prefix}, {"tokenizer", m.tokenizer},
-                        {"vocab_size", m.vocab_size}, {"eot_id", m.eot_id},
-                        {"val_fraction", m.val_fraction}, {"verified", verify}};
+  nlohmann::json out = {
+      {"prefix", prefix},   {"tokenizer", m.tokenizer},       {"vocab_size", m.vocab_size},
+      {"eot_id", m.eot_id}, {"val_fraction", m.val_fraction}, {"verified", verify}};
   for (Split split : {Split::kTrain, Split::kVal}) {
     const char* sn = split_name(split);
     const uint64_t docs = split == Split::kTrain ? m.train_documents : m.val_documents;
@@ -150,10 +159,14 @@ Result<nlohmann::json> pack_info(const std::string& prefix, bool verify) {
 
 Result<nlohmann::json> padding_report(const std::string& prefix, int batch_size, int seq_len) {
   nlohmann::json out = {{"batch_size", batch_size}, {"seq_len", seq_len}};
-  struct Run { const char* name; LoaderMode mode; int bucket; };
-  for (const Run& r : {Run{"concatenate", LoaderMode::kConcatenate, 0},
-                       Run{"docmask", LoaderMode::kDocMask, 0}, Run{"pad", LoaderMode::kPad, 0},
-                       Run{"pad_bucketed", LoaderMode::kPad, 16}}) {
+  struct Run {
+    const char* name;
+    LoaderMode mode;
+    int bucket;
+  };
+  for (const Run& r :
+       {Run{"concatenate", LoaderMode::kConcatenate, 0}, Run{"docmask", LoaderMode::kDocMask, 0},
+        Run{"pad", LoaderMode::kPad, 0}, Run{"pad_bucketed", LoaderMode::kPad, 16}}) {
     LoaderOptions o;
     o.prefix = prefix;
     o.batch_size = batch_size;

@@ -101,9 +101,8 @@ uint64_t LoaderImpl::sample_at(uint64_t epoch, uint64_t i) {
     const uint64_t lo = w * W, hi = std::min(n_, lo + W);
     cache_.resize(hi - lo);
     for (uint64_t j = lo; j < hi; ++j) cache_[j - lo] = perm(j);
-    std::stable_sort(cache_.begin(), cache_.end(), [&](uint64_t a, uint64_t b) {
-      return pieces_[a].len < pieces_[b].len;
-    });
+    std::stable_sort(cache_.begin(), cache_.end(),
+                     [&](uint64_t a, uint64_t b) { return pieces_[a].len < pieces_[b].len; });
     // Shuffle whole global batches of similar length within the window.
     const uint64_t nb = (cache_.size() + G - 1) / G;
     std::vector<uint64_t> order(nb), out;
@@ -252,16 +251,20 @@ Result<LoaderMode> parse_loader_mode(const std::string& s) {
 
 const char* loader_mode_name(LoaderMode mode) {
   switch (mode) {
-    case LoaderMode::kConcatenate: return "concatenate";
-    case LoaderMode::kPad: return "pad";
-    case LoaderMode::kDocMask: return "docmask";
+    case LoaderMode::kConcatenate:
+      return "concatenate";
+    case LoaderMode::kPad:
+      return "pad";
+    case LoaderMode::kDocMask:
+      return "docmask";
   }
   return "?";
 }
 
 std::string LoaderState::to_json() const {
-  return nlohmann::json{{"seed", seed}, {"epoch", epoch}, {"position", position}, {"step", step},
-                        {"samples", samples}, {"fingerprint", fmt::format("{:016x}", fingerprint)}}
+  return nlohmann::json{
+      {"seed", seed}, {"epoch", epoch},     {"position", position},
+      {"step", step}, {"samples", samples}, {"fingerprint", fmt::format("{:016x}", fingerprint)}}
       .dump();
 }
 

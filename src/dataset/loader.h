@@ -23,35 +23,35 @@ Result<LoaderMode> parse_loader_mode(const std::string& s);  // "concatenate" | 
 const char* loader_mode_name(LoaderMode mode);
 
 struct LoaderOptions {
-  std::string prefix;          // as given to `lmforge pack --out PREFIX`
-  Split split = Split::kTrain; // train: PREFIX.bin/.idx; val: PREFIX.val.bin/.idx
-  int batch_size = 8;          // B: rows per rank per step
-  int seq_len = 1024;          // T
+  std::string prefix;           // as given to `lmforge pack --out PREFIX`
+  Split split = Split::kTrain;  // train: PREFIX.bin/.idx; val: PREFIX.val.bin/.idx
+  int batch_size = 8;           // B: rows per rank per step
+  int seq_len = 1024;           // T
   LoaderMode mode = LoaderMode::kConcatenate;
   uint64_t seed = 1337;
-  bool shuffle = true;         // false: samples in stored order (e.g. for val)
-  int rank = 0;                // this process; rows of a step are split by rank, never shared
+  bool shuffle = true;  // false: samples in stored order (e.g. for val)
+  int rank = 0;         // this process; rows of a step are split by rank, never shared
   int world = 1;
   LongDocs long_docs = LongDocs::kSplit;  // pad mode only
-  int bucket_batches = 0;      // pad mode: >0 sorts windows of bucket_batches global batches by
-                               // length (then shuffles the batches) to cut padding; 0 = off
+  int bucket_batches = 0;  // pad mode: >0 sorts windows of bucket_batches global batches by
+                           // length (then shuffles the batches) to cut padding; 0 = off
 };
 
 // One batch; every array is row-major (B, T) with B = batch_size, T = seq_len.
 struct Batch {
   int B = 0, T = 0;
-  std::vector<int32_t> inputs;        // (B, T) token ids
-  std::vector<int32_t> targets;       // (B, T) the next token of each input; pad_id where masked
-  std::vector<float> loss_mask;       // (B, T) 1 = count this target in the loss, 0 = ignore
-  std::vector<int32_t> position_ids;  // (B, T) 0..T-1; docmask/pad: restart at each document
-  std::vector<int32_t> segment_ids;   // (B, T) docmask: index of the document within its row
-                                      // (attend i->j iff j <= i and same segment); concatenate:
-                                      // all 0; pad: 0 for real tokens, -1 for padding
+  std::vector<int32_t> inputs;          // (B, T) token ids
+  std::vector<int32_t> targets;         // (B, T) the next token of each input; pad_id where masked
+  std::vector<float> loss_mask;         // (B, T) 1 = count this target in the loss, 0 = ignore
+  std::vector<int32_t> position_ids;    // (B, T) 0..T-1; docmask/pad: restart at each document
+  std::vector<int32_t> segment_ids;     // (B, T) docmask: index of the document within its row
+                                        // (attend i->j iff j <= i and same segment); concatenate:
+                                        // all 0; pad: 0 for real tokens, -1 for padding
   std::vector<uint8_t> attention_mask;  // (B, T) 1 = real token, 0 = padding (pad mode)
-  int max_len = 0;      // columns [0, max_len) hold every real token (pad mode trims to this)
+  int max_len = 0;           // columns [0, max_len) hold every real token (pad mode trims to this)
   uint64_t real_tokens = 0;  // non-padding input positions in this batch
-  uint64_t epoch = 0;   // epoch of the first row
-  uint64_t step = 0;    // global step index (counted from the start of training)
+  uint64_t epoch = 0;        // epoch of the first row
+  uint64_t step = 0;         // global step index (counted from the start of training)
 };
 
 // Where the loader is in the stream of samples. The shuffle order of epoch e is a pure function
@@ -59,11 +59,11 @@ struct Batch {
 // `fingerprint` guard against restoring into a different dataset or options.
 struct LoaderState {
   uint64_t seed = 0;
-  uint64_t epoch = 0;       // current epoch
-  uint64_t position = 0;    // next global sample index within the epoch (all ranks together)
-  uint64_t step = 0;        // global steps served so far
-  uint64_t samples = 0;     // samples per epoch
-  uint64_t fingerprint = 0; // hash of dataset shape + B, T, mode, world
+  uint64_t epoch = 0;        // current epoch
+  uint64_t position = 0;     // next global sample index within the epoch (all ranks together)
+  uint64_t step = 0;         // global steps served so far
+  uint64_t samples = 0;      // samples per epoch
+  uint64_t fingerprint = 0;  // hash of dataset shape + B, T, mode, world
   std::string to_json() const;
   static Result<LoaderState> from_json(const std::string& json);
 };
@@ -83,8 +83,8 @@ class Loader {
   virtual LoaderState state() const = 0;
   virtual Status restore(const LoaderState& state) = 0;
 
-  virtual int vocab_size() const = 0;   // from meta.json
-  virtual int eot_id() const = 0;       // from meta.json; also the pad id
+  virtual int vocab_size() const = 0;  // from meta.json
+  virtual int eot_id() const = 0;      // from meta.json; also the pad id
   virtual uint64_t samples_per_epoch() const = 0;
   virtual uint64_t tokens() const = 0;  // tokens in the split (with EOTs)
   virtual uint64_t documents() const = 0;

@@ -23,15 +23,18 @@ uint64_t count(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 nlohmann::json PackMeta::to_json() const {
-  return {{"lmforge_pack_version", 1},
-          {"tokenizer",
-           {{"path", tokenizer}, {"hash", fmt::format("{:016x}", tokenizer_hash)},
-            {"vocab_size", vocab_size}, {"eot_id", eot_id}}},
-          {"split",
-           {{"rule", "val when xxh3_64(id) / 2^64 < val_fraction"}, {"val_fraction", val_fraction}}},
-          {"train", {{"documents", train_documents}, {"tokens", train_tokens}}},
-          {"val", {{"documents", val_documents}, {"tokens", val_tokens}}},
-          {"formats", formats}};
+  return {
+      {"lmforge_pack_version", 1},
+      {"tokenizer",
+       {{"path", tokenizer},
+        {"hash", fmt::format("{:016x}", tokenizer_hash)},
+        {"vocab_size", vocab_size},
+        {"eot_id", eot_id}}},
+      {"split",
+       {{"rule", "val when xxh3_64(id) / 2^64 < val_fraction"}, {"val_fraction", val_fraction}}},
+      {"train", {{"documents", train_documents}, {"tokens", train_tokens}}},
+      {"val", {{"documents", val_documents}, {"tokens", val_tokens}}},
+      {"formats", formats}};
 }
 
 Status write_meta(const std::string& prefix, const PackMeta& meta) {
@@ -48,8 +51,8 @@ Result<PackMeta> read_meta(const std::string& prefix) {
   if (j.is_discarded() || !j.is_object()) return corrupt("{}: not valid JSON", path);
   PackMeta m;
   const nlohmann::json t = member(j, "tokenizer");
-  if (!t.contains("vocab_size") || !t["vocab_size"].is_number_unsigned() ||
-      !t.contains("eot_id") || !t["eot_id"].is_number_unsigned()) {
+  if (!t.contains("vocab_size") || !t["vocab_size"].is_number_unsigned() || !t.contains("eot_id") ||
+      !t["eot_id"].is_number_unsigned()) {
     return corrupt("{}: missing tokenizer.vocab_size or tokenizer.eot_id", path)
         .with_hint("re-create it with `lmforge pack`");
   }

@@ -12,8 +12,8 @@
 namespace lm::dataset {
 
 struct PackMeta {
-  std::string tokenizer;          // path given to pack
-  uint64_t tokenizer_hash = 0;    // hash of the tokenizer file's bytes
+  std::string tokenizer;        // path given to pack
+  uint64_t tokenizer_hash = 0;  // hash of the tokenizer file's bytes
   uint64_t vocab_size = 0;
   uint32_t eot_id = 0;
   double val_fraction = 0;

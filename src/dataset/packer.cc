@@ -30,9 +30,9 @@ constexpr size_t kChunkBytes = 1 << 20;
 struct Chunk {
   uint64_t seq = 0;
   std::vector<io::Document> docs;
-  std::vector<uint32_t> tokens;   // every document's tokens back to back
-  std::vector<uint64_t> ends;     // end of document i in tokens
-  std::vector<uint8_t> val;       // 1 = validation split
+  std::vector<uint32_t> tokens;  // every document's tokens back to back
+  std::vector<uint64_t> ends;    // end of document i in tokens
+  std::vector<uint8_t> val;      // 1 = validation split
   uint64_t bytes = 0;
   Status status;
 };
@@ -77,9 +77,19 @@ void reader_loop(Pipeline* p, io::DocumentReader* reader, uint64_t skip) {
     while (c->docs.size() < kChunkDocs && c->bytes < kChunkBytes) {
       io::Document d;
       auto r = reader->next(&d);
-      if (!r.ok()) { st = r.status(); eof = true; break; }
-      if (!*r) { eof = true; break; }
-      if (skip > 0) { --skip; continue; }
+      if (!r.ok()) {
+        st = r.status();
+        eof = true;
+        break;
+      }
+      if (!*r) {
+        eof = true;
+        break;
+      }
+      if (skip > 0) {
+        --skip;
+        continue;
+      }
       c->bytes += d.text.size();
       c->docs.push_back(std::move(d));
     }
@@ -119,8 +129,8 @@ void worker_loop(Pipeline* p, const Encoder* enc, double val_fraction) {
 
 // Everything that must match for a saved state to be resumed.
 uint64_t config_hash(const PackOptions& o, const Encoder& enc) {
-  std::string s = fmt::format("{}|{}|{}|{}|", enc.hash, enc.vocab_size, o.val_fraction,
-                              o.shard_tokens);
+  std::string s =
+      fmt::format("{}|{}|{}|{}|", enc.hash, enc.vocab_size, o.val_fraction, o.shard_tokens);
   for (auto f : o.formats) s += std::string(format_name(f)) + ",";
   for (const auto& in : o.inputs) s += in + "\n";
   return hash64(s);
@@ -142,7 +152,8 @@ struct Writer {
         const nlohmann::json* resume = nullptr;
         if (state) {
           auto it = (*state)["sinks"].find(key);
-          if (it == (*state)["sinks"].end()) return corrupt("{}: no state for {}", state_path(o.out), key);
+          if (it == (*state)["sinks"].end())
+            return corrupt("{}: no state for {}", state_path(o.out), key);
           resume = &*it;
         }
         LM_ASSIGN_OR_RETURN(auto sink, make_sink(f, c, resume));
@@ -161,11 +172,15 @@ struct Writer {
   }
 
   Status checkpoint() {
-    nlohmann::json j = {{"version", 1}, {"config", fmt::format("{:016x}", hash)},
-                        {"documents", stats.documents}, {"train_documents", stats.train_documents},
+    nlohmann::json j = {{"version", 1},
+                        {"config", fmt::format("{:016x}", hash)},
+                        {"documents", stats.documents},
+                        {"train_documents", stats.train_documents},
                         {"val_documents", stats.val_documents},
-                        {"train_tokens", stats.train_tokens}, {"val_tokens", stats.val_tokens},
-                        {"text_bytes", stats.text_bytes}, {"sinks", nlohmann::json::object()}};
+                        {"train_tokens", stats.train_tokens},
+                        {"val_tokens", stats.val_tokens},
+                        {"text_bytes", stats.text_bytes},
+                        {"sinks", nlohmann::json::object()}};
     for (auto& split : sinks) {
       for (auto& [key, sink] : split) LM_RETURN_IF_ERROR(sink->checkpoint(&j["sinks"][key]));
     }
@@ -211,7 +226,8 @@ Result<std::unique_ptr<nlohmann::json>> load_state(const PackOptions& o, uint64_
   if (j.value("config", std::string()) != fmt::format("{:016x}", hash)) {
     return Status(Code::kFailedPrecondition,
                   fmt::format("{}: an interrupted pack with other inputs, tokenizer or options "
-                              "left this state", path),
+                              "left this state",
+                              path),
                   "rerun with the same arguments to resume it, or add --restart to start over");
   }
   return std::make_unique<nlohmann::json>(std::move(j));
@@ -236,8 +252,8 @@ bool is_validation(std::string_view id, double val_fraction) {
   return (hash64(id, 0x5eed5eedULL) >> 11) * 0x1.0p-53 < val_fraction;
 }
 
-Status run_pipeline(const PackOptions& o, const Encoder& enc, io::DocumentReader* reader,
-                    Writer* w, uint64_t skip);
+Status run_pipeline(const PackOptions& o, const Encoder& enc, io::DocumentReader* reader, Writer* w,
+                    uint64_t skip);
 
 Result<PackStats> pack(const PackOptions& o, const Encoder& enc) {
   if (o.inputs.empty()) return invalid_argument("no input documents (--in)");
@@ -279,8 +295,8 @@ Result<PackStats> pack(const PackOptions& o, const Encoder& enc) {
 
 // Runs reader, workers and the ordered writer; on any error the threads are stopped and joined
 // before returning.
-Status run_pipeline(const PackOptions& o, const Encoder& enc, io::DocumentReader* reader,
-                    Writer* w, uint64_t skip) {
+Status run_pipeline(const PackOptions& o, const Encoder& enc, io::DocumentReader* reader, Writer* w,
+                    uint64_t skip) {
   Pipeline p;
   const int threads = w->stats.threads;
   p.max_inflight = 3 * size_t(threads);
@@ -294,8 +310,12 @@ Status run_pipeline(const PackOptions& o, const Encoder& enc, io::DocumentReader
     std::unique_ptr<Chunk> c;
     {
       std::unique_lock lk(p.mu);
-      p.cv_done.wait(lk, [&] { return p.done.count(next) || (p.reader_done && next == p.total_chunks); });
-      if (!p.done.count(next)) { st = p.reader_status; break; }
+      p.cv_done.wait(
+          lk, [&] { return p.done.count(next) || (p.reader_done && next == p.total_chunks); });
+      if (!p.done.count(next)) {
+        st = p.reader_status;
+        break;
+      }
       c = std::move(p.done[next]);
       p.done.erase(next++);
     }

@@ -23,9 +23,9 @@ class PartialFile {
   Status open(const std::string& path, int64_t resume_size = -1);
   Status write(const void* data, size_t n);
   Status write_at(uint64_t offset, const void* data, size_t n);  // overwrite (headers)
-  Status sync();     // flush + fsync: bytes up to size() survive a crash
-  Status commit();   // sync, close, rename PATH.partial -> PATH
-  void abandon();    // close and remove PATH.partial
+  Status sync();    // flush + fsync: bytes up to size() survive a crash
+  Status commit();  // sync, close, rename PATH.partial -> PATH
+  void abandon();   // close and remove PATH.partial
   uint64_t size() const { return size_; }
   bool is_open() const { return file_ != nullptr; }
   const std::string& path() const { return path_; }

@@ -55,8 +55,11 @@ class MegatronSink : public TokenSink {
   }
   Status finish(nlohmann::json* info) override {
     const std::string p = megatron_prefix(c_.prefix, c_.split);
-    *info = {{"dtype", dtype_name(dtype_)}, {"eot", "appended"}, {"documents", w_.documents()},
-             {"tokens", w_.tokens()}, {"files", nlohmann::json::array({bin_path(p), idx_path(p)})}};
+    *info = {{"dtype", dtype_name(dtype_)},
+             {"eot", "appended"},
+             {"documents", w_.documents()},
+             {"tokens", w_.tokens()},
+             {"files", nlohmann::json::array({bin_path(p), idx_path(p)})}};
     return w_.finish();
   }
   void abandon() override { w_.abandon(); }
@@ -90,8 +93,10 @@ class NanogptSink : public TokenSink {
     return ok_status();
   }
   Status finish(nlohmann::json* info) override {
-    *info = {{"dtype", dtype_name(dtype_)}, {"eot", "appended"},
-             {"tokens", f_.size() / dtype_size(dtype_)}, {"files", nlohmann::json::array({f_.path()})}};
+    *info = {{"dtype", dtype_name(dtype_)},
+             {"eot", "appended"},
+             {"tokens", f_.size() / dtype_size(dtype_)},
+             {"files", nlohmann::json::array({f_.path()})}};
     return f_.commit();
   }
   void abandon() override { f_.abandon(); }
@@ -133,8 +138,8 @@ class LlmcSink : public TokenSink {
     } else {
       f_.abandon();
     }
-    *info = {{"dtype", dtype_name(dtype_)}, {"eot", "prepended"}, {"tokens", total_},
-             {"files", files_}};
+    *info = {
+        {"dtype", dtype_name(dtype_)}, {"eot", "prepended"}, {"tokens", total_}, {"files", files_}};
     return ok_status();
   }
   void abandon() override { f_.abandon(); }
@@ -198,9 +203,12 @@ Result<std::unique_ptr<TokenSink>> make_sink(Format format, const SinkConfig& co
     return invalid_argument("--shard-tokens must be in [1, 2^31)");
   }
   switch (format) {
-    case Format::kMegatron: return open_sink<MegatronSink>(config, resume);
-    case Format::kLlmc: return open_sink<LlmcSink>(config, resume);
-    case Format::kNanogpt: return open_sink<NanogptSink>(config, resume);
+    case Format::kMegatron:
+      return open_sink<MegatronSink>(config, resume);
+    case Format::kLlmc:
+      return open_sink<LlmcSink>(config, resume);
+    case Format::kNanogpt:
+      return open_sink<NanogptSink>(config, resume);
   }
   return internal_error("unknown format");
 }

@@ -166,7 +166,7 @@ MinHasher::MinHasher(const MinHashParams& params)
   mul_.resize(k_);
   add_.resize(k_);
   for (int i = 0; i < k_; ++i) {
-    mul_[i] = rng.next_u32() | 1u;
+    mul_[i] = rng.next_u64() | 1u;
     add_[i] = rng.next_u64();
   }
 }
@@ -174,12 +174,12 @@ MinHasher::MinHasher(const MinHashParams& params)
 namespace {
 
 __attribute__((target_clones("avx2", "default"))) void update_mins(
-    const uint64_t* shingles, size_t n, const uint32_t* __restrict mul,
+    const uint64_t* shingles, size_t n, const uint64_t* __restrict mul,
     const uint64_t* __restrict add, int k, uint32_t* __restrict mins) {
   for (size_t s = 0; s < n; ++s) {
     const uint64_t x = static_cast<uint32_t>(shingles[s] ^ (shingles[s] >> 32));
     for (int i = 0; i < k; ++i) {
-      const uint32_t v = static_cast<uint32_t>((static_cast<uint64_t>(mul[i]) * x + add[i]) >> 32);
+      const uint32_t v = static_cast<uint32_t>((mul[i] * x + add[i]) >> 32);
       mins[i] = v < mins[i] ? v : mins[i];
     }
   }

@@ -41,8 +41,9 @@ class MinHasher {
  private:
   int ngram_, bands_, rows_, k_;
   uint64_t seed_;
-  std::vector<uint32_t> mul_;  // K permutations: (mul * x32 + add) >> 32
-  std::vector<uint64_t> add_;
+  // K permutations of 32-bit shingle keys x (Dietzfelbinger's multiply-add-shift, 2-universal):
+  // ((mul * x + add) mod 2^64) >> 32 with random 64-bit mul (odd) and add.
+  std::vector<uint64_t> mul_, add_;
 };
 
 // Estimated Jaccard similarity: the share of equal minimums.

@@ -20,7 +20,8 @@ Result<EstimateResult> run_estimate(const EstimateInput& in_arg) {
   }
   in.setup.par.dp = in.gpus / split;
   LM_RETURN_IF_ERROR(validate_setup(in.setup));
-  if (!(in.mfu > 0 && in.mfu <= 1)) return invalid_argument("--mfu must be in (0, 1], got {}", in.mfu);
+  if (!(in.mfu > 0 && in.mfu <= 1))
+    return invalid_argument("--mfu must be in (0, 1], got {}", in.mfu);
   if (!(in.params >= 0) || !(in.tokens >= 0)) {
     return invalid_argument("--params and --tokens must be positive (got {} and {})", in.params,
                             in.tokens);
@@ -99,7 +100,8 @@ Result<std::vector<StudyRow>> study_table() {
     LM_ASSIGN_OR_RETURN(row.result, run_estimate(in));
     row.model_states_bytes = bytes_per_param(Precision::kMixed).total() * sp.params;
     row.notes_formula_bytes = sp.params * (16 + 8) / 8.0;  // batch 1; the notes divide by 1024^3
-    row.seconds_at_100pct = train_time(row.result.total_flops, sp.gpus, in.gpu.peak_bf16, 1.0).seconds;
+    row.seconds_at_100pct =
+        train_time(row.result.total_flops, sp.gpus, in.gpu.peak_bf16, 1.0).seconds;
     rows.push_back(std::move(row));
   }
   return rows;
@@ -114,7 +116,8 @@ std::vector<std::string> study_formula_explanation() {
       "2. It multiplies model states by the batch size. Weights, gradients and optimizer states do "
       "not depend on batch; activations do, but they scale with s, h, a, L and b "
       "(Korthikanti: sbh(34 + 5as/h) bytes per layer), not with the parameter count.",
-      "3. Mixed-precision Adam keeps bf16 weights (2) + bf16 gradients (2) + fp32 master, m, v (12) "
+      "3. Mixed-precision Adam keeps bf16 weights (2) + bf16 gradients (2) + fp32 master, m, v "
+      "(12) "
       "= 16 B/param (ZeRO paper): 175B -> 2.80 TB (2.547 TiB) of model states, 3.15 TB with fp32 "
       "gradients. 3.5 TB = 20 B/param, i.e. 16-18 B/param plus activations and buffers: right "
       "order of magnitude by coincidence.",

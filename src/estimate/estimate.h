@@ -17,27 +17,27 @@ namespace lm::estimate {
 
 struct EstimateInput {
   ModelShape shape;
-  double params = 0;       // > 0: use this total count instead of counting the shape
-  double tokens = 0;       // D; 0 = Chinchilla's 20 tokens per parameter
+  double params = 0;  // > 0: use this total count instead of counting the shape
+  double tokens = 0;  // D; 0 = Chinchilla's 20 tokens per parameter
   int64_t gpus = 1;
   Gpu gpu;
   double mfu = 0.4;
   double overhead = 0.10;  // buffers and fragmentation, on top of the components (5-20%)
   FlopConvention convention = FlopConvention::k6N;
-  TrainSetup setup;        // setup.par.dp is derived from gpus / (tp * pp)
+  TrainSetup setup;  // setup.par.dp is derived from gpus / (tp * pp)
 };
 
 struct EstimateResult {
   ParamCount params;
   double tokens = 0;
-  double flops_per_token = 0;                   // chosen convention
+  double flops_per_token = 0;                             // chosen convention
   double flops_6n = 0, flops_kaplan = 0, flops_palm = 0;  // per token, all conventions
-  double total_flops = 0;                       // flops_per_token * tokens
-  MemoryBreakdown memory;                       // per GPU
+  double total_flops = 0;                                 // flops_per_token * tokens
+  MemoryBreakdown memory;                                 // per GPU
   double memory_with_overhead = 0;
   bool fits = false;
-  std::optional<int64_t> min_gpus;         // with the given precision / ZeRO / TP / PP
-  std::optional<int64_t> min_gpus_zero3;   // the same with ZeRO stage 3
+  std::optional<int64_t> min_gpus;        // with the given precision / ZeRO / TP / PP
+  std::optional<int64_t> min_gpus_zero3;  // the same with ZeRO stage 3
   TrainTime time;
 };
 
@@ -45,14 +45,14 @@ Result<EstimateResult> run_estimate(const EstimateInput& in);
 
 // One row of the study-notes table: a configuration, our accounting, and the notes' formula.
 struct StudyRow {
-  std::string label;          // "10B", "100B", "1T", "175B (GPT-3)"
-  std::string notes_hardware; // what the notes recommend, verbatim in English
-  std::string notes_time;     // the notes' training-time column
+  std::string label;           // "10B", "100B", "1T", "175B (GPT-3)"
+  std::string notes_hardware;  // what the notes recommend, verbatim in English
+  std::string notes_time;      // the notes' training-time column
   EstimateInput input;
   EstimateResult result;
-  double model_states_bytes = 0;    // 16 B/param, unsharded
-  double notes_formula_bytes = 0;   // params * (16 + 8) bits / 8 * batch(1)  (the notes: GiB)
-  double seconds_at_100pct = 0;     // the notes assume 100% efficiency
+  double model_states_bytes = 0;   // 16 B/param, unsharded
+  double notes_formula_bytes = 0;  // params * (16 + 8) bits / 8 * batch(1)  (the notes: GiB)
+  double seconds_at_100pct = 0;    // the notes assume 100% efficiency
 };
 
 Result<std::vector<StudyRow>> study_table();

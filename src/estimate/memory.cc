@@ -18,10 +18,14 @@ Result<Precision> parse_precision(const std::string& s) {
 
 const char* precision_name(Precision p) {
   switch (p) {
-    case Precision::kFp32: return "fp32";
-    case Precision::kMixed: return "mixed";
-    case Precision::kMixedFp32Grads: return "mixed-fp32-grads";
-    case Precision::kAdam8bit: return "adam8bit";
+    case Precision::kFp32:
+      return "fp32";
+    case Precision::kMixed:
+      return "mixed";
+    case Precision::kMixedFp32Grads:
+      return "mixed-fp32-grads";
+    case Precision::kAdam8bit:
+      return "adam8bit";
   }
   return "?";
 }
@@ -36,19 +40,26 @@ Result<Recompute> parse_recompute(const std::string& s) {
 
 const char* recompute_name(Recompute r) {
   switch (r) {
-    case Recompute::kNone: return "none";
-    case Recompute::kSelective: return "selective";
-    case Recompute::kFull: return "full";
+    case Recompute::kNone:
+      return "none";
+    case Recompute::kSelective:
+      return "selective";
+    case Recompute::kFull:
+      return "full";
   }
   return "?";
 }
 
 BytesPerParam bytes_per_param(Precision p) {
   switch (p) {
-    case Precision::kFp32: return {4, 4, 8};            // weights, grads, Adam m and v
-    case Precision::kMixed: return {2, 2, 12};          // + fp32 master, m, v (K = 12)
-    case Precision::kMixedFp32Grads: return {2, 4, 12};  // Megatron / DeepSpeed estimator
-    case Precision::kAdam8bit: return {2, 2, 6};        // fp32 master + 8-bit m and v
+    case Precision::kFp32:
+      return {4, 4, 8};  // weights, grads, Adam m and v
+    case Precision::kMixed:
+      return {2, 2, 12};  // + fp32 master, m, v (K = 12)
+    case Precision::kMixedFp32Grads:
+      return {2, 4, 12};  // Megatron / DeepSpeed estimator
+    case Precision::kAdam8bit:
+      return {2, 2, 6};  // fp32 master + 8-bit m and v
   }
   return {};
 }
@@ -74,9 +85,9 @@ MemoryBreakdown memory_per_gpu(double params, const ModelShape& s, const TrainSe
   m.weights = bpp.weights * psi / (t.par.zero_stage >= 3 ? shard : 1);
   m.gradients = bpp.gradients * psi / (t.par.zero_stage >= 2 ? shard : 1);
   m.optimizer = bpp.optimizer * psi / (t.par.zero_stage >= 1 ? shard : 1);
-  m.activations = static_cast<double>(s.n_layer) *
-                  activation_bytes_per_layer(s, t.micro_batch, t.par.tp,
-                                             t.par.sequence_parallel, t.recompute);
+  m.activations =
+      static_cast<double>(s.n_layer) *
+      activation_bytes_per_layer(s, t.micro_batch, t.par.tp, t.par.sequence_parallel, t.recompute);
   return m;
 }
 
@@ -94,8 +105,8 @@ Status validate_setup(const TrainSetup& t) {
   return ok_status();
 }
 
-std::optional<int64_t> min_gpus(double params, const ModelShape& s, TrainSetup t,
-                                double gpu_bytes, double overhead) {
+std::optional<int64_t> min_gpus(double params, const ModelShape& s, TrainSetup t, double gpu_bytes,
+                                double overhead) {
   auto fits = [&](int64_t dp) {
     t.par.dp = dp;
     return memory_per_gpu(params, s, t).total() * (1 + overhead) <= gpu_bytes;

@@ -14,7 +14,8 @@
 namespace lm::estimate {
 
 enum class Precision { kFp32, kMixed, kMixedFp32Grads, kAdam8bit };
-Result<Precision> parse_precision(const std::string& s);  // fp32|mixed|bf16|fp16|mixed-fp32-grads|adam8bit
+Result<Precision> parse_precision(
+    const std::string& s);  // fp32|mixed|bf16|fp16|mixed-fp32-grads|adam8bit
 const char* precision_name(Precision p);
 
 enum class Recompute { kNone, kSelective, kFull };
@@ -28,9 +29,9 @@ struct BytesPerParam {
 BytesPerParam bytes_per_param(Precision p);
 
 struct Parallelism {
-  int64_t dp = 1;   // data-parallel degree (ZeRO shards over it)
-  int64_t tp = 1;   // tensor parallel
-  int64_t pp = 1;   // pipeline parallel
+  int64_t dp = 1;  // data-parallel degree (ZeRO shards over it)
+  int64_t tp = 1;  // tensor parallel
+  int64_t pp = 1;  // pipeline parallel
   int zero_stage = 0;
   bool sequence_parallel = false;
   int64_t gpus() const { return dp * tp * pp; }
@@ -59,7 +60,7 @@ Status validate_setup(const TrainSetup& t);
 
 // Smallest data-parallel degree (GPUs = dp * tp * pp) at which total * (1 + overhead) fits in
 // gpu_bytes; nullopt when none up to 2^24 GPUs does (e.g. ZeRO 0 with too many parameters).
-std::optional<int64_t> min_gpus(double params, const ModelShape& s, TrainSetup t,
-                                double gpu_bytes, double overhead);
+std::optional<int64_t> min_gpus(double params, const ModelShape& s, TrainSetup t, double gpu_bytes,
+                                double overhead);
 
 }  // namespace lm::estimate

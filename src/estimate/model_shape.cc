@@ -35,7 +35,10 @@ ModelShape shape_for_params(double params, int64_t vocab, int64_t seq_len) {
       s.n_head = std::max<int64_t>(1, h / 128);
       double aspect = std::fabs(std::log(static_cast<double>(h) / (128.0 * L)));
       double err = std::fabs(std::log(count_params(s).total / params)) + 0.05 * aspect;
-      if (err < best_err) { best_err = err; best = s; }
+      if (err < best_err) {
+        best_err = err;
+        best = s;
+      }
     }
   }
   return best;
@@ -51,9 +54,12 @@ Result<FlopConvention> parse_flop_convention(const std::string& s) {
 
 const char* flop_convention_name(FlopConvention c) {
   switch (c) {
-    case FlopConvention::k6N: return "6N";
-    case FlopConvention::kKaplan: return "kaplan";
-    case FlopConvention::kPalm: return "palm";
+    case FlopConvention::k6N:
+      return "6N";
+    case FlopConvention::kKaplan:
+      return "kaplan";
+    case FlopConvention::kPalm:
+      return "palm";
   }
   return "?";
 }
@@ -62,9 +68,12 @@ double flops_per_token(const ModelShape& s, const ParamCount& p, FlopConvention 
   const double attn = static_cast<double>(s.n_layer) * s.seq_len * s.n_embd;
   const double n = p.total - static_cast<double>(s.seq_len) * s.n_embd;
   switch (c) {
-    case FlopConvention::k6N: return 6 * n;
-    case FlopConvention::kKaplan: return 6 * n + 6 * attn;
-    case FlopConvention::kPalm: return 6 * n + 12 * attn;
+    case FlopConvention::k6N:
+      return 6 * n;
+    case FlopConvention::kKaplan:
+      return 6 * n + 6 * attn;
+    case FlopConvention::kPalm:
+      return 6 * n + 12 * attn;
   }
   return 0;
 }
@@ -73,7 +82,8 @@ Status validate_shape(const ModelShape& s) {
   if (s.n_layer <= 0 || s.n_embd <= 0 || s.n_head <= 0 || s.vocab <= 0 || s.seq_len <= 0) {
     return Status(Code::kInvalidArgument,
                   fmt::format("model shape needs positive layers/width/heads/vocab/seq-len, got "
-                              "{}/{}/{}/{}/{}", s.n_layer, s.n_embd, s.n_head, s.vocab, s.seq_len),
+                              "{}/{}/{}/{}/{}",
+                              s.n_layer, s.n_embd, s.n_head, s.vocab, s.seq_len),
                   "give --layers, --width, --heads (or --params)");
   }
   if (s.n_embd % s.n_head != 0) {

@@ -13,8 +13,8 @@ namespace lm::estimate {
 
 struct ModelShape {
   int64_t n_layer = 0;
-  int64_t n_embd = 0;   // d_model = h
-  int64_t n_head = 0;   // a
+  int64_t n_embd = 0;  // d_model = h
+  int64_t n_head = 0;  // a
   int64_t vocab = 50257;
   int64_t seq_len = 2048;
   int64_t ffn_mult = 4;

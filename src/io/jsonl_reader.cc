@@ -48,6 +48,7 @@ class JsonlReader : public DocumentReader {
       }
       if (!more.ok()) return more.status();
       if (!*more) return false;
+      if (lines_.line_number() == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
       if (is_blank(line)) continue;
       Status s = parse_line(line, doc);
       if (s.ok()) {

@@ -35,7 +35,8 @@ Status run_gnuplot(const std::string& script, const std::string& log) {
   int rc = posix_spawnp(&pid, "gnuplot", &fa, nullptr, const_cast<char**>(argv), environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) {
-    return Status(Code::kFailedPrecondition, fmt::format("cannot run gnuplot: {}", std::strerror(rc)),
+    return Status(Code::kFailedPrecondition,
+                  fmt::format("cannot run gnuplot: {}", std::strerror(rc)),
                   "install it: apt-get install gnuplot-nox");
   }
   int st = 0;
@@ -52,7 +53,8 @@ Status run_gnuplot(const std::string& script, const std::string& log) {
 Result<std::string> render_svg(const Plot& p, const std::string& dir, const std::string& name) {
   LM_RETURN_IF_ERROR(make_dirs(dir));
   const std::string svg = dir + "/" + name + ".svg";
-  std::string gp = "set terminal svg size 760,460 dynamic enhanced font 'sans,12' background '#ffffff'\n";
+  std::string gp =
+      "set terminal svg size 760,460 dynamic enhanced font 'sans,12' background '#ffffff'\n";
   gp += "set output " + quote(svg) + "\nset encoding utf8\nset grid\nset key outside right\n";
   gp += "set title " + quote(p.title) + "\nset xlabel " + quote(p.xlabel) + "\nset ylabel " +
         quote(p.ylabel) + "\n";

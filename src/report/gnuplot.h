@@ -25,6 +25,7 @@ struct Plot {
 };
 
 // Renders with gnuplot into SVG text (without the XML prologue). scratch: a folder to use.
-Result<std::string> render_svg(const Plot& plot, const std::string& scratch, const std::string& name);
+Result<std::string> render_svg(const Plot& plot, const std::string& scratch,
+                               const std::string& name);
 
 }  // namespace lm::report

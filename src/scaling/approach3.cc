@@ -38,7 +38,11 @@ Data make_data(const RunsTable& t, const std::vector<size_t>& idx) {
 std::vector<std::vector<double>> start_grid(bool coarse) {
   std::vector<double> ab = {0, 0.5, 1, 1.5, 2}, e = {-1, -0.5, 0, 0.5, 1},
                       ls = {0, 5, 10, 15, 20, 25};
-  if (coarse) { ab = {0, 1, 2}; e = {-1, 0, 1}; ls = {0, 10, 20}; }
+  if (coarse) {
+    ab = {0, 1, 2};
+    e = {-1, 0, 1};
+    ls = {0, 10, 20};
+  }
   std::vector<std::vector<double>> g;
   for (double al : ab)
     for (double be : ab)
@@ -67,7 +71,10 @@ LbfgsResult polish(const Data& d, double delta, LbfgsResult r, int max_iteration
     LbfgsResult n = run_start(d, delta, r.x, tight);
     bool better = n.f < r.f;
     if (better) r = n;
-    if (std::string(n.reason) == "iteration cap") { r.converged = false; r.reason = n.reason; }
+    if (std::string(n.reason) == "iteration cap") {
+      r.converged = false;
+      r.reason = n.reason;
+    }
     if (!better || r.f - n.f < 1e-16) break;
   }
   return r;
@@ -132,13 +139,20 @@ void bootstrap(const RunsTable& t, const Approach3Options& opt, int threads, App
   }
   std::vector<double> E, A, B, al, be, share;
   for (auto& p : fits) {
-    A.push_back(std::exp(p[0])); B.push_back(std::exp(p[1])); E.push_back(std::exp(p[2]));
-    al.push_back(p[3]); be.push_back(p[4]); share.push_back(p[4] / (p[3] + p[4]));
+    A.push_back(std::exp(p[0]));
+    B.push_back(std::exp(p[1]));
+    E.push_back(std::exp(p[2]));
+    al.push_back(p[3]);
+    be.push_back(p[4]);
+    share.push_back(p[4] / (p[3] + p[4]));
     r->bootstrap_params.push_back({E.back(), A.back(), B.back(), p[3], p[4]});
   }
   r->bootstrap = k;
-  r->E = interval(E, opt.ci); r->A = interval(A, opt.ci); r->B = interval(B, opt.ci);
-  r->alpha = interval(al, opt.ci); r->beta = interval(be, opt.ci);
+  r->E = interval(E, opt.ci);
+  r->A = interval(A, opt.ci);
+  r->B = interval(B, opt.ci);
+  r->alpha = interval(al, opt.ci);
+  r->beta = interval(be, opt.ci);
   r->a_share = interval(share, opt.ci);
 }
 
@@ -148,8 +162,8 @@ double huber_lse_objective(const std::vector<double>& p, const std::vector<doubl
                            const std::vector<double>& log_d, const std::vector<double>& log_l,
                            double delta, std::vector<double>* grad) {
   double g[5];
-  double f = huber_lse_kernel(log_n.data(), log_d.data(), log_l.data(), log_l.size(), p.data(),
-                              delta, g);
+  double f =
+      huber_lse_kernel(log_n.data(), log_d.data(), log_l.data(), log_l.size(), p.data(), delta, g);
   if (grad) grad->assign(g, g + 5);
   return f;
 }
@@ -178,11 +192,12 @@ Result<Approach3Result> fit_approach3(const RunsTable& t, const Approach3Options
   bool finite = std::isfinite(best.f);
   for (double v : best.x) finite = finite && std::isfinite(v);
   r.converged = finite && best.converged && !g.best_capped;
-  r.message = !finite ? "the fit diverged (non-finite parameters)"
-              : !r.converged ? fmt::format("did not converge ({}); best objective so far {:.10g}",
-                                           best.reason, best.f)
-                             : fmt::format("converged ({}); {} of {} starts within 1e-5 of the best",
-                                           best.reason, g.near_best, r.starts);
+  r.message =
+      !finite ? "the fit diverged (non-finite parameters)"
+      : !r.converged
+          ? fmt::format("did not converge ({}); best objective so far {:.10g}", best.reason, best.f)
+          : fmt::format("converged ({}); {} of {} starts within 1e-5 of the best", best.reason,
+                        g.near_best, r.starts);
   if (opt.bootstrap > 0 && finite) bootstrap(t, opt, threads, &r);
   r.seconds = timer.seconds();
   return r;

@@ -16,12 +16,12 @@ namespace lm::scaling {
 
 struct Approach3Options {
   double delta = 1e-3;
-  int threads = 0;       // 0 = all cores
-  int bootstrap = 0;     // resamples for the confidence intervals (0 = none)
+  int threads = 0;    // 0 = all cores
+  int bootstrap = 0;  // resamples for the confidence intervals (0 = none)
   uint64_t seed = 42;
-  double ci = 0.95;      // two-sided interval from bootstrap percentiles
-  bool coarse_grid = false;  // 3x3x3x3x3 grid instead of Chinchilla's 5x5x5x6x6 (tests)
-  int max_iterations = 1000; // per L-BFGS run; hitting it marks the fit as not converged
+  double ci = 0.95;           // two-sided interval from bootstrap percentiles
+  bool coarse_grid = false;   // 3x3x3x3x3 grid instead of Chinchilla's 5x5x5x6x6 (tests)
+  int max_iterations = 1000;  // per L-BFGS run; hitting it marks the fit as not converged
 };
 
 struct Interval {
@@ -35,7 +35,7 @@ struct Approach3Result {
   int starts = 0;
   int starts_near_best = 0;  // finished within 1e-5 (relative) of the best objective
   bool converged = false;
-  std::string message;       // why it is (not) considered converged
+  std::string message;  // why it is (not) considered converged
   double seconds = 0;
   // Bootstrap (when requested): intervals for E, A, B, alpha, beta and the allocation share a.
   int bootstrap = 0;

@@ -33,8 +33,8 @@ Result<AllocationFit> power_through(std::vector<double> c, std::vector<double> n
 }
 
 // Per-name curves: points (ln C, loss) sorted by C, for runs.csv files with checkpoints.
-std::map<std::string, std::vector<std::pair<double, double>>> curves(const RunsTable& t,
-                                                                    std::map<std::string, double>* n) {
+std::map<std::string, std::vector<std::pair<double, double>>> curves(
+    const RunsTable& t, std::map<std::string, double>* n) {
   std::map<std::string, std::vector<std::pair<double, double>>> m;
   for (const auto& r : t.runs) {
     if (r.name.empty()) continue;
@@ -53,7 +53,8 @@ double AllocationFit::d_at(double c) const { return G_d * std::pow(c, b); }
 std::vector<IsoFlopGroup> isoflop_groups(const RunsTable& t, double rel_tol) {
   std::vector<size_t> idx(t.runs.size());
   for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
-  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return t.runs[a].flops < t.runs[b].flops; });
+  std::sort(idx.begin(), idx.end(),
+            [&](size_t a, size_t b) { return t.runs[a].flops < t.runs[b].flops; });
   std::vector<IsoFlopGroup> groups;
   double first = 0;
   for (size_t i : idx) {
@@ -78,27 +79,37 @@ Result<AllocationFit> fit_approach2(const RunsTable& t, std::vector<IsoFlopGroup
   int skipped = 0;
   for (auto& g : groups) {
     std::vector<double> x, y;
-    for (size_t i : g.runs) { x.push_back(std::log(t.runs[i].params)); y.push_back(t.runs[i].loss); }
+    for (size_t i : g.runs) {
+      x.push_back(std::log(t.runs[i].params));
+      y.push_back(t.runs[i].loss);
+    }
     auto p = fit_parabola(x, y);
-    if (!p.ok() || (*p)[2] <= 0) { ++skipped; continue; }  // < 3 sizes or not convex
+    if (!p.ok() || (*p)[2] <= 0) {
+      ++skipped;
+      continue;
+    }  // < 3 sizes or not convex
     g.parabola = *p;
     double xm = -(*p)[1] / (2 * (*p)[2]);
     g.n_opt = std::exp(xm);
     g.loss_opt = (*p)[0] + (*p)[1] * xm + (*p)[2] * xm * xm;
-    g.inside = xm >= *std::min_element(x.begin(), x.end()) && xm <= *std::max_element(x.begin(), x.end());
+    g.inside =
+        xm >= *std::min_element(x.begin(), x.end()) && xm <= *std::max_element(x.begin(), x.end());
     c.push_back(g.compute);
     n.push_back(g.n_opt);
     l.push_back(g.loss_opt);
   }
   if (out) *out = groups;
   if (c.size() < 2) {
-    return Status(Code::kInvalidArgument,
-                  fmt::format("Approach 2 needs at least 2 IsoFLOP budgets with 3+ model sizes and a "
-                              "convex parabola; found {} of {} budgets usable", c.size(), groups.size()),
-                  "train 3 or more model sizes at each of 2 or more compute budgets (same flops)");
+    return Status(
+        Code::kInvalidArgument,
+        fmt::format("Approach 2 needs at least 2 IsoFLOP budgets with 3+ model sizes and a "
+                    "convex parabola; found {} of {} budgets usable",
+                    c.size(), groups.size()),
+        "train 3 or more model sizes at each of 2 or more compute budgets (same flops)");
   }
   LM_ASSIGN_OR_RETURN(AllocationFit f, power_through(c, n, l));
-  f.note = fmt::format("{} budgets fitted, {} skipped (fewer than 3 sizes or not convex)", c.size(), skipped);
+  f.note = fmt::format("{} budgets fitted, {} skipped (fewer than 3 sizes or not convex)", c.size(),
+                       skipped);
   return f;
 }
 
@@ -108,7 +119,10 @@ Result<AllocationFit> fit_approach1(const RunsTable& t) {
   bool have_curves = !cv.empty();
   for (auto& [k, v] : cv) have_curves = have_curves && v.size() >= 2;
   double lo = INFINITY, hi = -INFINITY;
-  for (const auto& r : t.runs) { lo = std::min(lo, std::log(r.flops)); hi = std::max(hi, std::log(r.flops)); }
+  for (const auto& r : t.runs) {
+    lo = std::min(lo, std::log(r.flops));
+    hi = std::max(hi, std::log(r.flops));
+  }
   std::vector<double> c, n, l;
   const int kBins = have_curves ? 1500 : 30;
   for (int k = 0; k < kBins; ++k) {
@@ -124,20 +138,31 @@ Result<AllocationFit> fit_approach1(const RunsTable& t) {
           auto p = it - 1;
           y = p->second + (it->second - p->second) * (x - p->first) / (it->first - p->first);
         }
-        if (y < best) { best = y; best_n = n_of[name]; best_c = std::exp(x); }
+        if (y < best) {
+          best = y;
+          best_n = n_of[name];
+          best_c = std::exp(x);
+        }
       }
     } else {
       for (const auto& r : t.runs) {
         double x = std::log(r.flops);
         if (x >= a && (x < b || k == kBins - 1) && r.loss < best) {
-          best = r.loss; best_n = r.params; best_c = r.flops;
+          best = r.loss;
+          best_n = r.params;
+          best_c = r.flops;
         }
       }
     }
-    if (std::isfinite(best)) { c.push_back(best_c); n.push_back(best_n); l.push_back(best); }
+    if (std::isfinite(best)) {
+      c.push_back(best_c);
+      n.push_back(best_n);
+      l.push_back(best);
+    }
   }
   if (c.size() < 2) {
-    return invalid_argument("Approach 1 needs runs spread over at least 2 compute values, found {}", c.size());
+    return invalid_argument("Approach 1 needs runs spread over at least 2 compute values, found {}",
+                            c.size());
   }
   LM_ASSIGN_OR_RETURN(AllocationFit f, power_through(c, n, l));
   f.note = have_curves ? "envelope of per-run loss curves at 1500 log-spaced FLOP values"
@@ -148,15 +173,27 @@ Result<AllocationFit> fit_approach1(const RunsTable& t) {
 Result<KmFits> fit_km_laws(const RunsTable& t) {
   auto frontier = [&](auto key) {
     double lo = INFINITY, hi = -INFINITY;
-    for (const auto& r : t.runs) { lo = std::min(lo, std::log(key(r))); hi = std::max(hi, std::log(key(r))); }
+    for (const auto& r : t.runs) {
+      lo = std::min(lo, std::log(key(r)));
+      hi = std::max(hi, std::log(key(r)));
+    }
     const int bins = 12;
     std::vector<double> best(bins, INFINITY), xs(bins, 0);
     for (const auto& r : t.runs) {
-      int k = hi > lo ? std::min(bins - 1, static_cast<int>((std::log(key(r)) - lo) / (hi - lo) * bins)) : 0;
-      if (r.loss < best[k]) { best[k] = r.loss; xs[k] = key(r); }
+      int k = hi > lo
+                  ? std::min(bins - 1, static_cast<int>((std::log(key(r)) - lo) / (hi - lo) * bins))
+                  : 0;
+      if (r.loss < best[k]) {
+        best[k] = r.loss;
+        xs[k] = key(r);
+      }
     }
     std::vector<double> x, y;
-    for (int k = 0; k < bins; ++k) if (std::isfinite(best[k])) { x.push_back(xs[k]); y.push_back(best[k]); }
+    for (int k = 0; k < bins; ++k)
+      if (std::isfinite(best[k])) {
+        x.push_back(xs[k]);
+        y.push_back(best[k]);
+      }
     return fit_power_law(x, y);
   };
   KmFits f;

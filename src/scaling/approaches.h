@@ -14,10 +14,10 @@
 namespace lm::scaling {
 
 struct AllocationFit {
-  double a = 0;      // N_opt ~ C^a
-  double b = 0;      // D_opt ~ C^b
-  double G_n = 0;    // N_opt = G_n C^a  (C in FLOPs)
-  double G_d = 0;    // D_opt = G_d C^b
+  double a = 0;    // N_opt ~ C^a
+  double b = 0;    // D_opt ~ C^b
+  double G_n = 0;  // N_opt = G_n C^a  (C in FLOPs)
+  double G_d = 0;  // D_opt = G_d C^b
   int points = 0;
   std::vector<double> c, n_opt, d_opt, loss;  // the optima the power law went through
   std::string note;
@@ -26,11 +26,11 @@ struct AllocationFit {
 };
 
 struct IsoFlopGroup {
-  double compute = 0;               // geometric mean of the group's FLOPs
-  std::vector<size_t> runs;         // indices into the table
-  std::vector<double> parabola;     // loss = p0 + p1 ln N + p2 (ln N)^2 (empty: not fitted)
+  double compute = 0;            // geometric mean of the group's FLOPs
+  std::vector<size_t> runs;      // indices into the table
+  std::vector<double> parabola;  // loss = p0 + p1 ln N + p2 (ln N)^2 (empty: not fitted)
   double n_opt = 0, loss_opt = 0;
-  bool inside = false;              // the minimum lies within the group's N range
+  bool inside = false;  // the minimum lies within the group's N range
 };
 
 // Groups runs whose FLOPs agree within `rel_tol` (relative, in log space).

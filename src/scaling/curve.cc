@@ -93,8 +93,10 @@ Result<Metrics> read_metrics(const std::string& path) {
 }
 
 Result<Extrapolation> extrapolate(const Metrics& m, double fraction, double skip, double target) {
-  if (!(fraction > 0 && fraction <= 1)) return invalid_argument("--fraction must be in (0, 1], got {}", fraction);
-  if (m.points.size() < 4) return invalid_argument("need at least 4 loss records to extrapolate, got {}", m.points.size());
+  if (!(fraction > 0 && fraction <= 1))
+    return invalid_argument("--fraction must be in (0, 1], got {}", fraction);
+  if (m.points.size() < 4)
+    return invalid_argument("need at least 4 loss records to extrapolate, got {}", m.points.size());
   Extrapolation e;
   e.final_tokens = m.points.back().tokens;
   e.fit_until = e.final_tokens * fraction;
@@ -102,7 +104,8 @@ Result<Extrapolation> extrapolate(const Metrics& m, double fraction, double skip
   while (end < m.points.size() && m.points[end].tokens <= e.fit_until) ++end;
   Window w = fit_window(m.points, end, e.final_tokens * skip);
   if (w.x.size() < 4) {
-    return invalid_argument("only {} usable points in the first {:.0f}% of the run; need 4", w.x.size(), fraction * 100)
+    return invalid_argument("only {} usable points in the first {:.0f}% of the run; need 4",
+                            w.x.size(), fraction * 100)
         .with_hint("use a larger --fraction or log more often");
   }
   LM_ASSIGN_OR_RETURN(e.fit, fit_power_law(w.x, w.y));
@@ -114,7 +117,10 @@ Result<Extrapolation> extrapolate(const Metrics& m, double fraction, double skip
     double s = 0;
     size_t c = 0;
     for (size_t i = m.points.size() - k; i < m.points.size(); ++i)
-      if (m.points[i].loss_finite) { s += m.points[i].loss; ++c; }
+      if (m.points[i].loss_finite) {
+        s += m.points[i].loss;
+        ++c;
+      }
     if (c > 0) {
       e.actual = s / c;
       e.error = e.predicted - e.actual;
@@ -138,9 +144,11 @@ Result<std::vector<Alert>> monitor(const Metrics& m, const MonitorOptions& opt) 
       alerts.push_back({p.step, p.tokens, p.loss, NAN, NAN, "non-finite"});
       continue;
     }
-    if (static_cast<int>(i) >= opt.warmup_points && (!have_fit || i >= fitted_at + std::max<size_t>(1, fitted_at / 20))) {
+    if (static_cast<int>(i) >= opt.warmup_points &&
+        (!have_fit || i >= fitted_at + std::max<size_t>(1, fitted_at / 20))) {
       Window w = fit_window(pts, i, p.tokens * opt.skip);
-      auto f = w.x.size() >= 4 ? fit_power_law(w.x, w.y) : Result<PowerLawFit>(invalid_argument("few"));
+      auto f = w.x.size() >= 4 ? fit_power_law(w.x, w.y, have_fit ? &fit.law : nullptr)
+                               : Result<PowerLawFit>(invalid_argument("too few points"));
       if (f.ok()) {
         fit = *f;
         have_fit = true;
@@ -155,7 +163,8 @@ Result<std::vector<Alert>> monitor(const Metrics& m, const MonitorOptions& opt) 
     double upper = pred * std::exp(std::max(opt.band * sigma, std::log1p(opt.min_band)));
     if (p.loss > upper) {
       ++above;
-      alerts.push_back({p.step, p.tokens, p.loss, pred, upper, above >= opt.divergence_run ? "divergence" : "spike"});
+      alerts.push_back({p.step, p.tokens, p.loss, pred, upper,
+                        above >= opt.divergence_run ? "divergence" : "spike"});
     } else {
       above = 0;
     }

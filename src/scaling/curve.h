@@ -29,12 +29,12 @@ Result<Metrics> read_metrics(const std::string& path);
 Result<Metrics> parse_metrics(const std::string& text, const std::string& path);
 
 struct Extrapolation {
-  PowerLawFit fit;        // on the first `fraction` of the run
-  double fit_until = 0;   // tokens of the last point used
+  PowerLawFit fit;       // on the first `fraction` of the run
+  double fit_until = 0;  // tokens of the last point used
   double final_tokens = 0;
-  double predicted = 0;   // at final_tokens
-  double actual = NAN;    // mean of the last 1% of training losses (NaN if none)
-  double error = NAN;     // predicted - actual
+  double predicted = 0;  // at final_tokens
+  double actual = NAN;   // mean of the last 1% of training losses (NaN if none)
+  double error = NAN;    // predicted - actual
   double rel_error = NAN;
   int points_used = 0;
 };
@@ -50,11 +50,11 @@ struct Alert {
 };
 
 struct MonitorOptions {
-  double band = 4.0;        // robust standard deviations of the log residuals
-  double min_band = 0.02;   // floor of the band, relative (2%)
-  int warmup_points = 20;   // points before the first check
-  int divergence_run = 5;   // consecutive points above the band that make a divergence
-  double skip = 0.05;       // share of tokens ignored as warm-up in the fits
+  double band = 4.0;       // robust standard deviations of the log residuals
+  double min_band = 0.02;  // floor of the band, relative (2%)
+  int warmup_points = 20;  // points before the first check
+  int divergence_run = 5;  // consecutive points above the band that make a divergence
+  double skip = 0.05;      // share of tokens ignored as warm-up in the fits
 };
 
 // Walks the run in order as if it were live: refits on the points seen so far (every ~5% new

@@ -8,20 +8,26 @@
 namespace lm::scaling {
 
 nlohmann::json approach3_json(const Approach3Result& r) {
-  nlohmann::json j = {{"E", r.params.E}, {"A", r.params.A}, {"B", r.params.B},
-                      {"alpha", r.params.alpha}, {"beta", r.params.beta},
-                      {"objective", r.objective}, {"converged", r.converged},
-                      {"message", r.message}, {"starts", r.starts},
-                      {"starts_near_best", r.starts_near_best}, {"seconds", r.seconds},
+  nlohmann::json j = {{"E", r.params.E},
+                      {"A", r.params.A},
+                      {"B", r.params.B},
+                      {"alpha", r.params.alpha},
+                      {"beta", r.params.beta},
+                      {"objective", r.objective},
+                      {"converged", r.converged},
+                      {"message", r.message},
+                      {"starts", r.starts},
+                      {"starts_near_best", r.starts_near_best},
+                      {"seconds", r.seconds},
                       {"a", r.params.beta / (r.params.alpha + r.params.beta)},
                       {"b", r.params.alpha / (r.params.alpha + r.params.beta)}};
   if (r.bootstrap > 0) {
     auto iv = [](const Interval& v) { return nlohmann::json::array({v.lo, v.hi}); };
     j["bootstrap"] = r.bootstrap;
-    j["intervals"] = {{"E", iv(r.E)}, {"A", iv(r.A)}, {"B", iv(r.B)}, {"alpha", iv(r.alpha)},
-                      {"beta", iv(r.beta)}, {"a", iv(r.a_share)}};
-    j["se"] = {{"E", r.E.se}, {"A", r.A.se}, {"B", r.B.se}, {"alpha", r.alpha.se},
-               {"beta", r.beta.se}, {"a", r.a_share.se}};
+    j["intervals"] = {{"E", iv(r.E)},         {"A", iv(r.A)},       {"B", iv(r.B)},
+                      {"alpha", iv(r.alpha)}, {"beta", iv(r.beta)}, {"a", iv(r.a_share)}};
+    j["se"] = {{"E", r.E.se},         {"A", r.A.se},       {"B", r.B.se},
+               {"alpha", r.alpha.se}, {"beta", r.beta.se}, {"a", r.a_share.se}};
   } else {
     j["intervals"] = nullptr;
   }
@@ -31,13 +37,19 @@ nlohmann::json approach3_json(const Approach3Result& r) {
 nlohmann::json allocation_fit_json(const AllocationFit& f) {
   nlohmann::json pts = nlohmann::json::array();
   for (size_t i = 0; i < f.c.size(); ++i)
-    pts.push_back({{"flops", f.c[i]}, {"N_opt", f.n_opt[i]}, {"D_opt", f.d_opt[i]}, {"loss", f.loss[i]}});
-  return {{"a", f.a}, {"b", f.b}, {"G_n", f.G_n}, {"G_d", f.G_d}, {"points", pts}, {"note", f.note}};
+    pts.push_back(
+        {{"flops", f.c[i]}, {"N_opt", f.n_opt[i]}, {"D_opt", f.d_opt[i]}, {"loss", f.loss[i]}});
+  return {{"a", f.a},     {"b", f.b},      {"G_n", f.G_n},
+          {"G_d", f.G_d}, {"points", pts}, {"note", f.note}};
 }
 
 nlohmann::json power_law_json(const PowerLawFit& f) {
-  return {{"L_inf", f.law.l_inf}, {"x0", f.law.x0}, {"alpha", f.law.alpha},
-          {"rmse_log", f.rmse_log}, {"points", f.points}, {"converged", f.converged},
+  return {{"L_inf", f.law.l_inf},
+          {"x0", f.law.x0},
+          {"alpha", f.law.alpha},
+          {"rmse_log", f.rmse_log},
+          {"points", f.points},
+          {"converged", f.converged},
           {"pure", {{"x0", f.pure.x0}, {"alpha", f.pure.alpha}}}};
 }
 

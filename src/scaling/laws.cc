@@ -18,8 +18,8 @@ ChinchillaParams chinchilla_unrounded() {
 }
 
 ChinchillaParams epoch_2024() {
-  return {std::exp(0.5971119597824348), std::exp(6.177955975826981),
-          std::exp(7.6427323622433505), 0.34781302903942635, 0.3658541172951044};
+  return {std::exp(0.5971119597824348), std::exp(6.177955975826981), std::exp(7.6427323622433505),
+          0.34781302903942635, 0.3658541172951044};
 }
 
 Allocation chinchilla_allocation(const ChinchillaParams& p, double compute) {

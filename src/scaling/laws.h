@@ -23,10 +23,10 @@ ChinchillaParams chinchilla_unrounded();  // TeX source values (via Epoch)
 ChinchillaParams epoch_2024();            // Besiroglu et al. 2024 headline MLE
 
 struct Allocation {
-  double compute = 0;   // FLOPs
-  double n_opt = 0;     // parameters
-  double d_opt = 0;     // tokens
-  double loss = 0;      // predicted loss at (n_opt, d_opt)
+  double compute = 0;          // FLOPs
+  double n_opt = 0;            // parameters
+  double d_opt = 0;            // tokens
+  double loss = 0;             // predicted loss at (n_opt, d_opt)
   double G = 0, a = 0, b = 0;  // N_opt = G (C/6)^a, D_opt = (C/6)^b / G
   double tokens_per_param() const { return d_opt / n_opt; }
 };
@@ -35,10 +35,10 @@ struct Allocation {
 Allocation chinchilla_allocation(const ChinchillaParams& p, double compute);
 
 // Kaplan et al. 2020 (N non-embedding params, C_min in PF-days).
-double km_loss_n(double n);            // (8.8e13 / N)^0.076
-double km_loss_d(double d);            // (5.4e13 / D)^0.095
-double km_loss_cmin(double c_pfdays);  // (3.1e8 / C)^0.050
-double km_loss_nd(double n, double d); // Table 2: [(6.4e13/N)^(0.076/0.103) + 1.8e13/D]^0.103
+double km_loss_n(double n);             // (8.8e13 / N)^0.076
+double km_loss_d(double d);             // (5.4e13 / D)^0.095
+double km_loss_cmin(double c_pfdays);   // (3.1e8 / C)^0.050
+double km_loss_nd(double n, double d);  // Table 2: [(6.4e13/N)^(0.076/0.103) + 1.8e13/D]^0.103
 // Fig. 14: N_opt = 1.3e9 C_min^0.73 (PF-days); D_opt = C / (6 N_opt). Loss from km_loss_nd.
 Allocation km_allocation(double compute_flops);
 

@@ -48,6 +48,39 @@ void direction(const std::deque<Pair>& hist, const std::vector<double>& g, std::
   for (double& v : *d) v = -v;
 }
 
+// Backtracking Armijo search along d from x; fills xn, gn, *fn. False: no decrease found.
+bool line_search(const Objective& f, const std::vector<double>& x, double fx,
+                 const std::vector<double>& d, double slope, double step, std::vector<double>* xn,
+                 std::vector<double>* gn, double* fn, int* evals) {
+  for (int ls = 0; ls < 60; ++ls) {
+    for (size_t i = 0; i < x.size(); ++i) (*xn)[i] = x[i] + step * d[i];
+    *fn = f(*xn, gn);
+    ++*evals;
+    if (std::isfinite(*fn) && *fn <= fx + 1e-4 * step * slope) return true;
+    // Safeguarded quadratic interpolation of the step, clamped to [0.1, 0.5] of the last.
+    double q = std::isfinite(*fn) ? -slope * step * step / (2 * (*fn - fx - slope * step)) : 0;
+    step = std::clamp(q, 0.1 * step, 0.5 * step);
+  }
+  return false;
+}
+
+void update_history(const std::vector<double>& x, const std::vector<double>& xn,
+                    const std::vector<double>& g, const std::vector<double>& gn, int history,
+                    std::deque<Pair>* hist) {
+  const size_t n = x.size();
+  Pair p{std::vector<double>(n), std::vector<double>(n), 0};
+  for (size_t i = 0; i < n; ++i) {
+    p.s[i] = xn[i] - x[i];
+    p.y[i] = gn[i] - g[i];
+  }
+  double sy = dot(p.s, p.y);
+  if (sy > 0 && sy > 1e-300 * dot(p.y, p.y)) {  // curvature condition; else skip the update
+    p.rho = 1.0 / sy;
+    hist->push_back(std::move(p));
+    if (static_cast<int>(hist->size()) > history) hist->pop_front();
+  }
+}
+
 }  // namespace
 
 LbfgsResult lbfgs_minimize(const Objective& f, std::vector<double> x, const LbfgsOptions& opt) {
@@ -56,10 +89,18 @@ LbfgsResult lbfgs_minimize(const Objective& f, std::vector<double> x, const Lbfg
   std::vector<double> g(n), gn(n), d(n), xn(n);
   double fx = f(x, &g);
   r.evaluations = 1;
+  r.reason = "iteration cap";
   std::deque<Pair> hist;
   for (r.iterations = 0; r.iterations < opt.max_iterations; ++r.iterations) {
-    if (!std::isfinite(fx)) { r.reason = "non-finite objective"; break; }
-    if (max_abs(g) <= opt.gtol) { r.converged = true; r.reason = "gradient below gtol"; break; }
+    if (!std::isfinite(fx)) {
+      r.reason = "non-finite objective";
+      break;
+    }
+    if (max_abs(g) <= opt.gtol) {
+      r.converged = true;
+      r.reason = "gradient below gtol";
+      break;
+    }
     direction(hist, g, &d);
     double slope = dot(g, d);
     if (!(slope < 0)) {  // not a descent direction: reset to steepest descent
@@ -69,29 +110,12 @@ LbfgsResult lbfgs_minimize(const Objective& f, std::vector<double> x, const Lbfg
     }
     double step = hist.empty() ? std::min(1.0, 1.0 / std::sqrt(dot(g, g))) : 1.0;
     double fn = 0;
-    bool accepted = false;
-    for (int ls = 0; ls < 60; ++ls) {
-      for (size_t i = 0; i < n; ++i) xn[i] = x[i] + step * d[i];
-      fn = f(xn, &gn);
-      ++r.evaluations;
-      if (std::isfinite(fn) && fn <= fx + 1e-4 * step * slope) { accepted = true; break; }
-      // Cubic-free safeguarded quadratic interpolation of the step, clamped to [0.1, 0.5].
-      double q = std::isfinite(fn) ? -slope * step * step / (2 * (fn - fx - slope * step)) : 0;
-      step = std::clamp(q, 0.1 * step, 0.5 * step);
-    }
-    if (!accepted) {  // no decrease at machine precision: a (numerical) stationary point
-      r.converged = true;
+    if (!line_search(f, x, fx, d, slope, step, &xn, &gn, &fn, &r.evaluations)) {
+      r.converged = true;  // no decrease at machine precision: a (numerical) stationary point
       r.reason = "line search found no decrease";
       break;
     }
-    Pair p{std::vector<double>(n), std::vector<double>(n), 0};
-    for (size_t i = 0; i < n; ++i) { p.s[i] = xn[i] - x[i]; p.y[i] = gn[i] - g[i]; }
-    double sy = dot(p.s, p.y);
-    if (sy > 1e-300 * dot(p.y, p.y) && sy > 0) {
-      p.rho = 1.0 / sy;
-      hist.push_back(std::move(p));
-      if (static_cast<int>(hist.size()) > opt.history) hist.pop_front();
-    }
+    update_history(x, xn, g, gn, opt.history, &hist);
     double denom = std::max({std::fabs(fx), std::fabs(fn), opt.ftol_scale});
     double decrease = fx - fn;
     x.swap(xn);
@@ -104,7 +128,6 @@ LbfgsResult lbfgs_minimize(const Objective& f, std::vector<double> x, const Lbfg
       break;
     }
   }
-  if (r.iterations >= opt.max_iterations) r.reason = "iteration cap";
   r.x = std::move(x);
   r.f = fx;
   return r;

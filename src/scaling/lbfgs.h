@@ -15,8 +15,8 @@ using Objective = std::function<double(const std::vector<double>& x, std::vector
 struct LbfgsOptions {
   int history = 10;
   int max_iterations = 1000;
-  double gtol = 1e-5;    // stop when max |grad_i| <= gtol
-  double ftol = 2.2e-9;  // stop when (f_k - f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) <= ftol
+  double gtol = 1e-5;       // stop when max |grad_i| <= gtol
+  double ftol = 2.2e-9;     // stop when (f_k - f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) <= ftol
   double ftol_scale = 1.0;  // the "1" above; 0 makes ftol purely relative
 };
 

@@ -13,7 +13,10 @@ Result<LineFit> fit_line(const std::vector<double>& x, const std::vector<double>
   const size_t n = x.size();
   if (n < 2) return invalid_argument("a line fit needs at least 2 points, got {}", n);
   double mx = 0, my = 0;
-  for (size_t i = 0; i < n; ++i) { mx += x[i]; my += y[i]; }
+  for (size_t i = 0; i < n; ++i) {
+    mx += x[i];
+    my += y[i];
+  }
   mx /= n;
   my /= n;
   double sxx = 0, sxy = 0, syy = 0;
@@ -30,7 +33,8 @@ Result<LineFit> fit_line(const std::vector<double>& x, const std::vector<double>
   return f;
 }
 
-Result<std::vector<double>> fit_parabola(const std::vector<double>& t, const std::vector<double>& y) {
+Result<std::vector<double>> fit_parabola(const std::vector<double>& t,
+                                         const std::vector<double>& y) {
   const size_t n = t.size();
   if (n < 3) return invalid_argument("a parabola needs at least 3 points, got {}", n);
   double mt = 0;
@@ -39,13 +43,19 @@ Result<std::vector<double>> fit_parabola(const std::vector<double>& t, const std
   double S[5] = {0, 0, 0, 0, 0}, R[3] = {0, 0, 0};  // moments of u = t - mt
   for (size_t i = 0; i < n; ++i) {
     double u = t[i] - mt, p = 1;
-    for (int k = 0; k < 5; ++k) { S[k] += p; if (k < 3) R[k] += p * y[i]; p *= u; }
+    for (int k = 0; k < 5; ++k) {
+      S[k] += p;
+      if (k < 3) R[k] += p * y[i];
+      p *= u;
+    }
   }
   double M[3][4] = {{S[0], S[1], S[2], R[0]}, {S[1], S[2], S[3], R[1]}, {S[2], S[3], S[4], R[2]}};
   for (int c = 0; c < 3; ++c) {  // Gaussian elimination with partial pivoting
     int piv = c;
-    for (int r = c + 1; r < 3; ++r) if (std::fabs(M[r][c]) > std::fabs(M[piv][c])) piv = r;
-    if (std::fabs(M[piv][c]) < 1e-300) return invalid_argument("a parabola needs 3 distinct x values");
+    for (int r = c + 1; r < 3; ++r)
+      if (std::fabs(M[r][c]) > std::fabs(M[piv][c])) piv = r;
+    if (std::fabs(M[piv][c]) < 1e-300)
+      return invalid_argument("a parabola needs 3 distinct x values");
     for (int k = 0; k < 4; ++k) std::swap(M[c][k], M[piv][k]);
     for (int r = 0; r < 3; ++r) {
       if (r == c) continue;
@@ -58,10 +68,12 @@ Result<std::vector<double>> fit_parabola(const std::vector<double>& t, const std
   return std::vector<double>{b0 - b1 * mt + b2 * mt * mt, b1 - 2 * b2 * mt, b2};
 }
 
-Result<PowerLawFit> fit_power_law(const std::vector<double>& x, const std::vector<double>& loss) {
+Result<PowerLawFit> fit_power_law(const std::vector<double>& x, const std::vector<double>& loss,
+                                  const PowerLaw* init) {
   const size_t n = x.size();
   if (n < 3 || loss.size() != n) {
-    return invalid_argument("L = L_inf + (x0/x)^alpha has 3 parameters and needs at least 3 points, got {}", n);
+    return invalid_argument(
+        "L = L_inf + (x0/x)^alpha has 3 parameters and needs at least 3 points, got {}", n);
   }
   std::vector<double> lx(n), ll(n);
   for (size_t i = 0; i < n; ++i) {
@@ -93,13 +105,21 @@ Result<PowerLawFit> fit_power_law(const std::vector<double>& x, const std::vecto
   best.f = INFINITY;
   double lmin = *std::min_element(ll.begin(), ll.end());
   double lxmin = *std::min_element(lx.begin(), lx.end());
-  for (double e : {lmin - 2.0, lmin - 0.5, lmin - 0.1, lmin - 0.02})
-    for (double al : {0.05, 0.15, 0.3, 0.6, 1.0})
-      for (double x0 : {0.5, 1.0, 2.0}) {  // x0 relative to the smallest x
-        double c = al * (lxmin + std::log(x0));
-        LbfgsResult r = lbfgs_minimize(obj, {e, c, al}, o);
-        if (std::isfinite(r.f) && r.f < best.f) best = r;
-      }
+  std::vector<std::vector<double>> starts;
+  if (init && init->l_inf > 0 && init->x0 > 0 && init->alpha > 0) {
+    starts.push_back({std::log(init->l_inf), init->alpha * std::log(init->x0), init->alpha});
+    for (double e : {lmin - 1.0, lmin - 0.05})
+      for (double al : {0.1, 0.5}) starts.push_back({e, al * lxmin, al});
+  } else {
+    for (double e : {lmin - 2.0, lmin - 0.5, lmin - 0.1, lmin - 0.02})
+      for (double al : {0.05, 0.15, 0.3, 0.6, 1.0})
+        for (double x0 : {0.5, 1.0, 2.0})  // x0 relative to the smallest x
+          starts.push_back({e, al * (lxmin + std::log(x0)), al});
+  }
+  for (const auto& s0 : starts) {
+    LbfgsResult r = lbfgs_minimize(obj, s0, o);
+    if (std::isfinite(r.f) && r.f < best.f) best = r;
+  }
   PowerLawFit fit;
   fit.points = static_cast<int>(n);
   fit.converged = std::isfinite(best.f) && best.converged;

@@ -18,9 +18,13 @@ std::vector<std::string> split_csv_line(const std::string& line) {
   for (size_t i = 0; i < line.size(); ++i) {
     char c = line[i];
     if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') { cur += '"'; ++i; }
-      else if (c == '"') quoted = false;
-      else cur += c;
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cur += '"';
+        ++i;
+      } else if (c == '"')
+        quoted = false;
+      else
+        cur += c;
     } else if (c == '"') {
       quoted = true;
     } else if (c == ',') {
@@ -51,7 +55,8 @@ Result<double> parse_number(const std::string& s, const std::string& where, cons
   if (s.empty() || end != s.c_str() + s.size()) {
     return invalid_argument("{}: column '{}' is not a number: '{}'", where, col, s);
   }
-  if (!std::isfinite(v)) return invalid_argument("{}: column '{}' is {} (not finite)", where, col, s);
+  if (!std::isfinite(v))
+    return invalid_argument("{}: column '{}' is {} (not finite)", where, col, s);
   if (must_be_positive && v <= 0) {
     return invalid_argument("{}: column '{}' must be > 0, got {}", where, col, s);
   }
@@ -77,7 +82,8 @@ Result<RunsTable> parse_runs_csv(const std::string& text, const std::string& pat
     lines.push_back(text.substr(pos, nl - pos));
     pos = nl + 1;
   }
-  if (lines.empty()) return invalid_argument("{}: empty file (expected a header params,tokens,loss)", path);
+  if (lines.empty())
+    return invalid_argument("{}: empty file (expected a header params,tokens,loss)", path);
   auto header = split_csv_line(lines[0]);
   int ip = find_col(header, cols.params), it = find_col(header, cols.tokens);
   int il = find_col(header, cols.loss), ic = find_col(header, cols.flops);
@@ -87,9 +93,10 @@ Result<RunsTable> parse_runs_csv(const std::string& text, const std::string& pat
   if (it < 0 && ic < 0) missing += " " + cols.tokens;
   if (il < 0) missing += " " + cols.loss;
   if (!missing.empty()) {
-    return Status(Code::kInvalidArgument,
-                  fmt::format("{}:1: missing column(s):{} (header is '{}')", path, missing, lines[0]),
-                  "runs.csv needs a header with params,tokens,loss (optional flops,name)");
+    return Status(
+        Code::kInvalidArgument,
+        fmt::format("{}:1: missing column(s):{} (header is '{}')", path, missing, lines[0]),
+        "runs.csv needs a header with params,tokens,loss (optional flops,name)");
   }
   RunsTable t;
   std::vector<int> extra_idx;
@@ -110,7 +117,9 @@ Result<RunsTable> parse_runs_csv(const std::string& text, const std::string& pat
     Run r;
     LM_ASSIGN_OR_RETURN(r.params, parse_number(f[ip], where, cols.params, true));
     LM_ASSIGN_OR_RETURN(r.loss, parse_number(f[il], where, cols.loss, true));
-    if (ic >= 0) { LM_ASSIGN_OR_RETURN(r.flops, parse_number(f[ic], where, cols.flops, true)); }
+    if (ic >= 0) {
+      LM_ASSIGN_OR_RETURN(r.flops, parse_number(f[ic], where, cols.flops, true));
+    }
     if (it >= 0) {
       LM_ASSIGN_OR_RETURN(r.tokens, parse_number(f[it], where, cols.tokens, true));
     } else {

@@ -2,15 +2,15 @@
 // the collect / fit / predict steps of an IsoFLOP sweep.
 #include "scaling/sweep.h"
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
-#include <fcntl.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
-#include <toml++/toml.h>
 
 #include "core/file_util.h"
 #include "core/log.h"
@@ -55,7 +55,8 @@ Status train_if_needed(const SweepConfig& c, const PlannedRun& r, bool* ran) {
   *ran = false;
   if (file_exists(marker)) return ok_status();
   LM_RETURN_IF_ERROR(make_dirs(r.dir));
-  log_info("sweep: training {} (N {:.3g}, D {:.3g}, {} steps)", r.name, r.params, r.tokens, r.steps);
+  log_info("sweep: training {} (N {:.3g}, D {:.3g}, {} steps)", r.name, r.params, r.tokens,
+           r.steps);
   LM_RETURN_IF_ERROR(run_process(trainer_argv(c, r), r.dir + "/train.log").with_context(r.name));
   LM_ASSIGN_OR_RETURN(double loss, final_loss(r.dir));
   nlohmann::json j = {{"name", r.name}, {"loss", loss}, {"params", r.params}, {"tokens", r.tokens}};
@@ -72,14 +73,22 @@ Run to_run(const PlannedRun& p, double loss) {
   r.loss = loss;
   r.name = p.name;
   r.extra = {fmt::format("{:.6g}", p.budget), std::to_string(p.shape.n_layer),
-             std::to_string(p.shape.n_head), std::to_string(p.shape.n_embd), std::to_string(p.steps)};
+             std::to_string(p.shape.n_head), std::to_string(p.shape.n_embd),
+             std::to_string(p.steps)};
   return r;
 }
 
 nlohmann::json run_json(const PlannedRun& r) {
-  return {{"name", r.name}, {"budget", r.budget}, {"params", r.params}, {"tokens", r.tokens},
-          {"flops", r.flops}, {"steps", r.steps}, {"n_layer", r.shape.n_layer},
-          {"n_head", r.shape.n_head}, {"n_embd", r.shape.n_embd}, {"dir", r.dir}};
+  return {{"name", r.name},
+          {"budget", r.budget},
+          {"params", r.params},
+          {"tokens", r.tokens},
+          {"flops", r.flops},
+          {"steps", r.steps},
+          {"n_layer", r.shape.n_layer},
+          {"n_head", r.shape.n_head},
+          {"n_embd", r.shape.n_embd},
+          {"dir", r.dir}};
 }
 
 }  // namespace
@@ -111,28 +120,34 @@ Result<SweepConfig> load_sweep_config(const std::string& path) {
   get(t, "entropy", &c.entropy);
   (void)i64;
   if (auto* a = t["budgets"].as_array())
-    for (auto& v : *a) if (auto d = v.value<double>()) c.budgets.push_back(*d);
+    for (auto& v : *a)
+      if (auto d = v.value<double>()) c.budgets.push_back(*d);
   if (auto* a = t["trainer_prefix"].as_array())
-    for (auto& v : *a) if (auto s = v.value<std::string>()) c.trainer_prefix.push_back(*s);
+    for (auto& v : *a)
+      if (auto s = v.value<std::string>()) c.trainer_prefix.push_back(*s);
   if (auto* a = t["extra_args"].as_array())
-    for (auto& v : *a) if (auto s = v.value<std::string>()) c.extra_args.push_back(*s);
+    for (auto& v : *a)
+      if (auto s = v.value<std::string>()) c.extra_args.push_back(*s);
   if (auto* a = t["shapes"].as_array()) {
     for (auto& v : *a) {
       auto* s = v.as_table();
-      if (!s) return invalid_argument("{}: shapes must be tables {{n_layer=, n_head=, n_embd=}}", path);
+      if (!s)
+        return invalid_argument("{}: shapes must be tables {{n_layer=, n_head=, n_embd=}}", path);
       SweepShape sh;
       get(*s, "n_layer", &sh.n_layer);
       get(*s, "n_head", &sh.n_head);
       get(*s, "n_embd", &sh.n_embd);
       if (sh.n_layer <= 0 || sh.n_head <= 0 || sh.n_embd <= 0 || sh.n_embd % sh.n_head != 0) {
-        return invalid_argument("{}: shape {}/{}/{} needs positive n_layer, n_head, n_embd with n_head dividing n_embd",
-                                path, sh.n_layer, sh.n_head, sh.n_embd);
+        return invalid_argument(
+            "{}: shape {}/{}/{} needs positive n_layer, n_head, n_embd with n_head dividing n_embd",
+            path, sh.n_layer, sh.n_head, sh.n_embd);
       }
       c.shapes.push_back(sh);
     }
   }
   if (c.data.empty() || c.out.empty() || c.budgets.empty() || c.shapes.empty()) {
-    return Status(Code::kInvalidArgument, fmt::format("{}: needs data, out, budgets and shapes", path),
+    return Status(Code::kInvalidArgument,
+                  fmt::format("{}: needs data, out, budgets and shapes", path),
                   "see examples/sweep.toml");
   }
   for (double b : c.budgets) LM_RETURN_IF_ERROR(check_positive(path + ": budget", b));
@@ -172,11 +187,12 @@ Result<std::vector<PlannedRun>> plan_sweep(const SweepConfig& c) {
     }
     std::sort(ok.begin(), ok.end(), [](auto& x, auto& y) { return x.params < y.params; });
     if (ok.size() < 3) {
-      return Status(Code::kInvalidArgument,
-                    fmt::format("budget {:.3g} FLOPs: only {} shapes give >= {} steps and "
-                                "{}-{} tokens/param; an IsoFLOP parabola needs 3", b, ok.size(),
-                                c.min_steps, c.min_tokens_per_param, c.max_tokens_per_param),
-                    "add smaller/larger shapes or change the budget");
+      return Status(
+          Code::kInvalidArgument,
+          fmt::format("budget {:.3g} FLOPs: only {} shapes give >= {} steps and "
+                      "{}-{} tokens/param; an IsoFLOP parabola needs 3",
+                      b, ok.size(), c.min_steps, c.min_tokens_per_param, c.max_tokens_per_param),
+          "add smaller/larger shapes or change the budget");
     }
     int k = std::min<int>(c.points_per_budget, static_cast<int>(ok.size()));
     for (int i = 0; i < k; ++i) out.push_back(ok[k == 1 ? 0 : i * (ok.size() - 1) / (k - 1)]);
@@ -187,12 +203,27 @@ Result<std::vector<PlannedRun>> plan_sweep(const SweepConfig& c) {
 std::vector<std::string> trainer_argv(const SweepConfig& c, const PlannedRun& r) {
   std::vector<std::string> a = c.trainer_prefix;
   if (a.empty()) a.push_back(c.trainer.empty() ? "lmforge" : c.trainer);
-  std::vector<std::string> rest = {
-      "train", "--data", c.data, "--out", r.dir, "--n-layer", std::to_string(r.shape.n_layer),
-      "--n-head", std::to_string(r.shape.n_head), "--n-embd", std::to_string(r.shape.n_embd),
-      "--seq-len", std::to_string(c.seq_len), "--batch-size", std::to_string(c.batch_size),
-      "--max-steps", std::to_string(r.steps), "--lr", fmt::format("{}", c.lr),
-      "--seed", std::to_string(c.seed)};
+  std::vector<std::string> rest = {"train",
+                                   "--data",
+                                   c.data,
+                                   "--out",
+                                   r.dir,
+                                   "--n-layer",
+                                   std::to_string(r.shape.n_layer),
+                                   "--n-head",
+                                   std::to_string(r.shape.n_head),
+                                   "--n-embd",
+                                   std::to_string(r.shape.n_embd),
+                                   "--seq-len",
+                                   std::to_string(c.seq_len),
+                                   "--batch-size",
+                                   std::to_string(c.batch_size),
+                                   "--max-steps",
+                                   std::to_string(r.steps),
+                                   "--lr",
+                                   fmt::format("{}", c.lr),
+                                   "--seed",
+                                   std::to_string(c.seed)};
   a.insert(a.end(), rest.begin(), rest.end());
   a.insert(a.end(), c.extra_args.begin(), c.extra_args.end());
   return a;
@@ -204,10 +235,36 @@ Result<double> final_loss(const std::string& dir) {
   size_t k = std::max<size_t>(1, m.points.size() / 20);
   double s = 0;
   for (size_t i = m.points.size() - k; i < m.points.size(); ++i) {
-    if (!m.points[i].loss_finite) return corrupt("{}/metrics.jsonl: the run ended with a non-finite loss", dir);
+    if (!m.points[i].loss_finite)
+      return corrupt("{}/metrics.jsonl: the run ended with a non-finite loss", dir);
     s += m.points[i].loss;
   }
   return s / k;
+}
+
+// Held-out prediction: the shape nearest the fitted N_opt at the held-out budget; trains it.
+static Status predict_holdout(const SweepConfig& c, bool skip_holdout, SweepResult* res) {
+  double hb = c.holdout_budget > 0 ? c.holdout_budget
+                                   : 4 * *std::max_element(c.budgets.begin(), c.budgets.end());
+  Allocation al = chinchilla_allocation(res->fit.params, hb);
+  double best = INFINITY;
+  for (const auto& s : c.shapes) {
+    PlannedRun r = plan_run(c, s, hb);
+    double d = std::fabs(std::log(r.params / al.n_opt));
+    if (d < best) {
+      best = d;
+      res->holdout = r;
+    }
+  }
+  res->holdout.name = "holdout-" + res->holdout.name;
+  res->holdout.dir = c.out + "/runs/" + res->holdout.name;
+  res->holdout_predicted = res->fit.params.loss(res->holdout.params, res->holdout.tokens);
+  if (skip_holdout) return ok_status();
+  bool ran = false;
+  LM_RETURN_IF_ERROR(train_if_needed(c, res->holdout, &ran));
+  LM_ASSIGN_OR_RETURN(res->holdout_actual, final_loss(res->holdout.dir));
+  res->holdout_done = true;
+  return ok_status();
 }
 
 Result<SweepResult> run_sweep(const SweepConfig& c, bool dry_run, bool skip_holdout) {
@@ -235,27 +292,15 @@ Result<SweepResult> run_sweep(const SweepConfig& c, bool dry_run, bool skip_hold
   auto a2 = fit_approach2(res.runs, &groups);
   fit["approach2"] = a2.ok() ? allocation_fit_json(*a2) : nlohmann::json(a2.status().message());
   LM_RETURN_IF_ERROR(write_file_atomic(c.out + "/fit.json", fit.dump(1) + "\n"));
-  // Held-out prediction: the shape nearest the fitted N_opt at the held-out budget.
-  double hb = c.holdout_budget > 0 ? c.holdout_budget : 4 * *std::max_element(c.budgets.begin(), c.budgets.end());
-  Allocation al = chinchilla_allocation(res.fit.params, hb);
-  double best = INFINITY;
-  for (const auto& s : c.shapes) {
-    PlannedRun r = plan_run(c, s, hb);
-    double d = std::fabs(std::log(r.params / al.n_opt));
-    if (d < best) { best = d; res.holdout = r; }
-  }
-  res.holdout.name = "holdout-" + res.holdout.name;
-  res.holdout.dir = c.out + "/runs/" + res.holdout.name;
-  res.holdout_predicted = res.fit.params.loss(res.holdout.params, res.holdout.tokens);
-  if (!skip_holdout) {
-    bool ran = false;
-    LM_RETURN_IF_ERROR(train_if_needed(c, res.holdout, &ran));
-    LM_ASSIGN_OR_RETURN(res.holdout_actual, final_loss(res.holdout.dir));
-    res.holdout_done = true;
-  }
-  nlohmann::json s = {{"runs", res.runs.runs.size()}, {"ran", res.ran}, {"skipped", res.skipped},
-                      {"fit", approach3_json(res.fit)}, {"holdout", run_json(res.holdout)},
-                      {"holdout_N_opt", al.n_opt}, {"holdout_predicted_loss", res.holdout_predicted}};
+  LM_RETURN_IF_ERROR(predict_holdout(c, skip_holdout, &res));
+  Allocation al = chinchilla_allocation(res.fit.params, res.holdout.budget);
+  nlohmann::json s = {{"runs", res.runs.runs.size()},
+                      {"ran", res.ran},
+                      {"skipped", res.skipped},
+                      {"fit", approach3_json(res.fit)},
+                      {"holdout", run_json(res.holdout)},
+                      {"holdout_N_opt", al.n_opt},
+                      {"holdout_predicted_loss", res.holdout_predicted}};
   if (res.holdout_done) {
     s["holdout_actual_loss"] = res.holdout_actual;
     s["holdout_error"] = res.holdout_predicted - res.holdout_actual;

@@ -19,12 +19,12 @@ struct SweepShape {
 };
 
 struct SweepConfig {
-  std::string data;             // --data PREFIX for the trainer
-  std::string out;              // sweep directory
-  std::string trainer;          // program run as `TRAINER train --data ...` (default: this lmforge)
+  std::string data;     // --data PREFIX for the trainer
+  std::string out;      // sweep directory
+  std::string trainer;  // program run as `TRAINER train --data ...` (default: this lmforge)
   std::vector<std::string> trainer_prefix;  // e.g. ["/usr/bin/python3", "fake.py"] (tests)
-  std::vector<double> budgets;  // FLOPs
-  double holdout_budget = 0;    // 0: 4x the largest budget
+  std::vector<double> budgets;              // FLOPs
+  double holdout_budget = 0;                // 0: 4x the largest budget
   std::vector<SweepShape> shapes;
   int points_per_budget = 5;
   int seq_len = 128, batch_size = 8, vocab = 4096;

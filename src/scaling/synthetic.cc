@@ -28,8 +28,8 @@ double gamma_sample(Rng& rng, double k) {
 }
 
 std::string make_word(Rng& rng, int index) {
-  static const char* kSyll[] = {"ka", "lo", "mi", "ne", "ru", "ta", "vo", "si", "de", "pa",
-                                "zu", "fe", "go", "hi", "ba", "ye"};
+  static const char* kSyll[] = {"ka", "lo", "mi", "ne", "ru", "ta", "vo", "si",
+                                "de", "pa", "zu", "fe", "go", "hi", "ba", "ye"};
   int syllables = 1 + static_cast<int>(rng.below(3));
   std::string w;
   int v = index;
@@ -49,6 +49,68 @@ int sample_row(Rng& rng, const std::vector<std::pair<int, double>>& row) {
   return row.back().first;
 }
 
+// One document: a walk of `words` steps started from the stationary law (so every position is
+// stationary); transitions are counted into *counts.
+std::string make_document(const MarkovSource& src, int words, Rng& rng,
+                          std::vector<std::map<int, int64_t>>* counts) {
+  const int vocab = static_cast<int>(src.words.size());
+  double u = rng.uniform(), acc = 0;
+  int w = vocab - 1;
+  for (int i = 0; i < vocab; ++i) {
+    acc += src.stationary[i];
+    if (u < acc) {
+      w = i;
+      break;
+    }
+  }
+  std::string text = src.words[w];
+  for (int k = 1; k < words; ++k) {
+    int nx = sample_row(rng, src.rows[w]);
+    ++(*counts)[w][nx];
+    w = nx;
+    text += ' ';
+    text += src.words[w];
+  }
+  return text;
+}
+
+// Plug-in entropy rate (nats/word) of the observed transition counts.
+double plugin_entropy(const std::vector<std::map<int, int64_t>>& counts) {
+  int64_t total = 0;
+  for (auto& row : counts)
+    for (auto& [j, c] : row) total += c;
+  double h = 0;
+  for (auto& row : counts) {
+    int64_t rt = 0;
+    for (auto& [j, c] : row) rt += c;
+    for (auto& [j, c] : row)
+      h -= static_cast<double>(c) / total * std::log(static_cast<double>(c) / rt);
+  }
+  return h;
+}
+
+Status write_entropy_json(const SyntheticOptions& opt, const SyntheticResult& r) {
+  const MarkovSource& src = r.source;
+  nlohmann::json meta = {
+      {"entropy_nats_per_word", src.entropy_nats_per_word},
+      {"entropy_bits_per_word", src.entropy_nats_per_word / std::log(2.0)},
+      {"mean_bytes_per_word", src.mean_bytes_per_word},
+      {"entropy_nats_per_byte", src.entropy_nats_per_word / src.mean_bytes_per_word},
+      {"empirical_entropy_nats_per_word", r.empirical_entropy},
+      {"vocab", opt.vocab},
+      {"branching", opt.branching},
+      {"concentration", opt.concentration},
+      {"documents", opt.documents},
+      {"words_per_document", opt.words_per_document},
+      {"seed", opt.seed},
+      {"words", r.words},
+      {"bytes", r.bytes},
+      {"note",
+       "a model whose tokens are whole words (plus spaces merged in) can reach "
+       "entropy_nats_per_word per token; per byte divide by mean_bytes_per_word"}};
+  return write_file_atomic(opt.out_dir + "/entropy.json", meta.dump(1) + "\n");
+}
+
 }  // namespace
 
 MarkovSource make_markov_source(const SyntheticOptions& opt) {
@@ -59,9 +121,13 @@ MarkovSource make_markov_source(const SyntheticOptions& opt) {
   s.rows.resize(V);
   for (int i = 0; i < V; ++i) {
     std::map<int, double> w;
-    while (static_cast<int>(w.size()) < std::min(opt.branching, V)) w[static_cast<int>(rng.below(V))] = 0;
+    while (static_cast<int>(w.size()) < std::min(opt.branching, V))
+      w[static_cast<int>(rng.below(V))] = 0;
     double sum = 0;
-    for (auto& [j, p] : w) { p = gamma_sample(rng, opt.concentration) + 1e-12; sum += p; }
+    for (auto& [j, p] : w) {
+      p = gamma_sample(rng, opt.concentration) + 1e-12;
+      sum += p;
+    }
     for (auto& [j, p] : w) s.rows[i].push_back({j, p / sum});
   }
   std::vector<double> pi(V, 1.0 / V), next(V);
@@ -70,7 +136,10 @@ MarkovSource make_markov_source(const SyntheticOptions& opt) {
     for (int i = 0; i < V; ++i)
       for (const auto& [j, p] : s.rows[i]) next[j] += pi[i] * p;
     double diff = 0;
-    for (int i = 0; i < V; ++i) { next[i] = 0.5 * next[i] + 0.5 * pi[i]; diff += std::fabs(next[i] - pi[i]); }
+    for (int i = 0; i < V; ++i) {
+      next[i] = 0.5 * next[i] + 0.5 * pi[i];
+      diff += std::fabs(next[i] - pi[i]);
+    }
     pi.swap(next);
     if (diff < 1e-15) break;
   }
@@ -87,8 +156,9 @@ MarkovSource make_markov_source(const SyntheticOptions& opt) {
 Result<SyntheticResult> write_synthetic_corpus(const SyntheticOptions& opt) {
   if (opt.vocab < 2 || opt.branching < 1 || opt.documents < 1 || opt.words_per_document < 2 ||
       !(opt.concentration > 0)) {
-    return invalid_argument("synthetic corpus: vocab >= 2, branching >= 1, documents >= 1, "
-                            "words per document >= 2 and concentration > 0 are required");
+    return invalid_argument(
+        "synthetic corpus: vocab >= 2, branching >= 1, documents >= 1, "
+        "words per document >= 2 and concentration > 0 are required");
   }
   LM_RETURN_IF_ERROR(make_dirs(opt.out_dir));
   SyntheticResult r;
@@ -110,45 +180,19 @@ Result<SyntheticResult> write_synthetic_corpus(const SyntheticOptions& opt) {
     return ok_status();
   };
   for (int64_t d = 0; d < opt.documents; ++d) {
-    // Start each document from the stationary law so every position is stationary.
-    double u = rng.uniform(), acc = 0;
-    int w = opt.vocab - 1;
-    for (int i = 0; i < opt.vocab; ++i) { acc += src.stationary[i]; if (u < acc) { w = i; break; } }
-    std::string text = src.words[w];
-    for (int k = 1; k < opt.words_per_document; ++k) {
-      int nx = sample_row(rng, src.rows[w]);
-      ++counts[w][nx];
-      w = nx;
-      text += ' ';
-      text += src.words[w];
-    }
+    std::string text = make_document(src, opt.words_per_document, rng, &counts);
     r.words += opt.words_per_document;
     r.bytes += static_cast<int64_t>(text.size());
-    nlohmann::json j = {{"id", fmt::format("synthetic-{}", d)}, {"text", text},
-                        {"source", "markov-synthetic"}, {"lang", ""}};
+    nlohmann::json j = {{"id", fmt::format("synthetic-{}", d)},
+                        {"text", text},
+                        {"source", "markov-synthetic"},
+                        {"lang", ""}};
     buf += j.dump() + "\n";
     if (buf.size() > (32u << 20)) LM_RETURN_IF_ERROR(flush());
   }
   if (!buf.empty()) LM_RETURN_IF_ERROR(flush());
-  int64_t total = 0;
-  for (auto& row : counts) for (auto& [j, c] : row) total += c;
-  for (auto& row : counts) {
-    int64_t rt = 0;
-    for (auto& [j, c] : row) rt += c;
-    for (auto& [j, c] : row) r.empirical_entropy -= static_cast<double>(c) / total * std::log(static_cast<double>(c) / rt);
-  }
-  nlohmann::json meta = {
-      {"entropy_nats_per_word", src.entropy_nats_per_word},
-      {"entropy_bits_per_word", src.entropy_nats_per_word / std::log(2.0)},
-      {"mean_bytes_per_word", src.mean_bytes_per_word},
-      {"entropy_nats_per_byte", src.entropy_nats_per_word / src.mean_bytes_per_word},
-      {"empirical_entropy_nats_per_word", r.empirical_entropy},
-      {"vocab", opt.vocab}, {"branching", opt.branching}, {"concentration", opt.concentration},
-      {"documents", opt.documents}, {"words_per_document", opt.words_per_document},
-      {"seed", opt.seed}, {"words", r.words}, {"bytes", r.bytes},
-      {"note", "a model whose tokens are whole words (plus spaces merged in) can reach "
-               "entropy_nats_per_word per token; per byte divide by mean_bytes_per_word"}};
-  LM_RETURN_IF_ERROR(write_file_atomic(opt.out_dir + "/entropy.json", meta.dump(1) + "\n"));
+  r.empirical_entropy = plugin_entropy(counts);
+  LM_RETURN_IF_ERROR(write_entropy_json(opt, r));
   return r;
 }
 

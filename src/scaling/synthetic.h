@@ -14,8 +14,8 @@ namespace lm::scaling {
 
 struct SyntheticOptions {
   std::string out_dir;
-  int vocab = 512;          // distinct words
-  int branching = 16;       // successors per word (sparse rows)
+  int vocab = 512;             // distinct words
+  int branching = 16;          // successors per word (sparse rows)
   double concentration = 0.5;  // Dirichlet parameter of each row (smaller = peakier)
   int64_t documents = 2000;
   int words_per_document = 200;

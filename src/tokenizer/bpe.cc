@@ -7,6 +7,8 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstring>
 #include <queue>
 
@@ -17,6 +19,11 @@ constexpr uint32_t kNoRank = UINT32_MAX;
 constexpr size_t kShortPiece = 96;  // longer pieces use the heap
 
 uint64_t pair_key(uint32_t a, uint32_t b) { return (static_cast<uint64_t>(a) << 32) | b; }
+
+uint32_t next_uid_fn() {
+  static std::atomic<uint32_t> uid{1};
+  return uid.fetch_add(1);
+}
 
 size_t table_size(size_t n) {
   size_t cap = 16;
@@ -41,7 +48,9 @@ struct BpeModel::Tables {
   const std::vector<std::string>* tokens = nullptr;
 
   std::optional<uint32_t> find(std::string_view b) const {
-    uint64_t h = XXH3_64bits(b.data(), b.size());
+    return find(b, XXH3_64bits(b.data(), b.size()));
+  }
+  std::optional<uint32_t> find(std::string_view b, uint64_t h) const {
     uint64_t tag = h >> 32;
     for (uint64_t i = h & mask;; i = (i + 1) & mask) {
       uint64_t s = slots[i];
@@ -75,7 +84,7 @@ struct BpeModel::Tables {
   }
 };
 
-BpeModel::BpeModel() = default;
+BpeModel::BpeModel() : uid_(next_uid_fn()) {}
 BpeModel::~BpeModel() = default;
 
 Result<std::unique_ptr<BpeModel>> BpeModel::create(BpeSpec spec, BpeOptions options) {
@@ -128,7 +137,7 @@ Status BpeModel::build(BpeSpec spec) {
           .with_hint("a byte-level BPE vocabulary needs all 256 single-byte tokens");
     t_->byte_id[b] = *id;
   }
-  if (merges_.empty()) return ok_status();
+  if (merges_.empty()) return build_rank_pairs();
   t_->pairs.assign(table_size(merges_.size()), {});
   t_->pair_mask = t_->pairs.size() - 1;
   for (size_t r = 0; r < merges_.size(); ++r) {
@@ -149,6 +158,27 @@ Status BpeModel::build(BpeSpec spec) {
       t_->whole_ok[id] = ids.size() == 1 && ids[0] == id;
     }
   }
+  return ok_status();
+}
+
+// tiktoken ranks: merging two adjacent parts is allowed when their concatenation is a token,
+// with that token's id as rank. Every split of a token into two tokens is therefore entered in
+// the pair table, so the merge loop looks up id pairs instead of hashing byte strings, with
+// exactly tiktoken's result.
+Status BpeModel::build_rank_pairs() {
+  std::vector<std::array<uint32_t, 3>> pairs;
+  for (uint32_t id = 0; id < tokens_.size(); ++id) {
+    if (known_[id] != 1) continue;
+    std::string_view tok = tokens_[id];
+    for (size_t k = 1; k < tok.size(); ++k) {
+      auto a = t_->find(tok.substr(0, k));
+      if (!a) continue;
+      if (auto b = t_->find(tok.substr(k))) pairs.push_back({*a, *b, id});
+    }
+  }
+  t_->pairs.assign(table_size(pairs.size()), {});
+  t_->pair_mask = t_->pairs.size() - 1;
+  for (const auto& [a, b, id] : pairs) t_->insert_pair(a, b, id, id);
   return ok_status();
 }
 
@@ -234,39 +264,69 @@ void merge_long(std::string_view piece, const uint32_t* byte_id, const RankFn& r
 void BpeModel::merge_piece(std::string_view piece, uint32_t limit,
                            std::vector<uint32_t>* out) const {
   const Tables& t = *t_;
-  auto by_bytes = [&](uint32_t s, uint32_t e, uint32_t, uint32_t, uint32_t* rank,
-                      uint32_t* merged) {
-    auto id = t.find(piece.substr(s, e - s));
-    *rank = (id && *id < limit) ? *id : kNoRank;
-    *merged = *rank;
-  };
   auto by_pair = [&](uint32_t, uint32_t, uint32_t a, uint32_t b, uint32_t* rank,
                      uint32_t* merged) {
     const Tables::PairSlot* s = t.find_pair(a, b);
-    *rank = s ? s->rank : kNoRank;
+    *rank = (s && s->rank < limit) ? s->rank : kNoRank;
     *merged = s ? s->id : 0;
   };
   if (piece.size() <= kShortPiece) {
-    if (rank_mode()) merge_short(piece, t.byte_id, by_bytes, out);
-    else merge_short(piece, t.byte_id, by_pair, out);
+    merge_short(piece, t.byte_id, by_pair, out);
   } else {
-    if (rank_mode()) merge_long(piece, t.byte_id, by_bytes, out);
-    else merge_long(piece, t.byte_id, by_pair, out);
+    merge_long(piece, t.byte_id, by_pair, out);
   }
 }
+
+namespace {
+
+// A per-thread cache of short multi-token pieces (most words repeat), direct-mapped, one cache
+// line an entry; entries are checked against the model's uid, the hash and the bytes.
+struct CacheEntry {
+  uint64_t hash = 0;
+  uint32_t uid = 0;
+  uint8_t len = 0, n = 0;
+  char bytes[18];
+  uint32_t ids[8];
+};
+constexpr size_t kCacheEntries = 4096;
+
+CacheEntry* thread_cache() {
+  thread_local std::unique_ptr<CacheEntry[]> cache(new CacheEntry[kCacheEntries]);
+  return cache.get();
+}
+
+}  // namespace
 
 void BpeModel::encode_piece(std::string_view piece, std::vector<uint32_t>* out) const {
   if (piece.size() == 1) {
     out->push_back(t_->byte_id[static_cast<unsigned char>(piece[0])]);
     return;
   }
-  if (auto id = t_->find(piece)) {
+  uint64_t h = XXH3_64bits(piece.data(), piece.size());
+  if (auto id = t_->find(piece, h)) {
     if (rank_mode() || options_.ignore_merges || t_->whole_ok[*id]) {
       out->push_back(*id);
       return;
     }
   }
+  CacheEntry* e = nullptr;
+  if (piece.size() <= sizeof(e->bytes)) {
+    e = &thread_cache()[(h >> 7) & (kCacheEntries - 1)];
+    if (e->hash == h && e->uid == uid_ && e->len == piece.size() &&
+        std::memcmp(e->bytes, piece.data(), piece.size()) == 0) {
+      out->insert(out->end(), e->ids, e->ids + e->n);
+      return;
+    }
+  }
+  size_t before = out->size();
   merge_piece(piece, kNoRank, out);
+  size_t n = out->size() - before;
+  if (e && n <= std::size(e->ids)) {
+    e->hash = h, e->uid = uid_, e->len = static_cast<uint8_t>(piece.size());
+    e->n = static_cast<uint8_t>(n);
+    std::memcpy(e->bytes, piece.data(), piece.size());
+    std::memcpy(e->ids, out->data() + before, n * sizeof(uint32_t));
+  }
 }
 
 void BpeModel::encode_ordinary(std::string_view text, std::vector<uint32_t>* out) const {

@@ -72,6 +72,7 @@ class BpeModel {
   struct Tables;
   BpeModel();
   Status build(BpeSpec spec);
+  Status build_rank_pairs();
   void merge_piece(std::string_view piece, uint32_t limit, std::vector<uint32_t>* out) const;
 
   std::vector<std::string> tokens_;
@@ -81,6 +82,7 @@ class BpeModel {
   PreTokenizer pre_;
   BpeOptions options_;
   std::unique_ptr<Tables> t_;
+  uint32_t uid_;  // tags this model's entries in the per-thread piece cache
 };
 
 }  // namespace lm::tok

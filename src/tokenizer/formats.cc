@@ -334,18 +334,23 @@ Result<std::string> bpe_to_hf_json(const BpeModel& model) {
     added.push_back({{"id", id}, {"content", text}, {"single_word", false}, {"lstrip", false},
                      {"rstrip", false}, {"normalized", false}, {"special", true}});
   }
-  nlohmann::ordered_json pre;
-  if (model.pattern() == kGpt2Pattern) {
-    pre = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true},
-           {"use_regex", true}};
-  } else {
-    pre = {{"type", "Sequence"},
-           {"pretokenizers",
-            {{{"type", "Split"}, {"pattern", {{"Regex", model.pattern()}}},
-              {"behavior", "Isolated"}, {"invert", false}},
-             {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true},
-              {"use_regex", false}}}}};
+  // Always Split + ByteLevel(use_regex=false): equivalent to ByteLevel's own regex in HF, and
+  // ports that run ByteLevel's regex with JavaScript's \s (no U+0085) then agree too. The
+  // known patterns are written in tiktoken's npm spelling: Oniguruma (HF) reads the possessive
+  // `{1,3}+` of the Python spelling as a stacked quantifier.
+  std::string pattern = model.pattern();
+  switch (split_kind_of(pattern)) {
+    case SplitKind::kGpt2: pattern = kGpt2Pattern; break;
+    case SplitKind::kCl100k: pattern = kCl100kNpmPattern; break;
+    default: break;
   }
+  nlohmann::ordered_json pre = {
+      {"type", "Sequence"},
+      {"pretokenizers",
+       {{{"type", "Split"}, {"pattern", {{"Regex", pattern}}}, {"behavior", "Isolated"},
+         {"invert", false}},
+        {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true},
+         {"use_regex", false}}}}};
   nlohmann::ordered_json j;
   j["version"] = "1.0";
   j["truncation"] = nullptr;

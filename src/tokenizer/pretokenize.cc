@@ -62,7 +62,7 @@ struct Scan {
   std::string_view s;
   const uint8_t* t;
   size_t n() const { return s.size(); }
-  Ch at(size_t p) const { return uni::char_at(s, p, t); }
+  [[gnu::always_inline]] Ch at(size_t p) const { return uni::char_at(s, p, t); }
   // End of the run of characters having any of `mask`'s flags, from p.
   size_t run(size_t p, uint8_t mask) const {
     while (p < s.size()) {
@@ -229,10 +229,8 @@ struct PreTokenizer::Regex {
 };
 
 SplitKind split_kind_of(std::string_view p) {
-  static constexpr const char* kCl100kNpm =
-      R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
   if (p == kGpt2Pattern || p == kR50kPattern) return SplitKind::kGpt2;
-  if (p == kCl100kPattern || p == kCl100kNpm) return SplitKind::kCl100k;
+  if (p == kCl100kPattern || p == kCl100kNpmPattern) return SplitKind::kCl100k;
   if (p == kO200kPattern) return SplitKind::kO200k;
   return SplitKind::kRegex;
 }

@@ -29,7 +29,7 @@ struct Ch {
 };
 
 // Decodes the character at pos (< s.size()); `table` is bmp_table().
-inline Ch char_at(std::string_view s, size_t pos, const uint8_t* table) {
+[[gnu::always_inline]] inline Ch char_at(std::string_view s, size_t pos, const uint8_t* table) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data()) + pos;
   size_t left = s.size() - pos;
   unsigned char b0 = p[0];

@@ -42,8 +42,7 @@ TEST(LangIdSample, FastTextTrainedOnFortunes) {
   LabelledData d = fortunes();
   d.max_per_label = 3000;
   d.max_bytes = 512;
-  text::FastTextTrainOptions ft;
-  ft.epoch = 5;
+  text::FastTextTrainOptions ft;  // dim 16, char 2-4-grams, 10 epochs, 1M buckets, 1 thread
   TrainReport rep;
   std::string work = testing::TempDir() + "/langid_train.txt";
   auto model = train_classifier(d, ft, work, &rep);

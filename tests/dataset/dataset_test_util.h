@@ -3,7 +3,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,6 +57,9 @@ inline void write_prefix(const std::string& prefix, const std::vector<std::vecto
   m.eot_id = vocab - 1;
   m.train_documents = docs.size();
   m.train_tokens = tokens;
+  m.formats["megatron"] = {{"dtype", dtype_name(megatron_dtype_for_vocab(vocab))},
+                           {"eot", "appended"},
+                           {"train", {{"documents", docs.size()}, {"tokens", tokens}}}};
   ASSERT_TRUE(write_meta(prefix, m).ok());
 }
 

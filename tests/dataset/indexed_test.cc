@@ -1,6 +1,8 @@
 // indexed_test.cc: the Megatron .bin/.idx writer and reader round-trip, and every kind of bad
 // shard (truncated .bin, .idx not matching its .bin, wrong magic, wrong version, truncated .idx,
 // bad llm.c headers) is a clear error naming the file.
+#include "dataset/indexed.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -8,7 +10,6 @@
 #include <fstream>
 
 #include "dataset/formats.h"
-#include "dataset/indexed.h"
 #include "dataset/info.h"
 #include "dataset/sinks.h"
 #include "dataset_test_util.h"
@@ -109,6 +110,18 @@ TEST_F(BadShard, WrongMagicVersionAndTruncatedIdx) {
 TEST_F(BadShard, MissingFilesNameThePath) {
   std::filesystem::remove(prefix_ + ".bin");
   EXPECT_NE(open_error().find(prefix_ + ".bin"), std::string::npos);
+}
+
+TEST(PackInfo, TokenOutsideVocabularyNamesTheFile) {
+  const std::string prefix = temp_dir("info_vocab") + "/data";
+  auto docs = random_docs(10, 5, 20, 1000, 9);
+  docs[7][2] = 1003;  // fits the uint16 shard, not the 1000-id vocabulary
+  write_prefix(prefix, docs, 1000);
+  auto info = pack_info(prefix, /*verify=*/true);
+  ASSERT_FALSE(info.ok());
+  EXPECT_NE(info.status().message().find(prefix + ".bin"), std::string::npos);
+  EXPECT_NE(info.status().message().find("outside the vocabulary"), std::string::npos);
+  EXPECT_TRUE(pack_info(prefix, /*verify=*/false).ok());
 }
 
 TEST(Llmc, ShardsHeaderAndErrors) {

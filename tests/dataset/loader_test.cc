@@ -3,13 +3,14 @@
 // same batches (another seed or epoch another order); resume continues exactly; docmask resets
 // positions and segments at document boundaries; pad mode pads, masks and buckets; and a token
 // outside the vocabulary is an error naming the file.
+#include "dataset/loader.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <map>
 #include <set>
 
-#include "dataset/loader.h"
 #include "dataset_test_util.h"
 
 namespace lm::dataset {
@@ -43,7 +44,8 @@ std::unique_ptr<Loader> open(const LoaderOptions& o) {
   return l.ok() ? std::move(l).value() : nullptr;
 }
 
-LoaderOptions opts(const std::string& prefix, int B, int T, LoaderMode mode = LoaderMode::kConcatenate) {
+LoaderOptions opts(const std::string& prefix, int B, int T,
+                   LoaderMode mode = LoaderMode::kConcatenate) {
   LoaderOptions o;
   o.prefix = prefix;
   o.batch_size = B;
@@ -170,7 +172,10 @@ TEST(Loader, DocMaskResetsPositionsAndSegments) {
     int seg = 0, start = 0;
     for (int t = 0; t < 32; ++t) {
       const int a = base + t;
-      if (t > 0 && doc_of[a] != doc_of[a - 1]) { ++seg; start = t; }
+      if (t > 0 && doc_of[a] != doc_of[a - 1]) {
+        ++seg;
+        start = t;
+      }
       EXPECT_EQ(b.segment_ids[base + t], seg);
       EXPECT_EQ(b.position_ids[base + t], t - start);
       EXPECT_EQ(b.inputs[base + t], int32_t(f.stream[a]));
@@ -223,7 +228,8 @@ TEST(Loader, PadModeOneDocumentPerRowAndBucketing) {
     for (uint64_t s = 0; s < l->steps_per_epoch(); ++s) {
       ASSERT_TRUE(l->next(&b).ok());
       *trimmed += uint64_t(b.B) * b.max_len;
-      for (int r = 0; r < 4; ++r) rows->insert({b.inputs.begin() + r * 16, b.inputs.begin() + r * 16 + 16});
+      for (int r = 0; r < 4; ++r)
+        rows->insert({b.inputs.begin() + r * 16, b.inputs.begin() + r * 16 + 16});
     }
   };
   uint64_t plain = 0, bucketed = 0;

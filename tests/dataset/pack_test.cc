@@ -26,8 +26,8 @@ const std::string kReader = std::string(LMFORGE_SOURCE_DIR) + "/tests/dataset/re
 std::vector<io::Document> make_docs(int n) {
   std::vector<io::Document> docs(n);
   Rng rng(5);
-  const char* words[] = {"the", "data", "ünïcödé", "日本語", "token", "\n", "emoji 🙂", "\"q\"",
-                         "tab\there"};
+  const char* words[] = {"the", "data",       "ünïcödé", "日本語",   "token",
+                         "\n",  "emoji 🙂", "\"q\"",   "tab\there"};
   for (int i = 0; i < n; ++i) {
     docs[i].id = "doc-" + std::to_string(i);
     const int len = int(rng.below(40));
@@ -111,7 +111,7 @@ TEST(Pack, PythonReaderReadsBackEveryFormat) {
     for (size_t d = 0; d < mega[v].size(); ++d) {
       auto got = m["documents"][d].get<std::vector<uint32_t>>();
       ASSERT_EQ(got, mega[v][d]) << "document " << d;
-      got.pop_back();  // the EOT
+      got.pop_back();                               // the EOT
       EXPECT_EQ(text_of(got), docs_of[v][d].text);  // decodes to the document
     }
     std::string shards;
@@ -173,7 +173,7 @@ TEST(Pack, InterruptedPackResumesToTheSameBytes) {
   EXPECT_EQ(second->resumed_documents, 437u);
   EXPECT_EQ(second->documents, 800u);
   for (const char* suffix : {".bin", ".idx", ".val.bin", ".val.idx", "_train_000001.bin",
-                                    "_train_000002.bin", "_val_000000.bin", ".nanogpt/train.bin"}) {
+                             "_train_000002.bin", "_val_000000.bin", ".nanogpt/train.bin"}) {
     EXPECT_EQ(read_file(o.out + suffix).value(), read_file(full.out + suffix).value()) << suffix;
     EXPECT_FALSE(std::filesystem::exists(o.out + suffix + ".partial"));
   }
@@ -186,11 +186,17 @@ TEST(Pack, CliPackAndInfo) {
   std::string out, err;
   ASSERT_EQ(run_command(bin + " --no-progress pack --in " + in + " --tokenizer bytes --out " +
                             prefix + " --format megatron,llmc --val-fraction 0.1 --json",
-                        &out, &err), 0) << err;
+                        &out, &err),
+            0)
+      << err;
   auto j = nlohmann::json::parse(out);
   EXPECT_EQ(j["documents"], 300);
-  ASSERT_EQ(run_command(bin + " pack info " + prefix + " --json --padding --seq-len 64 "
-                              "--batch-size 2", &out, &err), 0) << err;
+  ASSERT_EQ(run_command(bin + " pack info " + prefix +
+                            " --json --padding --seq-len 64 "
+                            "--batch-size 2",
+                        &out, &err),
+            0)
+      << err;
   auto info = nlohmann::json::parse(out);
   EXPECT_EQ(info["vocab_size"], 257);
   EXPECT_EQ(info["splits"]["train"]["megatron"]["documents"], j["train"]["documents"]);

@@ -83,6 +83,11 @@ TEST(JsonlReader, TextAndIdFields) {
   ASSERT_EQ(r.docs.size(), 1u);
   EXPECT_EQ(r.docs[0].id, "x1");
   EXPECT_EQ(r.docs[0].text, "nested");
+  // A UTF-8 byte order mark at the start of the file is ignored.
+  testing::write_bytes(t.file("bom.jsonl"), "\xEF\xBB\xBF{\"text\":\"b\"}\n");
+  auto bom = read_all_docs({t.file("bom.jsonl")});
+  ASSERT_TRUE(bom.status.ok()) << bom.status.to_string();
+  EXPECT_EQ(bom.docs.size(), 1u);
   // Without an id member the id names file and line.
   testing::write_bytes(t.file("noid.jsonl"), "\n{\"text\":\"t\"}\n");
   auto r2 = read_all_docs({t.file("noid.jsonl")});

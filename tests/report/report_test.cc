@@ -2,6 +2,8 @@
 // known law with noise): the page has one inline gnuplot SVG per plot, and it renders in headless
 // Chromium (--dump-dom shows the SVG elements; --screenshot writes a non-trivial PNG). Chromium
 // tests skip when /usr/bin/chromium is absent; gnuplot is required.
+#include "report/report.h"
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,13 +13,13 @@
 
 #include "core/file_util.h"
 #include "core/rng.h"
-#include "report/report.h"
 
 namespace lm::report {
 namespace {
 
 std::string tmpdir(const std::string& name) {
-  return std::string(LMFORGE_BUILD_DIR) + "/test-tmp/report-" + name + "-" + std::to_string(getpid());
+  return std::string(LMFORGE_BUILD_DIR) + "/test-tmp/report-" + name + "-" +
+         std::to_string(getpid());
 }
 
 int run(const std::string& cmd, std::string* out) {
@@ -33,7 +35,8 @@ std::string metrics(double n, double steps, Rng& rng) {
   std::string m;
   for (int s = 10; s <= steps; s += 10) {
     double d = s * 512.0;
-    double loss = (1.6 + 40 / std::pow(n, 0.32) + 90 / std::pow(d, 0.3)) * std::exp(0.003 * rng.normal());
+    double loss =
+        (1.6 + 40 / std::pow(n, 0.32) + 90 / std::pow(d, 0.3)) * std::exp(0.003 * rng.normal());
     m += fmt::format("{{\"step\":{},\"tokens\":{},\"loss\":{:.6f},\"lr\":{:.6g}}}\n", s, d, loss,
                      1e-3 * std::cos(1.5 * s / steps));
   }
@@ -47,10 +50,13 @@ std::string make_sweep(const std::string& dir) {
     for (double n : {1.5e4, 3e4, 6e4, 1.2e5, 2.4e5}) {
       double d = c / (6 * n);
       std::string name = fmt::format("c{:.0e}-n{:.0e}", c, n);
-      double loss = (1.6 + 40 / std::pow(n, 0.32) + 90 / std::pow(d, 0.3)) * std::exp(0.003 * rng.normal());
+      double loss =
+          (1.6 + 40 / std::pow(n, 0.32) + 90 / std::pow(d, 0.3)) * std::exp(0.003 * rng.normal());
       csv += fmt::format("{},{},{},{},{}\n", n, d, c, loss, name);
       EXPECT_TRUE(make_dirs(dir + "/runs/" + name).ok());
-      EXPECT_TRUE(write_file_atomic(dir + "/runs/" + name + "/metrics.jsonl", metrics(n, d / 512, rng)).ok());
+      EXPECT_TRUE(
+          write_file_atomic(dir + "/runs/" + name + "/metrics.jsonl", metrics(n, d / 512, rng))
+              .ok());
     }
   }
   EXPECT_TRUE(write_file_atomic(dir + "/runs.csv", csv).ok());
@@ -66,15 +72,22 @@ size_t count(const std::string& s, const std::string& needle) {
 void check_chromium(const std::string& html_path, size_t svgs) {
   if (!file_exists("/usr/bin/chromium")) GTEST_SKIP() << "no /usr/bin/chromium";
   std::string profile = html_path + ".chromium-profile";
-  std::string flags = "/usr/bin/chromium --headless --no-sandbox --disable-gpu "
-                      "--disable-background-networking --disable-component-update --disable-sync "
-                      "--no-first-run --user-data-dir=" + profile;
+  std::string flags =
+      "/usr/bin/chromium --headless --no-sandbox --disable-gpu "
+      "--disable-background-networking --disable-component-update --disable-sync "
+      "--no-first-run --user-data-dir=" +
+      profile;
   std::string dom, out;
-  ASSERT_EQ(run("timeout 120 " + flags + " --dump-dom file://" + html_path + " 2>/dev/null", &dom), 0);
+  ASSERT_EQ(run("timeout 120 " + flags + " --dump-dom file://" + html_path + " 2>/dev/null", &dom),
+            0);
   EXPECT_EQ(count(dom, "<svg"), svgs) << dom.substr(0, 500);
   EXPECT_EQ(count(dom, "<figcaption>"), svgs);
   std::string png = html_path + ".png";
-  ASSERT_EQ(run("timeout 120 " + flags + " --window-size=1000,3000 --screenshot=" + png + " file://" + html_path, &out), 0) << out;
+  ASSERT_EQ(run("timeout 120 " + flags + " --window-size=1000,3000 --screenshot=" + png +
+                    " file://" + html_path,
+                &out),
+            0)
+      << out;
   auto img = read_file(png);
   ASSERT_TRUE(img.ok());
   EXPECT_EQ(img->substr(1, 3), "PNG");
@@ -84,7 +97,8 @@ void check_chromium(const std::string& html_path, size_t svgs) {
 TEST(Report, SweepPageRendersInChromium) {
   std::string dir = make_sweep(tmpdir("sweep"));
   std::string out;
-  ASSERT_EQ(run(std::string(LMFORGE_BINARY) + " report " + dir + " --bootstrap 20 --json", &out), 0) << out;
+  ASSERT_EQ(run(std::string(LMFORGE_BINARY) + " report " + dir + " --bootstrap 20 --json", &out), 0)
+      << out;
   EXPECT_NE(out.find("\"kind\":\"sweep\""), std::string::npos) << out;
   auto html = read_file(dir + "/report.html");
   ASSERT_TRUE(html.ok());

@@ -115,8 +115,12 @@ TEST(Approach3, SameAnswerForAnyThreadCount) {
   ChinchillaParams truth{1.8, 500.0, 1500.0, 0.35, 0.33};
   RunsTable t = synthetic_runs(truth, 0.01, 3);
   Approach3Options o1, o2;
-  o1.threads = 1; o1.coarse_grid = true; o1.bootstrap = 8;
-  o2.threads = 3; o2.coarse_grid = true; o2.bootstrap = 8;
+  o1.threads = 1;
+  o1.coarse_grid = true;
+  o1.bootstrap = 8;
+  o2.threads = 3;
+  o2.coarse_grid = true;
+  o2.bootstrap = 8;
   auto r1 = fit_approach3(t, o1), r2 = fit_approach3(t, o2);
   ASSERT_TRUE(r1.ok() && r2.ok());
   EXPECT_EQ(r1->objective, r2->objective);

@@ -78,7 +78,10 @@ TEST(Approach2, TooFewSizesIsAClearError) {
 TEST(PowerLaw, RecoversIrreducibleForm) {
   PowerLaw truth{1.7, 5e7, 0.35};
   std::vector<double> x, y;
-  for (double v = 1e6; v < 1e11; v *= 3) { x.push_back(v); y.push_back(truth(v)); }
+  for (double v = 1e6; v < 1e11; v *= 3) {
+    x.push_back(v);
+    y.push_back(truth(v));
+  }
   auto f = fit_power_law(x, y);
   ASSERT_TRUE(f.ok());
   EXPECT_NEAR(f->law.l_inf, 1.7, 1e-4);

@@ -15,7 +15,8 @@ namespace {
 using nlohmann::json;
 
 int run_cli(const std::string& args, std::string* out, bool with_stderr = false) {
-  std::string cmd = std::string(LMFORGE_BINARY) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+  std::string cmd =
+      std::string(LMFORGE_BINARY) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
   FILE* p = popen(cmd.c_str(), "r");
   char buf[4096];
   out->clear();
@@ -60,7 +61,9 @@ TEST(Cli, LawJson) {
 TEST(Cli, EstimateJson) {
   std::string out;
   ASSERT_EQ(run_cli("estimate --params 175e9 --layers 96 --width 12288 --heads 96 --tokens 300e9 "
-                    "--gpus 1024 --gpu a100-80g --mfu 0.4 --zero 1 --recompute full --json", &out), 0);
+                    "--gpus 1024 --gpu a100-80g --mfu 0.4 --zero 1 --recompute full --json",
+                    &out),
+            0);
   json j = json::parse(out);
   EXPECT_DOUBLE_EQ(j["params"].get<double>(), 175e9);
   EXPECT_DOUBLE_EQ(j["flops"].get<double>(), 3.15e23);
@@ -77,16 +80,22 @@ TEST(Cli, FitJsonAndBadRunsCsv) {
   std::string csv = "params,tokens,loss\n";
   for (double n : {1e7, 3e7, 1e8, 3e8, 1e9})
     for (double tpp : {5.0, 20.0, 80.0})
-      csv += fmt::format("{},{},{}\n", n, n * tpp, 1.8 + 500 / std::pow(n, 0.34) + 1500 / std::pow(n * tpp, 0.3));
+      csv += fmt::format("{},{},{}\n", n, n * tpp,
+                         1.8 + 500 / std::pow(n, 0.34) + 1500 / std::pow(n * tpp, 0.3));
   std::string path = tmp("runs.csv");
   ASSERT_TRUE(lm::write_file_atomic(path, csv).ok());
   std::string out;
-  ASSERT_EQ(run_cli("scaling fit --runs " + path + " --bootstrap 10 --coarse --json --out " + tmp("fit.json"), &out), 0);
+  ASSERT_EQ(run_cli("scaling fit --runs " + path + " --bootstrap 10 --coarse --json --out " +
+                        tmp("fit.json"),
+                    &out),
+            0);
   json j = json::parse(out);
-  for (const char* k : {"E", "A", "B", "alpha", "beta", "objective", "intervals"}) ASSERT_TRUE(j.contains(k)) << k;
+  for (const char* k : {"E", "A", "B", "alpha", "beta", "objective", "intervals"})
+    ASSERT_TRUE(j.contains(k)) << k;
   EXPECT_NEAR(j["E"].get<double>(), 1.8, 0.01);
   EXPECT_EQ(j["intervals"]["E"].size(), 2u);
-  ASSERT_EQ(run_cli("scaling optimal --compute 1e21 --law " + tmp("fit.json") + " --json", &out), 0);
+  ASSERT_EQ(run_cli("scaling optimal --compute 1e21 --law " + tmp("fit.json") + " --json", &out),
+            0);
   // Bad rows: the error names file:line and the column.
   ASSERT_TRUE(lm::write_file_atomic(path, "params,tokens,loss\n1e8,1e9,3\n1e8,1e9,NaN\n").ok());
   EXPECT_EQ(run_cli("scaling fit --runs " + path, &out, true), 1);
@@ -103,14 +112,20 @@ TEST(Cli, NonConvergedFitSaysSo) {
   std::string csv = "params,tokens,loss\n";
   for (double n : {1e7, 3e7, 1e8, 3e8, 1e9})
     for (double tpp : {5.0, 20.0, 80.0})
-      csv += fmt::format("{},{},{}\n", n, n * tpp, 1.8 + 500 / std::pow(n, 0.34) + 1500 / std::pow(n * tpp, 0.3));
+      csv += fmt::format("{},{},{}\n", n, n * tpp,
+                         1.8 + 500 / std::pow(n, 0.34) + 1500 / std::pow(n * tpp, 0.3));
   std::string path = tmp("runs2.csv");
   ASSERT_TRUE(lm::write_file_atomic(path, csv).ok());
   std::string out;
-  ASSERT_EQ(run_cli("scaling fit --runs " + path + " --coarse --bootstrap 0 --max-iterations 2", &out), 0);
+  ASSERT_EQ(
+      run_cli("scaling fit --runs " + path + " --coarse --bootstrap 0 --max-iterations 2", &out),
+      0);
   EXPECT_NE(out.find("NOT CONVERGED"), std::string::npos) << out;
   EXPECT_NE(out.find("best objective so far"), std::string::npos) << out;
-  ASSERT_EQ(run_cli("scaling fit --runs " + path + " --coarse --bootstrap 0 --max-iterations 2 --json", &out), 0);
+  ASSERT_EQ(
+      run_cli("scaling fit --runs " + path + " --coarse --bootstrap 0 --max-iterations 2 --json",
+              &out),
+      0);
   EXPECT_FALSE(json::parse(out)["converged"].get<bool>());
 }
 
@@ -118,7 +133,8 @@ TEST(Cli, ExtrapolateMonitorSynthetic) {
   std::string m;
   for (int s = 1; s <= 400; ++s) {
     double t = s * 1000.0;
-    m += fmt::format("{{\"step\":{},\"tokens\":{},\"loss\":{}}}\n", s, t, 2 + std::pow(1e5 / t, 0.4));
+    m += fmt::format("{{\"step\":{},\"tokens\":{},\"loss\":{}}}\n", s, t,
+                     2 + std::pow(1e5 / t, 0.4));
   }
   std::string path = tmp("metrics.jsonl");
   ASSERT_TRUE(lm::write_file_atomic(path, m).ok());
@@ -128,7 +144,8 @@ TEST(Cli, ExtrapolateMonitorSynthetic) {
   EXPECT_NEAR(j["relative_error"].get<double>(), 0, 1e-3);
   ASSERT_EQ(run_cli("scaling monitor --metrics " + path + " --json", &out), 0);
   EXPECT_EQ(json::parse(out)["count"].get<int>(), 0);
-  ASSERT_EQ(run_cli("scaling synthetic --out " + tmp("syn") + " --docs 20 --words 50 --json", &out), 0);
+  ASSERT_EQ(run_cli("scaling synthetic --out " + tmp("syn") + " --docs 20 --words 50 --json", &out),
+            0);
   EXPECT_GT(json::parse(out)["entropy_nats_per_word"].get<double>(), 0);
 }
 

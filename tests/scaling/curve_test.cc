@@ -23,7 +23,8 @@ std::string make_metrics(int steps, double noise, int spike_at = -1, int nan_at 
     if (s == spike_at) loss *= 1.6;
     if (diverge_from > 0 && s >= diverge_from) loss *= 1.0 + 0.05 * (s - diverge_from + 1);
     std::string l = s == nan_at ? "null" : fmt::format("{:.6f}", loss);
-    out += fmt::format("{{\"step\":{},\"tokens\":{},\"loss\":{},\"lr\":0.001,\"grad_norm\":1.0}}\n", s, tokens, l);
+    out += fmt::format("{{\"step\":{},\"tokens\":{},\"loss\":{},\"lr\":0.001,\"grad_norm\":1.0}}\n",
+                       s, tokens, l);
   }
   out += fmt::format("{{\"step\":{},\"tokens\":{},\"val_loss\":2.5}}\n", steps, steps * 4096.0);
   return out;
@@ -35,7 +36,8 @@ TEST(Metrics, ParsesAndRejectsGarbage) {
   EXPECT_EQ(m->points.size(), 10u);
   ASSERT_EQ(m->val.size(), 1u);
   EXPECT_DOUBLE_EQ(m->val[0].val_loss, 2.5);
-  auto bad = parse_metrics("{\"step\":1,\"loss\":2}\nnot json\n{\"step\":2,\"loss\":2}\n", "m.jsonl");
+  auto bad =
+      parse_metrics("{\"step\":1,\"loss\":2}\nnot json\n{\"step\":2,\"loss\":2}\n", "m.jsonl");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("m.jsonl:2"), std::string::npos);
   // A half-written last line (a live run) is tolerated.

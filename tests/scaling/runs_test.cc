@@ -8,8 +8,8 @@ namespace lm::scaling {
 namespace {
 
 TEST(RunsCsv, ParsesAndKeepsExtraColumns) {
-  auto t = parse_runs_csv("name,params,tokens,loss,lr\nr1,1e8,2e9,3.1,0.001\n\"r,2\",2e8,4e9,2.9,0.002\n",
-                          "runs.csv");
+  auto t = parse_runs_csv(
+      "name,params,tokens,loss,lr\nr1,1e8,2e9,3.1,0.001\n\"r,2\",2e8,4e9,2.9,0.002\n", "runs.csv");
   ASSERT_TRUE(t.ok()) << t.status().to_string();
   ASSERT_EQ(t->runs.size(), 2u);
   EXPECT_EQ(t->runs[1].name, "r,2");
@@ -33,9 +33,11 @@ void expect_error(const std::string& csv, const std::string& needle) {
 TEST(RunsCsv, BadInputNamesTheRow) {
   expect_error("params,loss\n1,2\n", "runs.csv:1: missing column(s): tokens");
   expect_error("params,tokens\n1,2\n", "missing column(s): loss");
-  expect_error("params,tokens,loss\n1e8,1e9,3\n-5,1e9,3\n", "runs.csv:3: column 'params' must be > 0");
+  expect_error("params,tokens,loss\n1e8,1e9,3\n-5,1e9,3\n",
+               "runs.csv:3: column 'params' must be > 0");
   expect_error("params,tokens,loss\n1e8,0,3\n", "runs.csv:2: column 'tokens' must be > 0");
-  expect_error("params,tokens,loss\n1e8,1e9,nan\n", "runs.csv:2: column 'loss' is nan (not finite)");
+  expect_error("params,tokens,loss\n1e8,1e9,nan\n",
+               "runs.csv:2: column 'loss' is nan (not finite)");
   expect_error("params,tokens,loss\n1e8,1e9,abc\n", "runs.csv:2: column 'loss' is not a number");
   expect_error("params,tokens,loss\n1e8,1e9\n", "runs.csv:2: 2 fields, the header has 3");
   expect_error("", "empty file");

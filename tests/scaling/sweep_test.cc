@@ -17,7 +17,8 @@ namespace lm::scaling {
 namespace {
 
 std::string tmpdir(const std::string& name) {
-  return std::string(LMFORGE_BUILD_DIR) + "/test-tmp/sweep-" + name + "-" + std::to_string(getpid());
+  return std::string(LMFORGE_BUILD_DIR) + "/test-tmp/sweep-" + name + "-" +
+         std::to_string(getpid());
 }
 
 std::string write_config(const std::string& dir, const std::string& extra = "") {
@@ -37,7 +38,8 @@ shapes = [{{n_layer=1,n_head=1,n_embd=16}}, {{n_layer=1,n_head=2,n_embd=32}}, {{
           {{n_layer=2,n_head=2,n_embd=48}}, {{n_layer=2,n_head=4,n_embd=64}}, {{n_layer=3,n_head=4,n_embd=64}},
           {{n_layer=4,n_head=4,n_embd=96}}, {{n_layer=4,n_head=4,n_embd=128}}, {{n_layer=6,n_head=4,n_embd=128}}]
 {}
-)", dir, LMFORGE_SOURCE_DIR, extra);
+)",
+                                dir, LMFORGE_SOURCE_DIR, extra);
   EXPECT_TRUE(write_file_atomic(dir + "/sweep.toml", cfg).ok());
   return dir + "/sweep.toml";
 }
@@ -74,7 +76,8 @@ TEST(Sweep, PlanRunResumeFitAndPredict) {
   EXPECT_EQ(s["ran"].get<int>(), static_cast<int>(plan->size()));
   // The fake trainer follows E 1.6, alpha 0.32, beta 0.30 with 0.2% noise.
   EXPECT_NEAR(s["fit"]["E"].get<double>(), 1.6, 0.1);
-  double pred = s["holdout_predicted_loss"].get<double>(), act = s["holdout_actual_loss"].get<double>();
+  double pred = s["holdout_predicted_loss"].get<double>(),
+         act = s["holdout_actual_loss"].get<double>();
   EXPECT_NEAR(pred, act, 0.01 * act);
   auto runs = read_runs_csv(dir + "/sweep/runs.csv");
   ASSERT_TRUE(runs.ok()) << runs.status().to_string();
@@ -98,8 +101,10 @@ TEST(Sweep, FailingRunAndBadConfigAreClearErrors) {
   EXPECT_NE(out.find("train.log"), std::string::npos) << out;
   std::string bad = write_config(tmpdir("bad"), "shapes = 3\n");
   EXPECT_FALSE(load_sweep_config(bad).ok());  // TOML redefinition error with the line
-  EXPECT_TRUE(write_file_atomic(dir + "/few.toml", "data=\"x\"\nout=\"y\"\nbudgets=[1e12]\n"
-                                "shapes=[{n_layer=1,n_head=1,n_embd=16}]\n").ok());
+  EXPECT_TRUE(write_file_atomic(dir + "/few.toml",
+                                "data=\"x\"\nout=\"y\"\nbudgets=[1e12]\n"
+                                "shapes=[{n_layer=1,n_head=1,n_embd=16}]\n")
+                  .ok());
   auto c = load_sweep_config(dir + "/few.toml");
   ASSERT_TRUE(c.ok());
   auto p = plan_sweep(*c);

@@ -15,7 +15,8 @@ namespace lm::scaling {
 namespace {
 
 std::string tmpdir(const std::string& name) {
-  return std::string(LMFORGE_BUILD_DIR) + "/test-tmp/synthetic-" + name + "-" + std::to_string(getpid());
+  return std::string(LMFORGE_BUILD_DIR) + "/test-tmp/synthetic-" + name + "-" +
+         std::to_string(getpid());
 }
 
 TEST(Markov, KnownEntropies) {

@@ -72,11 +72,15 @@ Status run(const CleanArgs& a) {
   if (a.json) {
     nlohmann::json j = stats.to_json();
     j["seconds"] = secs;
+    j["stage_seconds"] = stats.seconds;
     j["out"] = a.out;
     print_json(j);
     return ok_status();
   }
   fmt::print("{}", stats.table());
+  fmt::print("\nthread-seconds per stage:");
+  for (const auto& [stage, s] : stats.seconds) fmt::print(" {} {:.2f}", stage, s);
+  fmt::print("\n");
   fmt::print("\n{} documents in, {} kept, in {:.1f} s ({:.1f} MB/s); outputs in {}/\n",
              stats.input.docs, stats.kept.docs, secs, stats.input.bytes / 1e6 / secs, a.out);
   return ok_status();

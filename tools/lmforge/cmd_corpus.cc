@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include <cctype>
+#include <charconv>
 
 #include "cli.h"
 #include "core/progress.h"
@@ -85,7 +86,11 @@ Result<uint64_t> parse_size(const std::string& s) {
   size_t pos = 0;
   while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) ++pos;
   if (pos == 0) return invalid_argument("bad size '{}' (e.g. 64M, 1G, 500k)", s);
-  uint64_t v = std::stoull(s.substr(0, pos));
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + pos, v);
+  if (ec != std::errc() || v > (uint64_t{1} << 40)) {
+    return invalid_argument("size '{}' is out of range (at most 1T)", s);
+  }
   std::string unit = s.substr(pos);
   for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (unit == "k" || unit == "kb" || unit == "kib") return v << 10;

@@ -85,7 +85,9 @@ Result<EstimateInput> make_input(const Opts& o) {
 }
 
 nlohmann::json to_json(const EstimateInput& in, const EstimateResult& r) {
-  auto opt = [](const std::optional<int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+  auto opt = [](const std::optional<int64_t>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json();
+  };
   return {{"params", r.params.total},
           {"params_non_embedding", r.params.non_embedding},
           {"tokens", r.tokens},
@@ -95,8 +97,10 @@ nlohmann::json to_json(const EstimateInput& in, const EstimateResult& r) {
           {"flops_per_token_by_convention",
            {{"6N", r.flops_6n}, {"kaplan", r.flops_kaplan}, {"palm", r.flops_palm}}},
           {"memory",
-           {{"weights", r.memory.weights}, {"gradients", r.memory.gradients},
-            {"optimizer", r.memory.optimizer}, {"activations", r.memory.activations},
+           {{"weights", r.memory.weights},
+            {"gradients", r.memory.gradients},
+            {"optimizer", r.memory.optimizer},
+            {"activations", r.memory.activations},
             {"total", r.memory.total()}}},
           {"memory_with_overhead", r.memory_with_overhead},
           {"gpu", in.gpu.name},
@@ -115,9 +119,8 @@ void print_human(const EstimateInput& in, const EstimateResult& r) {
              s.n_head, s.vocab, s.seq_len);
   fmt::print("parameters   {:.4g} total, {:.4g} non-embedding\n", r.params.total,
              r.params.non_embedding);
-  fmt::print("FLOPs/token  {:.4g} ({}); 6N {:.4g}, Kaplan {:.4g}, PaLM {:.4g}\n",
-             r.flops_per_token, flop_convention_name(in.convention), r.flops_6n, r.flops_kaplan,
-             r.flops_palm);
+  fmt::print("FLOPs/token  {:.4g} ({}); 6N {:.4g}, Kaplan {:.4g}, PaLM {:.4g}\n", r.flops_per_token,
+             flop_convention_name(in.convention), r.flops_6n, r.flops_kaplan, r.flops_palm);
   fmt::print("training     {:.4g} tokens, C = {:.4g} FLOPs ({:.4g} PF-days)\n", r.tokens,
              r.total_flops, r.total_flops / 8.64e19);
   fmt::print("memory/GPU   ({}, ZeRO {}, TP {}, PP {}{}, recompute {}, micro-batch {})\n",
@@ -131,51 +134,62 @@ void print_human(const EstimateInput& in, const EstimateResult& r) {
              in.overhead * 100, bytes_str(r.memory_with_overhead));
   fmt::print("fits         {} on {} x {} ({})\n", r.fits ? "yes" : "NO", in.gpus, in.gpu.name,
              bytes_str(in.gpu.memory_bytes));
-  fmt::print("min GPUs     {} with these settings; {} with ZeRO-3\n",
-             r.min_gpus ? std::to_string(*r.min_gpus) : "none (raise the ZeRO stage, TP/PP or recompute)",
-             r.min_gpus_zero3 ? std::to_string(*r.min_gpus_zero3) : "none (activations alone do not fit: recompute or TP+SP)");
-  fmt::print("time         {} at {:.0f}% MFU on {} GPUs; {:.4g} GPU-hours\n", dur_str(r.time.seconds),
-             in.mfu * 100, in.gpus, r.time.gpu_hours);
+  fmt::print(
+      "min GPUs     {} with these settings; {} with ZeRO-3\n",
+      r.min_gpus ? std::to_string(*r.min_gpus) : "none (raise the ZeRO stage, TP/PP or recompute)",
+      r.min_gpus_zero3 ? std::to_string(*r.min_gpus_zero3)
+                       : "none (activations alone do not fit: recompute or TP+SP)");
+  fmt::print("time         {} at {:.0f}% MFU on {} GPUs; {:.4g} GPU-hours\n",
+             dur_str(r.time.seconds), in.mfu * 100, in.gpus, r.time.gpu_hours);
 }
 
 Status run_table(bool json) {
   LM_ASSIGN_OR_RETURN(auto rows, study_table());
   nlohmann::json j = nlohmann::json::array();
   if (!json) {
-    fmt::print("{:<13} {:>9} {:>14} {:>14} {:>10} {:>12} {:>12} {:>14}  {}\n", "model",
-               "states TB", "per GPU GB", "on hardware", "min GPUs", "100% days", "40% MFU d",
-               "notes formula", "notes: hardware / time");
+    fmt::print("{:<13} {:>9} {:>14} {:>14} {:>10} {:>12} {:>12} {:>14}  {}\n", "model", "states TB",
+               "per GPU GB", "on hardware", "min GPUs", "100% days", "40% MFU d", "notes formula",
+               "notes: hardware / time");
   }
   for (const auto& r : rows) {
     double gib = r.notes_formula_bytes / 1073741824.0;
-    j.push_back({{"label", r.label}, {"params", r.input.params}, {"tokens", r.result.tokens},
-                 {"model_states", r.model_states_bytes},
-                 {"memory_per_gpu", r.result.memory_with_overhead}, {"gpus", r.input.gpus},
-                 {"gpu", r.input.gpu.name}, {"fits", r.result.fits},
-                 {"min_gpus", r.result.min_gpus ? nlohmann::json(*r.result.min_gpus) : nlohmann::json()},
-                 {"seconds_100pct", r.seconds_at_100pct}, {"seconds_40pct", r.result.time.seconds},
-                 {"notes_formula_bytes_batch1", r.notes_formula_bytes},
-                 {"notes_hardware", r.notes_hardware}, {"notes_time", r.notes_time}});
+    j.push_back(
+        {{"label", r.label},
+         {"params", r.input.params},
+         {"tokens", r.result.tokens},
+         {"model_states", r.model_states_bytes},
+         {"memory_per_gpu", r.result.memory_with_overhead},
+         {"gpus", r.input.gpus},
+         {"gpu", r.input.gpu.name},
+         {"fits", r.result.fits},
+         {"min_gpus", r.result.min_gpus ? nlohmann::json(*r.result.min_gpus) : nlohmann::json()},
+         {"seconds_100pct", r.seconds_at_100pct},
+         {"seconds_40pct", r.result.time.seconds},
+         {"notes_formula_bytes_batch1", r.notes_formula_bytes},
+         {"notes_hardware", r.notes_hardware},
+         {"notes_time", r.notes_time}});
     if (json) continue;
-    fmt::print("{:<13} {:>9.3f} {:>14.1f} {:>14} {:>10} {:>12.1f} {:>12.1f} {:>10.0f} GiB  {} / {}\n",
-               r.label, r.model_states_bytes / 1e12, r.result.memory_with_overhead / 1e9,
-               fmt::format("{}x{}", r.input.gpus, r.input.gpu.name),
-               r.result.min_gpus ? std::to_string(*r.result.min_gpus) : "-",
-               r.seconds_at_100pct / 86400, r.result.time.seconds / 86400, gib, r.notes_hardware,
-               r.notes_time);
+    fmt::print(
+        "{:<13} {:>9.3f} {:>14.1f} {:>14} {:>10} {:>12.1f} {:>12.1f} {:>10.0f} GiB  {} / {}\n",
+        r.label, r.model_states_bytes / 1e12, r.result.memory_with_overhead / 1e9,
+        fmt::format("{}x{}", r.input.gpus, r.input.gpu.name),
+        r.result.min_gpus ? std::to_string(*r.result.min_gpus) : "-", r.seconds_at_100pct / 86400,
+        r.result.time.seconds / 86400, gib, r.notes_hardware, r.notes_time);
   }
   if (json) {
     print_json({{"rows", j}, {"explanation", study_formula_explanation()}});
     return ok_status();
   }
-  fmt::print("\nOur accounting: mixed-precision Adam (16 B/param), ZeRO-3 over all GPUs, selective "
-             "recompute (TP 8 + SP from 100B), micro-batch 1, seq 2048, 2T tokens, +10% buffers.\n");
+  fmt::print(
+      "\nOur accounting: mixed-precision Adam (16 B/param), ZeRO-3 over all GPUs, selective "
+      "recompute (TP 8 + SP from 100B), micro-batch 1, seq 2048, 2T tokens, +10% buffers.\n");
   for (const auto& line : study_formula_explanation()) fmt::print("{}\n", line);
   return ok_status();
 }
 
 void setup(CLI::App& app) {
-  auto* sub = app.add_subcommand("estimate", "Parameters, FLOPs, memory per GPU, fit and time of a run");
+  auto* sub =
+      app.add_subcommand("estimate", "Parameters, FLOPs, memory per GPU, fit and time of a run");
   static Opts o;
   sub->add_option("--config", o.config, "Model config.json (HF GPT-2 keys: n_layer, n_head, ...)");
   sub->add_option("--params", o.params, "Total parameters (derives a shape when no layers given)");
@@ -185,17 +199,21 @@ void setup(CLI::App& app) {
   sub->add_option("--vocab", o.vocab, "Vocabulary size")->capture_default_str();
   sub->add_option("--seq-len", o.seq_len, "Sequence length")->capture_default_str();
   sub->add_option("--tokens", o.tokens, "Training tokens (default 20 per parameter)");
-  sub->add_option("--micro-batch,--batch", o.micro_batch, "Sequences per GPU per micro-step")->capture_default_str();
+  sub->add_option("--micro-batch,--batch", o.micro_batch, "Sequences per GPU per micro-step")
+      ->capture_default_str();
   sub->add_option("--gpus", o.gpus, "GPUs in the job")->capture_default_str();
-  sub->add_option("--gpu", o.gpu, "a100-40g|a100-80g|h100|h200|b200|v100|...")->capture_default_str();
+  sub->add_option("--gpu", o.gpu, "a100-40g|a100-80g|h100|h200|b200|v100|...")
+      ->capture_default_str();
   sub->add_option("--mfu", o.mfu, "Model FLOPs utilisation (0-1)")->capture_default_str();
-  sub->add_option("--precision", o.precision, "fp32|mixed|bf16|fp16|mixed-fp32-grads|adam8bit")->capture_default_str();
+  sub->add_option("--precision", o.precision, "fp32|mixed|bf16|fp16|mixed-fp32-grads|adam8bit")
+      ->capture_default_str();
   sub->add_option("--zero", o.zero, "ZeRO stage 0-3")->capture_default_str();
   sub->add_option("--tp", o.tp, "Tensor-parallel degree")->capture_default_str();
   sub->add_option("--pp", o.pp, "Pipeline-parallel degree")->capture_default_str();
   sub->add_flag("--sp", o.sp, "Sequence parallelism (with --tp)");
   sub->add_option("--recompute", o.recompute, "none|selective|full")->capture_default_str();
-  sub->add_option("--overhead", o.overhead, "Buffers/fragmentation fraction")->capture_default_str();
+  sub->add_option("--overhead", o.overhead, "Buffers/fragmentation fraction")
+      ->capture_default_str();
   sub->add_option("--flops", o.conv, "FLOP convention: 6n|kaplan|palm")->capture_default_str();
   sub->add_flag("--table", o.table, "The study notes' 10B/100B/1T table with our accounting");
   add_json_flag(sub, &o.json);
@@ -203,8 +221,10 @@ void setup(CLI::App& app) {
     if (o.table) return run_table(o.json);
     LM_ASSIGN_OR_RETURN(EstimateInput in, make_input(o));
     LM_ASSIGN_OR_RETURN(EstimateResult r, run_estimate(in));
-    if (o.json) print_json(to_json(in, r));
-    else print_human(in, r);
+    if (o.json)
+      print_json(to_json(in, r));
+    else
+      print_human(in, r);
     return ok_status();
   });
 }

@@ -44,16 +44,21 @@ Status run_pack(PackArgs* a) {
   const uint64_t tokens = s.train_tokens + s.val_tokens;
   const double tps = s.seconds > 0 ? double(tokens) / s.seconds : 0;
   if (a->json) {
-    print_json({{"out", o.out}, {"documents", s.documents},
+    print_json({{"out", o.out},
+                {"documents", s.documents},
                 {"train", {{"documents", s.train_documents}, {"tokens", s.train_tokens}}},
                 {"val", {{"documents", s.val_documents}, {"tokens", s.val_tokens}}},
-                {"text_bytes", s.text_bytes}, {"resumed_documents", s.resumed_documents},
-                {"threads", s.threads}, {"seconds", s.seconds}, {"tokens_per_second", tps}});
+                {"text_bytes", s.text_bytes},
+                {"resumed_documents", s.resumed_documents},
+                {"threads", s.threads},
+                {"seconds", s.seconds},
+                {"tokens_per_second", tps}});
   } else {
-    fmt::print("packed {} documents ({} resumed): train {} docs / {} tokens, val {} docs / {} "
-               "tokens\n{:.2f} s, {:.0f} tokens/s on {} threads -> {}.meta.json\n",
-               s.documents, s.resumed_documents, s.train_documents, s.train_tokens,
-               s.val_documents, s.val_tokens, s.seconds, tps, s.threads, o.out);
+    fmt::print(
+        "packed {} documents ({} resumed): train {} docs / {} tokens, val {} docs / {} "
+        "tokens\n{:.2f} s, {:.0f} tokens/s on {} threads -> {}.meta.json\n",
+        s.documents, s.resumed_documents, s.train_documents, s.train_tokens, s.val_documents,
+        s.val_tokens, s.seconds, tps, s.threads, o.out);
   }
   return ok_status();
 }
@@ -66,9 +71,10 @@ void print_split(const std::string& name, const nlohmann::json& s) {
                f.value("tokens", 0), f.value("files", nlohmann::json::array()).size());
     if (f.contains("length") && !f["length"].empty()) {
       const auto& l = f["length"];
-      fmt::print("  document length (tokens): min {} p10 {} p50 {} p90 {} p99 {} max {} mean {:.1f}\n",
-                 l.value("min", 0), l.value("p10", 0), l.value("p50", 0), l.value("p90", 0),
-                 l.value("p99", 0), l.value("max", 0), l.value("mean", 0.0));
+      fmt::print(
+          "  document length (tokens): min {} p10 {} p50 {} p90 {} p99 {} max {} mean {:.1f}\n",
+          l.value("min", 0), l.value("p10", 0), l.value("p50", 0), l.value("p90", 0),
+          l.value("p99", 0), l.value("max", 0), l.value("mean", 0.0));
     }
   }
 }
@@ -76,7 +82,8 @@ void print_split(const std::string& name, const nlohmann::json& s) {
 Status run_info(InfoArgs* a) {
   LM_ASSIGN_OR_RETURN(nlohmann::json j, dataset::pack_info(a->prefix, !a->no_verify));
   if (a->padding) {
-    LM_ASSIGN_OR_RETURN(j["padding"], dataset::padding_report(a->prefix, a->batch_size, a->seq_len));
+    LM_ASSIGN_OR_RETURN(j["padding"],
+                        dataset::padding_report(a->prefix, a->batch_size, a->seq_len));
   }
   if (a->json) {
     print_json(j);
@@ -90,12 +97,13 @@ Status run_info(InfoArgs* a) {
     const auto& p = j["padding"];
     fmt::print("padding at B={} T={} (train split, one epoch):\n", a->batch_size, a->seq_len);
     for (auto& [mode, m] : p["modes"].items()) {
-      fmt::print("  {:13} padding {:6.2f}%  trimmed {:6.2f}%  loss-masked {:6.2f}%  unserved "
-                 "{:5.2f}%  loader {:.0f} us/batch\n", mode, 100 * m.value("padding_fraction", 0.0),
-                 100 * m.value("padding_fraction_trimmed", 0.0),
-                 100 * m.value("loss_masked_fraction", 0.0),
-                 100 * m.value("tokens_not_served_fraction", 0.0),
-                 m.value("loader_us_per_batch", 0.0));
+      fmt::print(
+          "  {:13} padding {:6.2f}%  trimmed {:6.2f}%  loss-masked {:6.2f}%  unserved "
+          "{:5.2f}%  loader {:.0f} us/batch\n",
+          mode, 100 * m.value("padding_fraction", 0.0),
+          100 * m.value("padding_fraction_trimmed", 0.0),
+          100 * m.value("loss_masked_fraction", 0.0),
+          100 * m.value("tokens_not_served_fraction", 0.0), m.value("loader_us_per_batch", 0.0));
     }
   }
   return ok_status();
@@ -105,23 +113,27 @@ void setup(CLI::App& app) {
   auto* sub = app.add_subcommand("pack", "Tokenize documents into training token shards");
   static PackArgs a;
   sub->add_option("--in", a.inputs, "Document files, directories or globs")->expected(1, -1);
-  sub->add_option("--tokenizer", a.tokenizer, "Tokenizer file (tokenizer.json, *.tiktoken, ...) "
-                                              "or 'bytes'");
+  sub->add_option("--tokenizer", a.tokenizer,
+                  "Tokenizer file (tokenizer.json, *.tiktoken, ...) "
+                  "or 'bytes'");
   sub->add_option("--out", a.out, "Output prefix: PREFIX.bin/.idx, PREFIX.meta.json, ...");
   sub->add_option("--format", a.formats, "megatron (native), llmc, nanogpt; several allowed")
-      ->delimiter(',')->capture_default_str();
+      ->delimiter(',')
+      ->capture_default_str();
   sub->add_option("--val-fraction", a.o.val_fraction, "Fraction of documents (by id hash) for val")
       ->capture_default_str();
   sub->add_option("--shard-tokens", a.o.shard_tokens, "llm.c tokens per shard")
       ->capture_default_str();
   sub->add_option("--checkpoint-seconds", a.o.checkpoint_seconds,
-                  "Save a resumable state this often")->capture_default_str();
+                  "Save a resumable state this often")
+      ->capture_default_str();
   sub->add_flag("--restart", a.o.restart, "Ignore an interrupted run's state and start over");
   sub->add_option("--text-field", a.text_field, "JSONL member holding the text")
       ->capture_default_str();
   sub->add_option("--id-field", a.id_field, "JSONL member holding the id")->capture_default_str();
   sub->add_option("--stop-after", a.o.stop_after_documents,
-                  "Testing: stop as if killed after N documents")->group("");
+                  "Testing: stop as if killed after N documents")
+      ->group("");
   add_threads_option(sub, &a.o.threads);
   add_json_flag(sub, &a.json);
 

@@ -16,13 +16,16 @@ void setup(CLI::App& app) {
   static bool json = false;
   sub->add_option("dir", dir, "RUN_DIR (metrics.jsonl) or SWEEP_DIR (runs.csv)")->required();
   sub->add_option("--out", opt.out, "Output HTML (default DIR/report.html)");
-  sub->add_option("--bootstrap", opt.bootstrap, "Resamples for the confidence band")->capture_default_str();
+  sub->add_option("--bootstrap", opt.bootstrap, "Resamples for the confidence band")
+      ->capture_default_str();
   add_threads_option(sub, &opt.threads);
   add_json_flag(sub, &json);
   set_action(sub, [] {
     LM_ASSIGN_OR_RETURN(auto r, lm::report::write_report(dir, opt));
-    if (json) print_json({{"path", r.path}, {"kind", r.kind}, {"plots", r.plots}});
-    else fmt::print("wrote {} ({} report, {} plots)\n", r.path, r.kind, r.plots);
+    if (json)
+      print_json({{"path", r.path}, {"kind", r.kind}, {"plots", r.plots}});
+    else
+      fmt::print("wrote {} ({} report, {} plots)\n", r.path, r.kind, r.plots);
     return ok_status();
   });
 }

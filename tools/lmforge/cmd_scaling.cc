@@ -51,16 +51,57 @@ Opts o;
 
 json law_json(const PowerLaw& p, double x) {
   double l = p(x);
-  return {{"loss", l}, {"irreducible", p.l_inf}, {"reducible", l - p.l_inf}, {"x0", p.x0},
+  return {{"loss", l},
+          {"irreducible", p.l_inf},
+          {"reducible", l - p.l_inf},
+          {"x0", p.x0},
           {"alpha", p.alpha}};
 }
 
 json chinchilla_json(const ChinchillaParams& p, double n, double d) {
-  return {{"loss", p.loss(n, d)}, {"E", p.E}, {"model_term", p.A / std::pow(n, p.alpha)},
-          {"data_term", p.B / std::pow(d, p.beta)}, {"A", p.A}, {"B", p.B}, {"alpha", p.alpha},
-          {"beta", p.beta},
-          {"L_of_N", {{"irreducible", p.E}, {"x0", std::pow(p.A, 1 / p.alpha)}, {"alpha", p.alpha}}},
-          {"L_of_D", {{"irreducible", p.E}, {"x0", std::pow(p.B, 1 / p.beta)}, {"alpha", p.beta}}}};
+  return {
+      {"loss", p.loss(n, d)},
+      {"E", p.E},
+      {"model_term", p.A / std::pow(n, p.alpha)},
+      {"data_term", p.B / std::pow(d, p.beta)},
+      {"A", p.A},
+      {"B", p.B},
+      {"alpha", p.alpha},
+      {"beta", p.beta},
+      {"L_of_N", {{"irreducible", p.E}, {"x0", std::pow(p.A, 1 / p.alpha)}, {"alpha", p.alpha}}},
+      {"L_of_D", {{"irreducible", p.E}, {"x0", std::pow(p.B, 1 / p.beta)}, {"alpha", p.beta}}}};
+}
+
+void print_law(const json& j) {
+  auto pl = [](const char* name, const json& v) {
+    fmt::print("{:<28} {:.5f}  = {} + ({:.4g}/x)^{}\n", name, v["loss"].get<double>(),
+               v["irreducible"].get<double>(), v["x0"].get<double>(), v["alpha"].get<double>());
+  };
+  if (j.contains("kaplan")) {
+    fmt::print(
+        "Kaplan et al. 2020 (N non-embedding, loss in nats/token, L_inf = 0 as published):\n");
+    if (j["kaplan"].contains("L_N")) pl("  L(N)", j["kaplan"]["L_N"]);
+    if (j["kaplan"].contains("L_D")) pl("  L(D)", j["kaplan"]["L_D"]);
+    if (j["kaplan"].contains("L_Cmin")) pl("  L(C_min) [C in PF-days]", j["kaplan"]["L_Cmin"]);
+    if (j["kaplan"].contains("L_ND"))
+      fmt::print("  {:<26} {:.5f}  (Table 2: [(6.4e13/N)^(0.076/0.103) + 1.8e13/D]^0.103)\n",
+                 "L(N,D)", j["kaplan"]["L_ND"]["loss"].get<double>());
+  }
+  if (j.contains("chinchilla")) {
+    fmt::print(
+        "Chinchilla L(N,D) = E + A/N^alpha + B/D^beta (irreducible + model + data terms):\n");
+    for (auto& [k, v] : j["chinchilla"].items())
+      fmt::print("  {:<26} {:.5f}  = {:.4f} + {:.4f} + {:.4f}\n", k, v["loss"].get<double>(),
+                 v["E"].get<double>(), v["model_term"].get<double>(), v["data_term"].get<double>());
+  }
+  if (j.contains("data_constrained")) {
+    auto& d = j["data_constrained"];
+    fmt::print(
+        "Muennighoff et al. 2023 (repeated data, {:.3g} epochs): L = {:.5f}, D' = {:.4g}, N' = "
+        "{:.4g}\n",
+        d["epochs"].get<double>(), d["loss"].get<double>(), d["D_eff"].get<double>(),
+        d["N_eff"].get<double>());
+  }
 }
 
 Status run_law() {
@@ -78,8 +119,11 @@ Status run_law() {
     j["chinchilla"]["epoch_2024"] = chinchilla_json(epoch_2024(), o.params, o.tokens);
     if (o.unique > 0) {
       DataConstrained d = data_constrained_loss(o.params, o.tokens, o.unique);
-      j["data_constrained"] = {{"loss", d.loss}, {"D_eff", d.d_eff}, {"N_eff", d.n_eff},
-                               {"epochs", o.tokens / o.unique}, {"U_N", d.u_n}};
+      j["data_constrained"] = {{"loss", d.loss},
+                               {"D_eff", d.d_eff},
+                               {"N_eff", d.n_eff},
+                               {"epochs", o.tokens / o.unique},
+                               {"U_N", d.u_n}};
     }
   }
   if (j.is_null()) {
@@ -87,59 +131,51 @@ Status run_law() {
                   "give --params N and/or --tokens D and/or --compute C (FLOPs), "
                   "and --unique-tokens U for the data-constrained law");
   }
-  if (o.json) { print_json(j); return ok_status(); }
-  auto pl = [](const char* name, const json& v) {
-    fmt::print("{:<28} {:.5f}  = {} + ({:.4g}/x)^{}\n", name, v["loss"].get<double>(),
-               v["irreducible"].get<double>(), v["x0"].get<double>(), v["alpha"].get<double>());
-  };
-  if (j.contains("kaplan")) {
-    fmt::print("Kaplan et al. 2020 (N non-embedding, loss in nats/token, L_inf = 0 as published):\n");
-    if (j["kaplan"].contains("L_N")) pl("  L(N)", j["kaplan"]["L_N"]);
-    if (j["kaplan"].contains("L_D")) pl("  L(D)", j["kaplan"]["L_D"]);
-    if (j["kaplan"].contains("L_Cmin")) pl("  L(C_min) [C in PF-days]", j["kaplan"]["L_Cmin"]);
-    if (j["kaplan"].contains("L_ND"))
-      fmt::print("  {:<26} {:.5f}  (Table 2: [(6.4e13/N)^(0.076/0.103) + 1.8e13/D]^0.103)\n",
-                 "L(N,D)", j["kaplan"]["L_ND"]["loss"].get<double>());
-  }
-  if (j.contains("chinchilla")) {
-    fmt::print("Chinchilla L(N,D) = E + A/N^alpha + B/D^beta (irreducible + model + data terms):\n");
-    for (auto& [k, v] : j["chinchilla"].items())
-      fmt::print("  {:<26} {:.5f}  = {:.4f} + {:.4f} + {:.4f}\n", k, v["loss"].get<double>(),
-                 v["E"].get<double>(), v["model_term"].get<double>(), v["data_term"].get<double>());
-  }
-  if (j.contains("data_constrained")) {
-    auto& d = j["data_constrained"];
-    fmt::print("Muennighoff et al. 2023 (repeated data, {:.3g} epochs): L = {:.5f}, D' = {:.4g}, N' = {:.4g}\n",
-               d["epochs"].get<double>(), d["loss"].get<double>(), d["D_eff"].get<double>(),
-               d["N_eff"].get<double>());
-  }
+  if (o.json)
+    print_json(j);
+  else
+    print_law(j);
   return ok_status();
 }
 
 json alloc_json(const Allocation& a, const std::string& law) {
-  return {{"law", law}, {"compute", a.compute}, {"N_opt", a.n_opt}, {"D_opt", a.d_opt},
-          {"tokens_per_param", a.tokens_per_param()}, {"loss", a.loss}, {"G", a.G}, {"a", a.a},
+  return {{"law", law},
+          {"compute", a.compute},
+          {"N_opt", a.n_opt},
+          {"D_opt", a.d_opt},
+          {"tokens_per_param", a.tokens_per_param()},
+          {"loss", a.loss},
+          {"G", a.G},
+          {"a", a.a},
           {"b", a.b}};
 }
 
 Status run_optimal() {
   LM_RETURN_IF_ERROR(check_positive("--compute", o.compute));
   Allocation a;
-  if (o.law == "km") a = km_allocation(o.compute);
-  else if (o.law == "chinchilla") a = chinchilla_allocation(chinchilla_rounded(), o.compute);
-  else if (o.law == "chinchilla-unrounded") a = chinchilla_allocation(chinchilla_unrounded(), o.compute);
-  else if (o.law == "epoch") a = chinchilla_allocation(epoch_2024(), o.compute);
+  if (o.law == "km")
+    a = km_allocation(o.compute);
+  else if (o.law == "chinchilla")
+    a = chinchilla_allocation(chinchilla_rounded(), o.compute);
+  else if (o.law == "chinchilla-unrounded")
+    a = chinchilla_allocation(chinchilla_unrounded(), o.compute);
+  else if (o.law == "epoch")
+    a = chinchilla_allocation(epoch_2024(), o.compute);
   else {
     auto p = load_fit_params(o.law);
     if (!p.ok()) {
-      return p.status().with_hint("--law is chinchilla, chinchilla-unrounded, epoch, km or a FIT.json");
+      return p.status().with_hint(
+          "--law is chinchilla, chinchilla-unrounded, epoch, km or a FIT.json");
     }
     a = chinchilla_allocation(*p, o.compute);
   }
   Allocation km = km_allocation(o.compute);
   json j = alloc_json(a, o.law);
   if (o.law != "km") j["km"] = alloc_json(km, "km");
-  if (o.json) { print_json(j); return ok_status(); }
+  if (o.json) {
+    print_json(j);
+    return ok_status();
+  }
   auto row = [](const char* name, const Allocation& x) {
     fmt::print("{:<22} {:>11.4g} {:>11.4g} {:>9.2f} {:>9.5f} {:>10.4g} {:>7.4f} {:>7.4f}\n", name,
                x.n_opt, x.d_opt, x.tokens_per_param(), x.loss, x.G, x.a, x.b);
@@ -154,13 +190,17 @@ Status run_optimal() {
 
 void print_fit_human(const Approach3Result& r) {
   if (!r.converged) fmt::print("NOT CONVERGED: {}\n", r.message);
-  fmt::print("Approach 3 (Huber delta 1e-3 on log loss, {} L-BFGS starts, {:.3f} s):\n", r.starts, r.seconds);
+  fmt::print("Approach 3 (Huber delta 1e-3 on log loss, {} L-BFGS starts, {:.3f} s):\n", r.starts,
+             r.seconds);
   fmt::print("  objective {:.10g}  ({})\n", r.objective, r.message);
   auto p = [&](const char* n, double v, const Interval& iv) {
-    if (r.bootstrap > 0) fmt::print("  {:<6} {:>12.6g}   [{:.6g}, {:.6g}]  s.e. {:.3g}\n", n, v, iv.lo, iv.hi, iv.se);
-    else fmt::print("  {:<6} {:>12.6g}\n", n, v);
+    if (r.bootstrap > 0)
+      fmt::print("  {:<6} {:>12.6g}   [{:.6g}, {:.6g}]  s.e. {:.3g}\n", n, v, iv.lo, iv.hi, iv.se);
+    else
+      fmt::print("  {:<6} {:>12.6g}\n", n, v);
   };
-  if (r.bootstrap > 0) fmt::print("  ({} bootstrap resamples, 95% percentile intervals)\n", r.bootstrap);
+  if (r.bootstrap > 0)
+    fmt::print("  ({} bootstrap resamples, 95% percentile intervals)\n", r.bootstrap);
   p("E", r.params.E, r.E);
   p("A", r.params.A, r.A);
   p("B", r.params.B, r.B);
@@ -191,18 +231,25 @@ Status run_fit() {
   j["approach1"] = a1.ok() ? allocation_fit_json(*a1) : json({{"error", a1.status().message()}});
   j["approach2"] = a2.ok() ? allocation_fit_json(*a2) : json({{"error", a2.status().message()}});
   if (km.ok()) {
-    j["km"] = {{"L_N", power_law_json(km->l_n)}, {"L_D", power_law_json(km->l_d)},
+    j["km"] = {{"L_N", power_law_json(km->l_n)},
+               {"L_D", power_law_json(km->l_d)},
                {"L_C", power_law_json(km->l_c)}};
   } else {
     j["km"] = {{"error", km.status().message()}};
   }
   if (!o.out.empty()) LM_RETURN_IF_ERROR(write_file_atomic(o.out, j.dump(1) + "\n"));
-  if (o.json) { print_json(j); return ok_status(); }
+  if (o.json) {
+    print_json(j);
+    return ok_status();
+  }
   fmt::print("{}: {} runs\n", o.runs, t.runs.size());
   print_fit_human(*a3);
   auto pa = [](const char* n, const Result<AllocationFit>& f) {
-    if (f.ok()) fmt::print("{}: N_opt ~ C^{:.4f}, D_opt ~ C^{:.4f} ({} points; {})\n", n, f->a, f->b, f->points, f->note);
-    else fmt::print("{}: not fitted: {}\n", n, f.status().message());
+    if (f.ok())
+      fmt::print("{}: N_opt ~ C^{:.4f}, D_opt ~ C^{:.4f} ({} points; {})\n", n, f->a, f->b,
+                 f->points, f->note);
+    else
+      fmt::print("{}: not fitted: {}\n", n, f.status().message());
   };
   pa("Approach 1", a1);
   pa("Approach 2", a2);
@@ -223,21 +270,27 @@ Status run_extrapolate() {
   LM_ASSIGN_OR_RETURN(Metrics m, read_metrics(o.metrics));
   auto e = extrapolate(m, o.fraction, o.skip, o.target);
   if (!e.ok()) return e.status().with_context(o.metrics);
-  json j = {{"fraction", o.fraction}, {"fit_until_tokens", e->fit_until},
+  json j = {{"fraction", o.fraction},          {"fit_until_tokens", e->fit_until},
             {"final_tokens", e->final_tokens}, {"predicted_loss", e->predicted},
-            {"L_inf", e->fit.law.l_inf}, {"x0", e->fit.law.x0}, {"alpha", e->fit.law.alpha},
-            {"points_used", e->points_used}};
+            {"L_inf", e->fit.law.l_inf},       {"x0", e->fit.law.x0},
+            {"alpha", e->fit.law.alpha},       {"points_used", e->points_used}};
   if (std::isfinite(e->actual)) {
     j["actual_loss"] = e->actual;
     j["error"] = e->error;
     j["relative_error"] = e->rel_error;
   }
-  if (o.json) { print_json(j); return ok_status(); }
-  fmt::print("fit on the first {:.0f}% ({} points up to {:.4g} tokens): L = {:.4f} + ({:.4g}/t)^{:.4f}\n",
-             o.fraction * 100, e->points_used, e->fit_until, e->fit.law.l_inf, e->fit.law.x0, e->fit.law.alpha);
+  if (o.json) {
+    print_json(j);
+    return ok_status();
+  }
+  fmt::print(
+      "fit on the first {:.0f}% ({} points up to {:.4g} tokens): L = {:.4f} + ({:.4g}/t)^{:.4f}\n",
+      o.fraction * 100, e->points_used, e->fit_until, e->fit.law.l_inf, e->fit.law.x0,
+      e->fit.law.alpha);
   fmt::print("predicted loss at {:.4g} tokens: {:.4f}\n", e->final_tokens, e->predicted);
   if (std::isfinite(e->actual))
-    fmt::print("actual {:.4f}; error {:+.4f} ({:+.2f}%)\n", e->actual, e->error, e->rel_error * 100);
+    fmt::print("actual {:.4f}; error {:+.4f} ({:+.2f}%)\n", e->actual, e->error,
+               e->rel_error * 100);
   return ok_status();
 }
 
@@ -256,7 +309,9 @@ Status run_monitor() {
       LM_ASSIGN_OR_RETURN(auto alerts, monitor(m, mo));
       for (; reported < alerts.size(); ++reported) {
         const Alert& a = alerts[reported];
-        json aj = {{"step", a.step}, {"tokens", a.tokens}, {"kind", a.kind},
+        json aj = {{"step", a.step},
+                   {"tokens", a.tokens},
+                   {"kind", a.kind},
                    {"loss", std::isfinite(a.loss) ? json(a.loss) : json()},
                    {"predicted", std::isfinite(a.predicted) ? json(a.predicted) : json()},
                    {"upper", std::isfinite(a.upper) ? json(a.upper) : json()}};
@@ -272,8 +327,10 @@ Status run_monitor() {
     std::this_thread::sleep_for(std::chrono::duration<double>(o.interval));
     idle += o.interval;
   }
-  if (o.json) print_json({{"alerts", all}, {"count", all.size()}});
-  else if (all.empty()) fmt::print("no step left the predicted band\n");
+  if (o.json)
+    print_json({{"alerts", all}, {"count", all.size()}});
+  else if (all.empty())
+    fmt::print("no step left the predicted band\n");
   return ok_status();
 }
 
@@ -285,23 +342,32 @@ std::string self_exe() {
 
 Status run_sweep_cmd() {
   LM_ASSIGN_OR_RETURN(SweepConfig c, load_sweep_config(o.config));
-  if (!o.trainer.empty()) { c.trainer = o.trainer; c.trainer_prefix.clear(); }
+  if (!o.trainer.empty()) {
+    c.trainer = o.trainer;
+    c.trainer_prefix.clear();
+  }
   if (c.trainer.empty() && c.trainer_prefix.empty()) c.trainer = self_exe();
   LM_ASSIGN_OR_RETURN(SweepResult r, run_sweep(c, o.dry_run, o.no_holdout));
   if (o.json) {
-    LM_ASSIGN_OR_RETURN(std::string s, read_file(c.out + (o.dry_run ? "/plan.json" : "/sweep.json")));
+    LM_ASSIGN_OR_RETURN(std::string s,
+                        read_file(c.out + (o.dry_run ? "/plan.json" : "/sweep.json")));
     print_json(json::parse(s));
     return ok_status();
   }
-  fmt::print("{} runs planned ({} trained now, {} already done)\n", r.planned.size(), r.ran, r.skipped);
+  fmt::print("{} runs planned ({} trained now, {} already done)\n", r.planned.size(), r.ran,
+             r.skipped);
   for (const auto& p : r.planned)
-    fmt::print("  {:<32} N {:>10.4g}  D {:>10.4g}  steps {:>7}\n", p.name, p.params, p.tokens, p.steps);
+    fmt::print("  {:<32} N {:>10.4g}  D {:>10.4g}  steps {:>7}\n", p.name, p.params, p.tokens,
+               p.steps);
   if (o.dry_run) return ok_status();
   print_fit_human(r.fit);
   fmt::print("held-out {}: predicted loss {:.4f}", r.holdout.name, r.holdout_predicted);
-  if (r.holdout_done) fmt::print(", actual {:.4f} (error {:+.4f})", r.holdout_actual, r.holdout_predicted - r.holdout_actual);
+  if (r.holdout_done)
+    fmt::print(", actual {:.4f} (error {:+.4f})", r.holdout_actual,
+               r.holdout_predicted - r.holdout_actual);
   fmt::print("\n");
-  if (c.entropy > 0) fmt::print("fitted E {:.4f} vs true entropy {:.4f} nats/token\n", r.fit.params.E, c.entropy);
+  if (c.entropy > 0)
+    fmt::print("fitted E {:.4f} vs true entropy {:.4f} nats/token\n", r.fit.params.E, c.entropy);
   fmt::print("wrote {0}/runs.csv, {0}/fit.json, {0}/sweep.json\n", c.out);
   return ok_status();
 }
@@ -309,21 +375,27 @@ Status run_sweep_cmd() {
 Status run_synthetic() {
   if (o.syn.out_dir.empty()) return invalid_argument("--out DIR is required");
   LM_ASSIGN_OR_RETURN(SyntheticResult r, write_synthetic_corpus(o.syn));
-  json j = {{"out", o.syn.out_dir}, {"files", r.files}, {"words", r.words}, {"bytes", r.bytes},
-            {"entropy_nats_per_word", r.source.entropy_nats_per_word},
-            {"entropy_nats_per_byte", r.source.entropy_nats_per_word / r.source.mean_bytes_per_word},
-            {"empirical_entropy_nats_per_word", r.empirical_entropy}};
-  if (o.json) { print_json(j); return ok_status(); }
-  fmt::print("wrote {} files, {} words, {} bytes to {}\n", r.files.size(), r.words, r.bytes, o.syn.out_dir);
+  json j = {
+      {"out", o.syn.out_dir},
+      {"files", r.files},
+      {"words", r.words},
+      {"bytes", r.bytes},
+      {"entropy_nats_per_word", r.source.entropy_nats_per_word},
+      {"entropy_nats_per_byte", r.source.entropy_nats_per_word / r.source.mean_bytes_per_word},
+      {"empirical_entropy_nats_per_word", r.empirical_entropy}};
+  if (o.json) {
+    print_json(j);
+    return ok_status();
+  }
+  fmt::print("wrote {} files, {} words, {} bytes to {}\n", r.files.size(), r.words, r.bytes,
+             o.syn.out_dir);
   fmt::print("entropy rate {:.5f} nats/word ({:.5f} nats/byte); empirical {:.5f}\n",
-             r.source.entropy_nats_per_word, r.source.entropy_nats_per_word / r.source.mean_bytes_per_word,
-             r.empirical_entropy);
+             r.source.entropy_nats_per_word,
+             r.source.entropy_nats_per_word / r.source.mean_bytes_per_word, r.empirical_entropy);
   return ok_status();
 }
 
-void setup(CLI::App& app) {
-  auto* sc = app.add_subcommand("scaling", "Scaling laws: evaluate, allocate, fit, extrapolate, sweep");
-  sc->require_subcommand(1);
+void setup_law_optimal(CLI::App* sc) {
   auto* law = sc->add_subcommand("law", "Evaluate KM, Chinchilla and data-constrained laws");
   law->add_option("--params", o.params, "N, parameters");
   law->add_option("--tokens", o.tokens, "D, training tokens");
@@ -333,26 +405,37 @@ void setup(CLI::App& app) {
   set_action(law, run_law);
   auto* opt = sc->add_subcommand("optimal", "Compute-optimal N and D for a budget");
   opt->add_option("--compute", o.compute, "C, training FLOPs")->required();
-  opt->add_option("--law", o.law, "chinchilla|chinchilla-unrounded|epoch|km|FIT.json")->capture_default_str();
+  opt->add_option("--law", o.law, "chinchilla|chinchilla-unrounded|epoch|km|FIT.json")
+      ->capture_default_str();
   add_json_flag(opt, &o.json);
   set_action(opt, run_optimal);
+}
+
+void setup_fit(CLI::App* sc) {
   auto* fit = sc->add_subcommand("fit", "Fit runs.csv: Approach 3 (+ bootstrap), 1, 2 and KM laws");
   fit->add_option("--runs", o.runs, "runs.csv (params,tokens,loss[,flops,name,...])")->required();
-  fit->add_option("--bootstrap", o.bootstrap, "Bootstrap resamples (0 = none)")->capture_default_str();
+  fit->add_option("--bootstrap", o.bootstrap, "Bootstrap resamples (0 = none)")
+      ->capture_default_str();
   fit->add_option("--drop-top", o.drop_top, "Drop the K highest losses (Epoch: 5)");
   fit->add_option("--out", o.out, "Also write the fit JSON here");
   fit->add_option("--col-params", o.col_params, "Column holding N")->capture_default_str();
   fit->add_option("--col-tokens", o.col_tokens, "Column holding D")->capture_default_str();
   fit->add_option("--col-loss", o.col_loss, "Column holding the loss")->capture_default_str();
-  fit->add_option("--col-flops", o.col_flops, "Column holding C (D = C/6N without tokens)")->capture_default_str();
+  fit->add_option("--col-flops", o.col_flops, "Column holding C (D = C/6N without tokens)")
+      ->capture_default_str();
   fit->add_flag("--coarse", o.coarse, "243-start grid instead of Chinchilla's 4500");
-  fit->add_option("--max-iterations", o.max_iterations, "L-BFGS iterations per start")->capture_default_str();
+  fit->add_option("--max-iterations", o.max_iterations, "L-BFGS iterations per start")
+      ->capture_default_str();
   add_threads_option(fit, &o.threads);
   add_json_flag(fit, &o.json);
   set_action(fit, run_fit);
+}
+
+void setup_curves(CLI::App* sc) {
   auto* ex = sc->add_subcommand("extrapolate", "Predict a run's final loss from its first part");
   ex->add_option("--metrics", o.metrics, "RUN/metrics.jsonl")->required();
-  ex->add_option("--fraction", o.fraction, "Share of the run's tokens to fit on")->capture_default_str();
+  ex->add_option("--fraction", o.fraction, "Share of the run's tokens to fit on")
+      ->capture_default_str();
   ex->add_option("--skip", o.skip, "Share of tokens ignored as warm-up")->capture_default_str();
   ex->add_option("--target-tokens", o.target, "Predict at this many tokens instead of the end");
   add_json_flag(ex, &o.json);
@@ -361,10 +444,15 @@ void setup(CLI::App& app) {
   mon->add_option("--metrics", o.metrics, "RUN/metrics.jsonl")->required();
   mon->add_option("--band", o.band, "Band width in robust sigmas")->capture_default_str();
   mon->add_flag("--follow", o.follow, "Keep reading the file while the run goes on");
-  mon->add_option("--interval", o.interval, "Seconds between reads with --follow")->capture_default_str();
-  mon->add_option("--idle", o.idle, "Stop after this many seconds without growth")->capture_default_str();
+  mon->add_option("--interval", o.interval, "Seconds between reads with --follow")
+      ->capture_default_str();
+  mon->add_option("--idle", o.idle, "Stop after this many seconds without growth")
+      ->capture_default_str();
   add_json_flag(mon, &o.json);
   set_action(mon, run_monitor);
+}
+
+void setup_sweep_synthetic(CLI::App* sc) {
   auto* sw = sc->add_subcommand("sweep", "Plan, train, collect and fit an IsoFLOP sweep");
   sw->add_option("--config", o.config, "sweep.toml (see examples/sweep.toml)")->required();
   sw->add_option("--trainer", o.trainer, "Trainer program (default: this lmforge)");
@@ -372,16 +460,28 @@ void setup(CLI::App& app) {
   sw->add_flag("--no-holdout", o.no_holdout, "Predict the held-out run but do not train it");
   add_json_flag(sw, &o.json);
   set_action(sw, run_sweep_cmd);
-  auto* syn = sc->add_subcommand("synthetic", "Markov corpus of known entropy (issue: corpus synthetic)");
+  auto* syn =
+      sc->add_subcommand("synthetic", "Markov corpus of known entropy (issue: corpus synthetic)");
   syn->add_option("--out", o.syn.out_dir, "Output folder")->required();
   syn->add_option("--vocab", o.syn.vocab, "Distinct words")->capture_default_str();
   syn->add_option("--branching", o.syn.branching, "Successors per word")->capture_default_str();
-  syn->add_option("--concentration", o.syn.concentration, "Dirichlet parameter of each row")->capture_default_str();
+  syn->add_option("--concentration", o.syn.concentration, "Dirichlet parameter of each row")
+      ->capture_default_str();
   syn->add_option("--docs", o.syn.documents, "Documents")->capture_default_str();
   syn->add_option("--words", o.syn.words_per_document, "Words per document")->capture_default_str();
   syn->add_option("--seed", o.syn.seed, "Seed")->capture_default_str();
   add_json_flag(syn, &o.json);
   set_action(syn, run_synthetic);
+}
+
+void setup(CLI::App& app) {
+  auto* sc =
+      app.add_subcommand("scaling", "Scaling laws: evaluate, allocate, fit, extrapolate, sweep");
+  sc->require_subcommand(1);
+  setup_law_optimal(sc);
+  setup_fit(sc);
+  setup_curves(sc);
+  setup_sweep_synthetic(sc);
 }
 
 Registrar reg(90, "scaling", setup);

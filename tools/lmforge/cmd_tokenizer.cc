@@ -6,7 +6,9 @@
 #include <fmt/core.h>
 #include <omp.h>
 
+#include <charconv>
 #include <cstdio>
+#include <ctime>
 
 #include "cli.h"
 #include "core/file_util.h"
@@ -73,7 +75,9 @@ void format_ids(const std::vector<uint32_t>& ids, const std::string& format, std
   if (jsonl) out->push_back('[');
   for (size_t i = 0; i < ids.size(); ++i) {
     if (i) out->push_back(jsonl ? ',' : ' ');
-    fmt::format_to(std::back_inserter(*out), "{}", ids[i]);
+    char buf[16];
+    char* end = std::to_chars(buf, buf + sizeof(buf), ids[i]).ptr;
+    out->append(buf, end);
   }
   if (jsonl) out->push_back(']');
   out->push_back('\n');
@@ -87,7 +91,14 @@ tok::SpecialPolicy policy_of(const Options& o) {
 
 struct EncodeStats {
   uint64_t docs = 0, bytes = 0, tokens = 0;
+  double encode_wall = 0, encode_cpu = 0;  // inside the parallel encode only (no reading)
 };
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 // Encodes one batch in parallel and appends the formatted ids, in order, to the sink.
 Status encode_batch(const Tokenizer& t, const Options& o, const std::vector<io::Document>& docs,
@@ -97,14 +108,24 @@ Status encode_batch(const Tokenizer& t, const Options& o, const std::vector<io::
   std::vector<size_t> counts(docs.size());
   auto eot = t.eot_id();
   tok::SpecialPolicy policy = policy_of(o);
-#pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
-  for (size_t i = 0; i < docs.size(); ++i) {
-    std::vector<uint32_t> ids;
-    errors[i] = t.encode(docs[i].text, policy, &ids);
-    if (o.eot && eot) ids.push_back(*eot);
-    counts[i] = ids.size();
-    format_ids(ids, o.format, &outs[i]);
+  Timer wall;
+  double cpu = 0;
+#pragma omp parallel num_threads(threads) reduction(+ : cpu)
+  {
+    double c0 = thread_cpu_seconds();
+#pragma omp for schedule(dynamic, 16)
+    for (size_t i = 0; i < docs.size(); ++i) {
+      thread_local std::vector<uint32_t> ids;
+      ids.clear();
+      errors[i] = t.encode(docs[i].text, policy, &ids);
+      if (o.eot && eot) ids.push_back(*eot);
+      counts[i] = ids.size();
+      format_ids(ids, o.format, &outs[i]);
+    }
+    cpu += thread_cpu_seconds() - c0;
   }
+  st->encode_wall += wall.seconds();
+  st->encode_cpu += cpu;
   for (size_t i = 0; i < docs.size(); ++i) {
     if (!errors[i].ok())
       return errors[i].with_context(
@@ -166,7 +187,10 @@ Status run_encode(const Options& o) {
   double secs = timer.seconds();
   nlohmann::json j = {{"documents", st.docs}, {"bytes", st.bytes}, {"tokens", st.tokens},
                       {"seconds", secs}, {"mb_per_s", secs > 0 ? st.bytes / secs / 1e6 : 0.0},
-                      {"bytes_per_token", st.tokens ? double(st.bytes) / st.tokens : 0.0}};
+                      {"bytes_per_token", st.tokens ? double(st.bytes) / st.tokens : 0.0},
+                      {"encode_seconds", st.encode_wall}, {"encode_cpu_seconds", st.encode_cpu},
+                      {"threads", resolve_threads(o.threads)},
+                      {"mb_per_cpu_s", st.encode_cpu > 0 ? st.bytes / st.encode_cpu / 1e6 : 0.0}};
   if (o.json && !o.out.empty() && o.out != "-") print_json(j);
   if (!o.has_text)
     log_info("encoded {} documents, {} bytes -> {} tokens in {:.2f} s ({:.1f} MB/s)", st.docs,

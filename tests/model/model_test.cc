@@ -1,0 +1,125 @@
+// model_test.cc: GptConfig counts (GPT-2 124M has 124,439,808 parameters), the parameter layout,
+// ref vs cpu kernels through the whole model (loss and every gradient), safetensors round trip
+// and its errors on truncated or foreign files, and HF config.json round trip.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "core/file_util.h"
+#include "core/rng.h"
+#include "model/checkpoint.h"
+#include "model/safetensors.h"
+
+namespace lm::model {
+namespace {
+namespace fs = std::filesystem;
+
+fs::path out_dir(const std::string& name) {
+  fs::path p = fs::path(LMFORGE_BUILD_DIR) / "test_out" / "model" / name;
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+TEST(GptConfigTest, CountsMatchTheTrainingNotes) {
+  GptConfig gpt2;  // defaults are GPT-2 124M
+  EXPECT_EQ(gpt2.num_params(), 124439808);
+  EXPECT_EQ(ParamLayout(gpt2).total(), (size_t)gpt2.num_params());
+  GptConfig c1{.vocab_size = 8192, .n_ctx = 256, .n_layer = 4, .n_head = 4, .n_embd = 256};
+  EXPECT_NEAR(c1.num_params_no_position() / 1e6, 5.27, 0.01);
+  EXPECT_NEAR(c1.flops_per_token(256) / 1e6, 34.8, 0.3);  // notes: 34.7 M
+  GptConfig c2{.vocab_size = 8192, .n_ctx = 256, .n_layer = 6, .n_head = 6, .n_embd = 384};
+  EXPECT_NEAR(c2.flops_per_token(256) / 1e6, 89.8, 0.3);
+  GptConfig bad = c1;
+  bad.n_head = 3;
+  EXPECT_FALSE(bad.validate().ok());
+  GptConfig nobias = c1;
+  nobias.bias = false;
+  EXPECT_EQ(ParamLayout(nobias).total(), (size_t)nobias.num_params());
+}
+
+TEST(GptConfigTest, HfJsonRoundTrip) {
+  GptConfig c{.vocab_size = 300, .n_ctx = 64, .n_layer = 3, .n_head = 2, .n_embd = 16, .bias = false};
+  auto j = c.to_hf_json();
+  EXPECT_EQ(j["model_type"], "gpt2");
+  EXPECT_EQ(j["n_ctx"], 64);
+  EXPECT_EQ(j["activation_function"], "gelu_new");
+  auto back = GptConfig::from_hf_json(j, "x");
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(*back == c);
+  j["n_head"] = 5;
+  EXPECT_FALSE(GptConfig::from_hf_json(j, "x").ok());
+  j["n_head"] = 2;
+  j["model_type"] = "llama";
+  EXPECT_FALSE(GptConfig::from_hf_json(j, "x").ok());
+}
+
+TEST(GptTest, RefAndCpuAgreeThroughTheModel) {
+  kernels::set_kernel_threads(2);
+  GptConfig c{.vocab_size = 53, .n_ctx = 20, .n_layer = 2, .n_head = 3, .n_embd = 24};
+  Gpt a(c, kernels::ref_kernels()), b(c, kernels::cpu_kernels());
+  a.init_weights(3);
+  b.init_weights(3);
+  EXPECT_EQ(0, std::memcmp(a.params(), b.params(), a.num_params() * 4));
+  int B = 2, T = 17;
+  std::vector<int32_t> in(B * T), tg(B * T), pos(B * T);
+  Rng rng(1);
+  for (int i = 0; i < B * T; i++) in[i] = rng.below(53), tg[i] = rng.below(53), pos[i] = i % T / 2;
+  Batch batch{.inputs = in.data(), .targets = tg.data(), .positions = pos.data(), .B = B, .T = T};
+  ASSERT_TRUE(a.check_batch(batch).ok());
+  a.zero_grad();
+  b.zero_grad();
+  float la = a.forward(batch), lb = b.forward(batch);
+  EXPECT_NEAR(la, lb, 1e-5 * std::fabs(la));
+  EXPECT_NEAR(la, std::log(53.0), 0.1);  // near-uniform at init
+  a.backward();
+  b.backward();
+  for (const auto& p : a.layout().tensors()) {
+    double d = 0, m = 1e-8;
+    for (size_t i = 0; i < p.size; i++) {
+      d = std::max(d, (double)std::fabs(a.grads()[p.offset + i] - b.grads()[p.offset + i]));
+      m = std::max(m, (double)std::fabs(a.grads()[p.offset + i]));
+    }
+    EXPECT_LT(d / m, 1e-4) << p.name;
+  }
+  tg[3] = 99;  // out of vocabulary
+  EXPECT_FALSE(a.check_batch(batch).ok());
+}
+
+TEST(SafetensorsTest, RoundTripAndErrors) {
+  fs::path dir = out_dir("st");
+  GptConfig c{.vocab_size = 31, .n_ctx = 8, .n_layer = 1, .n_head = 2, .n_embd = 8};
+  Gpt g(c, kernels::cpu_kernels());
+  g.init_weights(9);
+  ASSERT_TRUE(save_model(dir.string(), g).ok());
+  auto loaded = load_model(dir.string(), kernels::ref_kernels());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
+  EXPECT_EQ(0, std::memcmp((*loaded)->params(), g.params(), g.num_params() * 4));
+  // Conv1D layout [in, out] under HF names
+  auto st = SafeTensorsFile::open((dir / "model.safetensors").string());
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->find("transformer.h.0.mlp.c_fc.weight")->shape, (std::vector<int64_t>{8, 32}));
+  EXPECT_EQ(st->metadata().at("format"), "pt");
+  // another config
+  GptConfig other = c;
+  other.n_embd = 16;
+  Gpt o(other, kernels::cpu_kernels());
+  Status s = load_model_weights(dir.string(), &o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("shape"), std::string::npos);
+  // truncated file
+  fs::path w = dir / "model.safetensors";
+  fs::resize_file(w, fs::file_size(w) - 7);
+  auto t = SafeTensorsFile::open(w.string());
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("model.safetensors"), std::string::npos);
+  // garbage header
+  ASSERT_TRUE(write_file_atomic(w.string(), std::string("\x10\0\0\0\0\0\0\0{not json}xxxxxx", 24)).ok());
+  EXPECT_FALSE(SafeTensorsFile::open(w.string()).ok());
+  ASSERT_TRUE(write_file_atomic(w.string(), "abc").ok());
+  EXPECT_FALSE(SafeTensorsFile::open(w.string()).ok());
+}
+
+}  // namespace
+}  // namespace lm::model
