@@ -9,22 +9,23 @@ LMFORGE=${1:-build/release/lmforge}
 SAMPLE=${2:-out/sample}
 WORK=${WORK:-$(mktemp -d)}
 [ -d "$SAMPLE" ] || "$LMFORGE" --no-progress corpus sample --out "$SAMPLE" >/dev/null
-run() {  # name, extra args...
+run() {  # name, extra args...: one thread; per core = input bytes / CPU seconds (user + sys),
+  # which stays meaningful on a shared machine where wall time is not.
   local name=$1; shift
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$LMFORGE" --no-progress --quiet clean --in "$SAMPLE" --out "$WORK/$name" --threads 1 "$@" \
+  /usr/bin/time -f "%U %S %e" -o "$WORK/$name.time" \
+    "$LMFORGE" --no-progress --quiet clean --in "$SAMPLE" --out "$WORK/$name" --threads 1 "$@" \
     --json > "$WORK/$name.json"
-  t1=$(date +%s.%N)
-  /usr/bin/python3 - "$WORK/$name.json" "$name" "$t0" "$t1" <<'PY'
+  /usr/bin/python3 - "$WORK/$name.json" "$name" "$WORK/$name.time" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1])); name = sys.argv[2]
-secs = float(sys.argv[4]) - float(sys.argv[3])
+user, sys_, wall = map(float, open(sys.argv[3]).read().split()[-3:])
+cpu = user + sys_
 mb = j["input"]["bytes"] / 1e6
-print(f"{name:<28} {mb:8.2f} MB in {secs:7.2f} s = {mb / secs:7.2f} MB/s per core "
-      f"(kept {j['kept']['documents']} of {j['input']['documents']} docs)")
-for s, t in sorted(j.get("stage_seconds", {}).items(), key=lambda x: -x[1]):
-    print(f"    {s:<24} {t:7.2f} s  ({mb / t if t else 0:9.1f} MB/s on its input)")
+print(f"{name:<22} {mb:6.2f} MB: {cpu:6.2f} CPU s = {mb / cpu:6.2f} MB/s per core "
+      f"(wall {wall:.2f} s; kept {j['kept']['documents']} of {j['input']['documents']} docs)")
+st = j.get("stage_seconds", {}); tot = sum(st.values()) or 1
+print("    share of stage time: " + ", ".join(f"{k} {100 * v / tot:.0f}%"
+      for k, v in sorted(st.items(), key=lambda x: -x[1])))
 PY
 }
 echo "lmforge clean, 1 thread, sample corpus $SAMPLE"

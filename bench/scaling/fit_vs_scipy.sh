@@ -11,7 +11,7 @@ CSV=$SHARED/reference/chinchilla/svg_extracted_data.csv
 REF=$SHARED/reference/scaling
 [ -f "$CSV" ] || { echo "no $CSV (the shared reference data); nothing to compare" >&2; exit 0; }
 t0=$(date +%s.%N)
-ours=$("$LMFORGE" scaling fit --runs "$CSV" --col-params "Model Size" --col-flops "Training FLOP" \
+ours=$(/usr/bin/time -f "%U" -o /tmp/fit_vs_scipy.$$ "$LMFORGE" scaling fit --runs "$CSV" --col-params "Model Size" --col-flops "Training FLOP" \
   --col-tokens none --drop-top 5 --bootstrap 0 --json)
 t1=$(date +%s.%N)
 peer=$(/usr/bin/python3 - "$CSV" "$REF" <<'PY'
@@ -21,15 +21,17 @@ import numpy as np
 import fit_chinchilla_approach3 as f
 N, D, C, L = f.load(sys.argv[1])
 idx = f.exclude_top_losses(L, 5)
-t = time.time()
+t, c = time.time(), time.process_time()
 (best, p, _), _ = f.grid_fit(np.log(N[idx]), np.log(D[idx]), np.log(L[idx]), use_grad=True)
-print(f"{best:.10g} {time.time() - t:.3f}")
+print(f"{best:.10g} {time.time() - t:.3f} {time.process_time() - c:.3f}")
 PY
 )
 ours_s=$(echo "$t1 - $t0" | bc -l)
-ours_obj=$(echo "$ours" | /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); print(f"{j[\"objective\"]:.10g} {j[\"seconds\"]:.3f}")')
-read -r peer_obj peer_s <<<"$peer"
+ours_obj=$(echo "$ours" | /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); print("%.10g %.3f" % (j["objective"], j["seconds"]))')
+read -r peer_obj peer_s peer_cpu <<<"$peer"
 read -r ours_o ours_fit_s <<<"$ours_obj"
-echo "lmforge scaling fit: objective $ours_o, fit ${ours_fit_s} s (process wall ${ours_s} s), threads: all ($(nproc))"
-echo "scipy L-BFGS-B grid: objective $peer_obj, ${peer_s} s (one core)"
-echo "speed ratio (scipy / lmforge fit): $(echo "$peer_s / $ours_fit_s" | bc -l | cut -c1-6)x"
+ours_cpu=$(cat /tmp/fit_vs_scipy.$$); rm -f /tmp/fit_vs_scipy.$$
+echo "lmforge scaling fit: objective $ours_o, fit ${ours_fit_s} s wall (process ${ours_s} s), ${ours_cpu} s CPU, threads: all ($(nproc))"
+echo "scipy L-BFGS-B grid: objective $peer_obj, ${peer_s} s wall, ${peer_cpu} s CPU (one core)"
+echo "speed ratio (scipy / lmforge): wall $(echo "$peer_s / $ours_fit_s" | bc -l | cut -c1-6)x, CPU $(echo "$peer_cpu / $ours_cpu" | bc -l | cut -c1-6)x"
+echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) (timings on a shared machine are noisy)"

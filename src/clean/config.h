@@ -1,8 +1,8 @@
 // config.h: the cleaning recipe: one struct per stage with every threshold named, the built-in
 // default (a Gopher + C4 + FineWeb recipe, thresholds from the papers / datatrove defaults, see
 // examples/clean.toml), and strict TOML parsing: an unknown key or a bad value is an error
-// naming the file and key. Stage order is fixed: normalize, language, gopher_repetition,
-// gopher_quality, c4, fineweb, gibberish, boilerplate, toxicity, dedup.
+// naming the file and key. Stage order is fixed: normalize, language, gopher_quality,
+// gopher_repetition, c4, fineweb, gibberish, boilerplate, toxicity, dedup.
 #pragma once
 
 #include <map>
@@ -26,7 +26,7 @@ struct LanguageConfig {
   std::string backend = "cld2";             // cld2 | fasttext
   std::string model;                        // fastText model file
   double min_score = 0.65;                  // datatrove LanguageFilter
-  int max_bytes = 2048;                     // prefix given to the identifier; 0 = all
+  int max_bytes = 512;  // prefix given to the identifier (the slowest stage); 0 = all
 };
 
 struct GopherQualityConfig {

@@ -256,8 +256,10 @@ Result<std::vector<std::unique_ptr<Filter>>> make_filters(const CleanConfig& c) 
     LM_ASSIGN_OR_RETURN(auto l, make_language(c.language));
     f.push_back(std::move(l));
   }
-  if (c.gopher_repetition.enabled) f.push_back(make_gopher_repetition(c.gopher_repetition));
+  // Quality before repetition (datatrove runs repetition first): the kept set is the same, and
+  // the cheap word-count rules drop most short documents before the n-gram counting.
   if (c.gopher_quality.enabled) f.push_back(make_gopher_quality(c.gopher_quality));
+  if (c.gopher_repetition.enabled) f.push_back(make_gopher_repetition(c.gopher_repetition));
   if (c.c4.enabled) f.push_back(make_c4(c.c4));
   if (c.fineweb.enabled) f.push_back(make_fineweb(c.fineweb));
   if (c.gibberish.enabled) f.push_back(make_gibberish(c.gibberish));

@@ -163,6 +163,7 @@ Result<CleanStats> run_unit(const Ctx& c, const Unit& u) {
   wo.dir = c.kept_dir;
   LM_ASSIGN_OR_RETURN(auto kept, io::ShardWriter::create(wo));
   wo.dir = c.removed_dir;
+  wo.zstd_level = 1;  // most documents are removed: compress them fast
   LM_ASSIGN_OR_RETURN(auto removed, io::ShardWriter::create(wo));
   std::vector<LocalStats> locals(c.threads);
   for (auto& l : locals) {

@@ -78,8 +78,8 @@ Status stage_buckets(const Job& job, int part) {
   }
   const int world = job.opts.world;
   ExternalSorter<LineDrop> drops(
-      pre + ".drop", world,
-      [&job](const LineDrop& d) { return job.rank_of_file(key_file(d.key)); }, budget);
+      pre + ".drop", world, [&job](const LineDrop& d) { return job.rank_of_file(key_file(d.key)); },
+      budget);
   if (job.opts.lines) {
     LM_RETURN_IF_ERROR(scan_groups<LineRec>(
         runs_of(markers, "line_runs"), part, budget, &progress,

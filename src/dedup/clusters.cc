@@ -30,8 +30,10 @@ class UnionFind {
   void unite(uint32_t a, uint32_t b) {  // the smaller root wins
     a = find(a);
     b = find(b);
-    if (a < b) parent_[b] = a;
-    else if (b < a) parent_[a] = b;
+    if (a < b)
+      parent_[b] = a;
+    else if (b < a)
+      parent_[a] = b;
   }
   // After this, parent[i] is the root of i (parents are never larger than their child).
   void flatten() {
@@ -126,16 +128,16 @@ Status write_removed(const Job& job, const DocIndex& ix, const UnionFind& uf,
                      const std::vector<bool>& exact, const Signatures& sigs,
                      const std::unordered_map<uint64_t, std::string>& ids) {
   for (int r = 0; r < job.opts.world; ++r) {
-    LM_ASSIGN_OR_RETURN(BlobWriter w, BlobWriter::create(
-                                          job.path(fmt::format("s3-removed-r{}", r)), kRemovedMagic));
+    LM_ASSIGN_OR_RETURN(BlobWriter w, BlobWriter::create(job.path(fmt::format("s3-removed-r{}", r)),
+                                                         kRemovedMagic));
     for (uint64_t d = ix.rank_base[r]; d < ix.rank_base[r + 1]; ++d) {
       const uint64_t root = uf.root(d);
       if (root == d) continue;
       const uint32_t rule = exact[d] ? kRuleExact : kRuleMinhash;
       float value = 1.0f;
       if (rule == kRuleMinhash && sigs.k > 0) {
-        value = static_cast<float>(
-            signature_similarity(sigs.get(ix, d), sigs.get(ix, root), sigs.k));
+        value =
+            static_cast<float>(signature_similarity(sigs.get(ix, d), sigs.get(ix, root), sigs.k));
       }
       const std::string& id = ids.at(root);
       const uint32_t len = static_cast<uint32_t>(id.size());
@@ -180,8 +182,8 @@ Result<DedupStats> stage_clusters(const Job& job) {
     }
   }
   const auto& m = job.opts.minhash;
-  const double verify = job.opts.verify_threshold < 0 ? lsh_threshold(m.bands, m.rows)
-                                                      : job.opts.verify_threshold;
+  const double verify =
+      job.opts.verify_threshold < 0 ? lsh_threshold(m.bands, m.rows) : job.opts.verify_threshold;
   UnionFind uf(n);
   std::vector<bool> exact(n, false);
   uint64_t rejected = 0;

@@ -23,11 +23,16 @@ Result<Stage> parse_stage(std::string_view name) {
 
 const char* stage_name(Stage stage) {
   switch (stage) {
-    case Stage::kAll: return "all";
-    case Stage::kSignatures: return "signatures";
-    case Stage::kBuckets: return "buckets";
-    case Stage::kClusters: return "clusters";
-    case Stage::kFilter: return "filter";
+    case Stage::kAll:
+      return "all";
+    case Stage::kSignatures:
+      return "signatures";
+    case Stage::kBuckets:
+      return "buckets";
+    case Stage::kClusters:
+      return "clusters";
+    case Stage::kFilter:
+      return "filter";
   }
   return "?";
 }
@@ -41,8 +46,10 @@ nlohmann::json rule_json(const RuleCount& c) {
 nlohmann::json groups_json(const std::map<std::string, GroupCount>& m) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [k, g] : m) {
-    j[k] = {{"documents_in", g.documents_in}, {"bytes_in", g.bytes_in},
-            {"documents_kept", g.documents_kept}, {"bytes_kept", g.bytes_kept}};
+    j[k] = {{"documents_in", g.documents_in},
+            {"bytes_in", g.bytes_in},
+            {"documents_kept", g.documents_kept},
+            {"bytes_kept", g.bytes_kept}};
   }
   return j;
 }
@@ -81,17 +88,26 @@ nlohmann::json DedupStats::to_json() const {
   nlohmann::json hist = nlohmann::json::object();
   for (const auto& [size, count] : cluster_sizes) hist[std::to_string(size)] = count;
   const double mbps = signature_seconds > 0 ? signature_bytes / 1e6 / signature_seconds : 0.0;
-  return {{"rank", rank}, {"world", world}, {"files", files},
-          {"documents_in", documents_in}, {"bytes_in", bytes_in},
-          {"documents_kept", documents_kept}, {"bytes_kept", bytes_kept},
-          {"removed", {{"exact", rule_json(exact)}, {"minhash", rule_json(minhash)},
-                       {"lines", rule_json(lines)}}},
-          {"lines_removed", lines_removed}, {"line_bytes_removed", line_bytes_removed},
-          {"clusters", clusters}, {"cluster_sizes", hist},
-          {"by_source", groups_json(by_source)}, {"by_lang", groups_json(by_lang)},
-          {"stage_seconds", stage_seconds},
-          {"signature_bytes", signature_bytes}, {"signature_seconds", signature_seconds},
-          {"signature_mb_per_s_per_core", mbps}};
+  return {
+      {"rank", rank},
+      {"world", world},
+      {"files", files},
+      {"documents_in", documents_in},
+      {"bytes_in", bytes_in},
+      {"documents_kept", documents_kept},
+      {"bytes_kept", bytes_kept},
+      {"removed",
+       {{"exact", rule_json(exact)}, {"minhash", rule_json(minhash)}, {"lines", rule_json(lines)}}},
+      {"lines_removed", lines_removed},
+      {"line_bytes_removed", line_bytes_removed},
+      {"clusters", clusters},
+      {"cluster_sizes", hist},
+      {"by_source", groups_json(by_source)},
+      {"by_lang", groups_json(by_lang)},
+      {"stage_seconds", stage_seconds},
+      {"signature_bytes", signature_bytes},
+      {"signature_seconds", signature_seconds},
+      {"signature_mb_per_s_per_core", mbps}};
 }
 
 Result<DedupStats> DedupStats::from_json(const nlohmann::json& j) {
@@ -139,7 +155,8 @@ void DedupStats::merge(const DedupStats& o) {
   }
   lines_removed += o.lines_removed;
   line_bytes_removed += o.line_bytes_removed;
-  for (auto [mine, theirs] : {std::pair{&by_source, &o.by_source}, std::pair{&by_lang, &o.by_lang}}) {
+  for (auto [mine, theirs] :
+       {std::pair{&by_source, &o.by_source}, std::pair{&by_lang, &o.by_lang}}) {
     for (const auto& [k, g] : *theirs) {
       GroupCount& m = (*mine)[k];
       m.documents_in += g.documents_in;

@@ -22,7 +22,7 @@ namespace lm::dedup {
 // MinHash + LSH settings. Presets: "datatrove" (5-word shingles, 14 bands x 8 rows, the
 // default) and "nemo" (20 x 13; NeMo shingles 24 characters, we keep 5 words).
 struct MinHashParams {
-  int ngram = 5;          // words per shingle (CJK: characters per shingle when cjk_chars)
+  int ngram = 5;  // words per shingle (CJK: characters per shingle when cjk_chars)
   int bands = 14;
   int rows = 8;
   uint64_t seed = 1;      // seeds the permutations; part of the result
@@ -49,8 +49,8 @@ Result<Stage> parse_stage(std::string_view name);  // all|signatures|buckets|clu
 const char* stage_name(Stage stage);
 
 struct DedupOptions {
-  bool exact = true;  // identical normalised text
-  bool near = true;   // MinHash + LSH
+  bool exact = true;   // identical normalised text
+  bool near = true;    // MinHash + LSH
   bool lines = false;  // drop lines/paragraphs seen earlier in the corpus
   LineUnit line_unit = LineUnit::kLines;
   MinHashParams minhash;
@@ -62,8 +62,8 @@ struct DedupOptions {
   int rank = 0;     // this process's part of the inputs: files [rank*n/world, (rank+1)*n/world)
   int world = 1;
   Stage stage = Stage::kAll;
-  std::string work_dir;  // intermediate files (required); shared by all ranks
-  bool resume = false;   // skip stages whose completion marker exists (same inputs/options)
+  std::string work_dir;    // intermediate files (required); shared by all ranks
+  bool resume = false;     // skip stages whose completion marker exists (same inputs/options)
   bool keep_work = false;  // world == 1: keep work_dir after success (default: delete it)
   uint64_t memory_budget = 1ULL << 30;  // bytes for sort buffers (the sort spills runs past it)
   double wait_timeout_s = 7 * 86400.0;  // kAll with world > 1: how long to wait for other ranks
@@ -82,15 +82,15 @@ struct DedupStats {
   int rank = 0, world = 1;
   uint64_t files = 0;
   uint64_t documents_in = 0, bytes_in = 0;
-  uint64_t documents_kept = 0, bytes_kept = 0;  // bytes_kept after line removal
-  RuleCount exact, minhash, lines;  // whole documents removed, by rule
+  uint64_t documents_kept = 0, bytes_kept = 0;         // bytes_kept after line removal
+  RuleCount exact, minhash, lines;                     // whole documents removed, by rule
   uint64_t lines_removed = 0, line_bytes_removed = 0;  // from kept and emptied documents
   uint64_t clusters = 0;  // near/exact duplicate clusters with >= 2 documents (whole corpus)
   std::map<uint64_t, uint64_t> cluster_sizes;  // size -> number of clusters (whole corpus)
   std::map<std::string, GroupCount> by_source, by_lang;
   std::map<std::string, double> stage_seconds;  // "signatures", "buckets", ...
   uint64_t signature_bytes = 0;  // text bytes hashed by the signatures stage (this rank)
-  double signature_seconds = 0;  // thread-seconds spent in signature computation
+  double signature_seconds = 0;  // thread CPU seconds computing keys (MinHash + exact + lines)
 
   nlohmann::json to_json() const;
   static Result<DedupStats> from_json(const nlohmann::json& j);

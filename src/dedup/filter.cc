@@ -167,16 +167,16 @@ Result<DedupStats> stage_filter(const Job& job, int rank, io::ShardWriter* kept,
   for (int r = 0; r < rank; ++r) {
     for (const auto& c : sig_markers[r].at("file_counts")) dense += c.get<uint64_t>();
   }
-  LM_ASSIGN_OR_RETURN(MappedBlob rblob, MappedBlob::open(
-                                            job.path(fmt::format("s3-removed-r{}", rank)),
-                                            kRemovedMagic));
+  LM_ASSIGN_OR_RETURN(
+      MappedBlob rblob,
+      MappedBlob::open(job.path(fmt::format("s3-removed-r{}", rank)), kRemovedMagic));
   RemovedStream rs(std::move(rblob));
   std::vector<std::string> drop_runs;
   for (const auto& m : bucket_markers) {
     for (const auto& r : m.at("drop_runs")) drop_runs.push_back(r.get<std::string>());
   }
-  LM_ASSIGN_OR_RETURN(auto drops, RunMerger<LineDrop>::open(drop_runs, rank,
-                                                            job.opts.memory_budget / 2));
+  LM_ASSIGN_OR_RETURN(auto drops,
+                      RunMerger<LineDrop>::open(drop_runs, rank, job.opts.memory_budget / 2));
   DedupStats st;
   st.rank = rank;
   st.world = world;

@@ -40,11 +40,16 @@ uint64_t fingerprint_of(const Job& job) {
   }
   const auto& o = job.opts;
   const auto& m = o.minhash;
-  j["opts"] = {o.exact, o.near, o.lines, static_cast<int>(o.line_unit), m.ngram, m.bands,
-               m.rows, m.seed, m.cjk_chars, o.world, o.memory_budget, o.verify_threshold};
+  j["opts"] = {o.exact,     o.near,  o.lines,         static_cast<int>(o.line_unit),
+               m.ngram,     m.bands, m.rows,          m.seed,
+               m.cjk_chars, o.world, o.memory_budget, o.verify_threshold};
   const auto& r = job.read;
-  j["read"] = {r.text_field, r.id_field, static_cast<int>(r.text_split),
-               static_cast<int>(r.on_error), static_cast<int>(r.invalid_utf8), r.sqlite_query,
+  j["read"] = {r.text_field,
+               r.id_field,
+               static_cast<int>(r.text_split),
+               static_cast<int>(r.on_error),
+               static_cast<int>(r.invalid_utf8),
+               r.sqlite_query,
                r.max_document_bytes};
   return hash64(j.dump(), 0xded0);
 }
@@ -102,7 +107,8 @@ Result<nlohmann::json> read_marker(const Job& job, const std::string& name) {
     return Status(Code::kCorrupt, fmt::format("{}: corrupt dedup marker", path),
                   "delete the dedup work folder and run again");
   }
-  if (j.value("fingerprint", "") != fmt::format("{:016x}", job.fingerprint)) return nlohmann::json();
+  if (j.value("fingerprint", "") != fmt::format("{:016x}", job.fingerprint))
+    return nlohmann::json();
   return j;
 }
 

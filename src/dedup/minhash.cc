@@ -8,12 +8,12 @@
 #include <unicode/uchar.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
+#define XXH_INLINE_ALL  // short word/shingle hashes inline: ~2x faster than calls into the .so
 #include <xxhash.h>
 
 #include <cmath>
 #include <string>
 
-#include "core/hash.h"
 #include "core/rng.h"
 
 namespace lm::dedup {
@@ -24,10 +24,14 @@ struct AsciiMap {
   char map[128];
   AsciiMap() {
     for (int c = 0; c < 128; ++c) {
-      if (c >= 'a' && c <= 'z') map[c] = static_cast<char>(c);
-      else if (c >= 'A' && c <= 'Z') map[c] = static_cast<char>(c - 'A' + 'a');
-      else if (c >= '0' && c <= '9') map[c] = '0';
-      else map[c] = 0;
+      if (c >= 'a' && c <= 'z')
+        map[c] = static_cast<char>(c);
+      else if (c >= 'A' && c <= 'Z')
+        map[c] = static_cast<char>(c - 'A' + 'a');
+      else if (c >= '0' && c <= '9')
+        map[c] = '0';
+      else
+        map[c] = 0;
     }
   }
 };
@@ -54,14 +58,15 @@ void cjk_words(const std::u16string& run, std::vector<uint64_t>* out) {
   UErrorCode err = U_ZERO_ERROR;
   if (bi == nullptr) bi = ubrk_open(UBRK_WORD, "zh", nullptr, 0, &err);
   if (bi == nullptr || U_FAILURE(err)) {
-    out->push_back(hash64(run.data(), run.size() * 2));
+    out->push_back(XXH3_64bits(run.data(), run.size() * 2));
     return;
   }
   ubrk_setText(bi, reinterpret_cast<const UChar*>(run.data()), static_cast<int32_t>(run.size()),
                &err);
   int32_t start = ubrk_first(bi);
   for (int32_t end = ubrk_next(bi); end != UBRK_DONE; start = end, end = ubrk_next(bi)) {
-    out->push_back(hash64(run.data() + start, static_cast<size_t>(end - start) * 2, 7));
+    out->push_back(
+        XXH3_64bits_withSeed(run.data() + start, static_cast<size_t>(end - start) * 2, 7));
   }
 }
 
@@ -73,7 +78,7 @@ struct WordScanner {
 
   void flush() {
     if (!word.empty()) {
-      out->push_back(hash64(word));
+      out->push_back(XXH3_64bits(word.data(), word.size()));
       word.clear();
     }
   }
@@ -154,13 +159,17 @@ uint64_t line_key(std::string_view line, std::vector<uint64_t>* scratch) {
   scratch->clear();
   word_hashes(line, true, scratch);
   if (scratch->empty()) return 0;
-  const uint64_t h = hash64(scratch->data(), scratch->size() * sizeof(uint64_t), 0x11e5);
+  const uint64_t h =
+      XXH3_64bits_withSeed(scratch->data(), scratch->size() * sizeof(uint64_t), 0x11e5);
   return h == 0 ? 1 : h;
 }
 
 MinHasher::MinHasher(const MinHashParams& params)
-    : ngram_(params.ngram), bands_(params.bands), rows_(params.rows),
-      k_(params.bands * params.rows), seed_(params.seed) {
+    : ngram_(params.ngram),
+      bands_(params.bands),
+      rows_(params.rows),
+      k_(params.bands * params.rows),
+      seed_(params.seed) {
   LM_CHECK(ngram_ > 0 && bands_ > 0 && rows_ > 0, "bad MinHash parameters");
   Rng rng(params.seed);
   mul_.resize(k_);
@@ -193,11 +202,11 @@ bool MinHasher::signature(const uint64_t* words, size_t n, uint32_t* sig) const 
   shingles.clear();
   const size_t g = static_cast<size_t>(ngram_);
   if (n < g) {
-    shingles.push_back(hash64(words, n * sizeof(uint64_t), seed_));
+    shingles.push_back(XXH3_64bits_withSeed(words, n * sizeof(uint64_t), seed_));
   } else {
     shingles.reserve(n - g + 1);
     for (size_t i = 0; i + g <= n; ++i) {
-      shingles.push_back(hash64(words + i, g * sizeof(uint64_t), seed_));
+      shingles.push_back(XXH3_64bits_withSeed(words + i, g * sizeof(uint64_t), seed_));
     }
   }
   for (int i = 0; i < k_; ++i) sig[i] = UINT32_MAX;
@@ -211,8 +220,8 @@ bool MinHasher::signature(const uint64_t* words, size_t n, uint32_t* sig) const 
 
 void MinHasher::band_keys(const uint32_t* sig, uint64_t* keys) const {
   for (int b = 0; b < bands_; ++b) {
-    keys[b] = hash64(sig + b * rows_, rows_ * sizeof(uint32_t),
-                     seed_ ^ (0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(b + 1)));
+    keys[b] = XXH3_64bits_withSeed(sig + b * rows_, rows_ * sizeof(uint32_t),
+                                   seed_ ^ (0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(b + 1)));
   }
 }
 

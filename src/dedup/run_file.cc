@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <cstdio>
-
 #include <cstring>
 
 namespace lm::dedup {

@@ -163,8 +163,8 @@ class RunMerger {
   static Result<std::unique_ptr<RunMerger>> open(const std::vector<std::string>& runs, int part,
                                                  uint64_t budget_bytes) {
     auto m = std::unique_ptr<RunMerger>(new RunMerger());
-    const size_t per = std::clamp<uint64_t>(budget_bytes / std::max<size_t>(runs.size(), 1),
-                                            4096, 1 << 20);
+    const size_t per =
+        std::clamp<uint64_t>(budget_bytes / std::max<size_t>(runs.size(), 1), 4096, 1 << 20);
     for (const std::string& path : runs) {
       LM_ASSIGN_OR_RETURN(auto r, RunReaderBase::open(path, sizeof(T), part, per));
       m->readers_.push_back(std::move(r));

@@ -4,6 +4,7 @@
 // as sorted runs partitioned by the rank that will bucket them. Also writes the signatures and
 // ids in document order (the clusters stage reads them back for similarities and kept ids).
 #include <omp.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "core/progress.h"
@@ -21,13 +22,17 @@ struct DocKeys {
   std::vector<uint64_t> bands;
   Key128 exact;
   std::vector<uint64_t> lines;
-  double sig_seconds = 0;
 };
+
+double thread_cpu_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 void compute_keys(const Job& job, const MinHasher& mh, const io::Document& doc, DocKeys* k) {
   thread_local std::vector<uint64_t> words;
   const auto& o = job.opts;
-  Timer t;
   words.clear();
   word_hashes(doc.text, o.minhash.cjk_chars, &words);
   if (o.near) {
@@ -36,7 +41,6 @@ void compute_keys(const Job& job, const MinHasher& mh, const io::Document& doc, 
     k->has_sig = mh.signature(words.data(), words.size(), k->sig.data());
     if (k->has_sig) mh.band_keys(k->sig.data(), k->bands.data());
   }
-  k->sig_seconds = t.seconds();
   if (o.exact) k->exact = exact_key(doc.text, words.data(), words.size());
   k->lines.clear();
   if (o.lines) {
@@ -92,11 +96,17 @@ Result<uint64_t> process_file(const Job& job, const MinHasher& mh, uint64_t file
       if (!more) break;
       bytes += docs[n++].text.size();
     }
-#pragma omp parallel for schedule(dynamic, 16) num_threads(job.threads)
-    for (size_t i = 0; i < n; ++i) compute_keys(job, mh, docs[i], &keys[i]);
+    double cpu = 0;  // thread CPU seconds of key computation (robust on a busy machine)
+#pragma omp parallel num_threads(job.threads) reduction(+ : cpu)
+    {
+      const double t0 = thread_cpu_seconds();
+#pragma omp for schedule(dynamic, 16) nowait
+      for (size_t i = 0; i < n; ++i) compute_keys(job, mh, docs[i], &keys[i]);
+      cpu += thread_cpu_seconds() - t0;
+    }
+    st->signature_seconds += cpu;
     for (size_t i = 0; i < n; ++i) {
       LM_RETURN_IF_ERROR(append_keys(job, make_key(file, index++), docs[i], keys[i], s));
-      st->signature_seconds += keys[i].sig_seconds;
     }
     st->signature_bytes += bytes;
     st->documents_in += n;
@@ -117,15 +127,15 @@ Result<DedupStats> stage_signatures(const Job& job, int rank) {
   const int parts = o.world;
   const std::string pre = job.path(fmt::format("s1-r{}", rank));
   const uint64_t budget = o.memory_budget;
-  Sinks s{ExternalSorter<ExactRec>(pre + ".exact", parts,
-                                   [parts](const ExactRec& r) { return hash_part(r.hi, parts); },
-                                   budget / 4),
-          ExternalSorter<BandRec>(pre + ".band", parts,
-                                  [parts](const BandRec& r) { return hash_part(r.hash, parts); },
-                                  budget / 2),
-          ExternalSorter<LineRec>(pre + ".line", parts,
-                                  [parts](const LineRec& r) { return hash_part(r.hash, parts); },
-                                  budget / 4),
+  Sinks s{ExternalSorter<ExactRec>(
+              pre + ".exact", parts, [parts](const ExactRec& r) { return hash_part(r.hi, parts); },
+              budget / 4),
+          ExternalSorter<BandRec>(
+              pre + ".band", parts, [parts](const BandRec& r) { return hash_part(r.hash, parts); },
+              budget / 2),
+          ExternalSorter<LineRec>(
+              pre + ".line", parts, [parts](const LineRec& r) { return hash_part(r.hash, parts); },
+              budget / 4),
           nullptr, nullptr};
   if (o.near) {
     LM_ASSIGN_OR_RETURN(BlobWriter w, BlobWriter::create(pre + ".sig", kSigMagic));

@@ -67,8 +67,8 @@ struct Job {
   DedupOptions opts;
   io::ReaderOptions read;
   int threads = 1;
-  uint64_t fingerprint = 0;        // inputs + result-affecting options
-  std::string dir;                 // work folder
+  uint64_t fingerprint = 0;  // inputs + result-affecting options
+  std::string dir;           // work folder
   int file_begin(int rank) const { return static_cast<int>(files.size() * rank / opts.world); }
   int rank_of_file(uint64_t f) const;  // inverse of file_begin
   std::string path(const std::string& name) const { return dir + "/" + name; }

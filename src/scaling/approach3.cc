@@ -198,6 +198,10 @@ Result<Approach3Result> fit_approach3(const RunsTable& t, const Approach3Options
           ? fmt::format("did not converge ({}); best objective so far {:.10g}", best.reason, best.f)
           : fmt::format("converged ({}); {} of {} starts within 1e-5 of the best", best.reason,
                         g.near_best, r.starts);
+  if (finite && r.params.E < 1e-3) {
+    r.message += "; warning: E collapsed to ~0, the runs do not pin down the irreducible loss "
+                 "(train closer to convergence or over a wider range of N and D)";
+  }
   if (opt.bootstrap > 0 && finite) bootstrap(t, opt, threads, &r);
   r.seconds = timer.seconds();
   return r;

@@ -20,7 +20,8 @@ inline char32_t decode(std::string_view s, size_t* pos) {
 void flush_run(std::string_view text, size_t begin, size_t end, std::vector<Word>* out) {
   std::string_view run = text.substr(begin, end - begin);
   size_t pos = 0;
-  // Leading punctuation: one symbol word per character.
+  uint32_t lead = 0;
+  // Leading punctuation: one symbol word ("(", "...", "--").
   while (pos < run.size()) {
     size_t start = pos;
     char32_t cp = decode(run, &pos);
@@ -28,8 +29,9 @@ void flush_run(std::string_view text, size_t begin, size_t end, std::vector<Word
       pos = start;
       break;
     }
-    out->push_back({run.substr(start, pos - start), 1, false, true});
+    ++lead;
   }
+  if (lead) out->push_back({run.substr(0, pos), lead, false, true});
   if (pos >= run.size()) return;
   size_t core_start = pos, core_end = pos, trail_start = pos;
   uint32_t len = 0, len_at_end = 0;
@@ -45,11 +47,9 @@ void flush_run(std::string_view text, size_t begin, size_t end, std::vector<Word
   }
   out->push_back({run.substr(core_start, core_end - core_start), len_at_end, alpha, false});
   trail_start = core_end;
-  pos = trail_start;
-  while (pos < run.size()) {
-    size_t start = pos;
-    decode(run, &pos);
-    out->push_back({run.substr(start, pos - start), 1, false, true});
+  if (trail_start < run.size()) {
+    std::string_view trail = run.substr(trail_start);
+    out->push_back({trail, len - len_at_end, false, true});
   }
 }
 

@@ -1,6 +1,6 @@
 // words.h: the word split the quality rules count with (Gopher, C4, FineWeb): runs of
-// non-space characters, with leading and trailing punctuation split off as one-character symbol
-// words (as nltk's tokenizer does for "word," -> "word" ","), and every character of a script
+// non-space characters, with a leading and a trailing run of punctuation split off as symbol
+// words (nltk-like: "word," -> "word" ","; "..." stays one), and every character of a script
 // written without spaces (Han, kana, Hangul, Thai) a word of its own. Views point into the text.
 #pragma once
 

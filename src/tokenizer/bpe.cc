@@ -43,6 +43,8 @@ struct BpeModel::Tables {
   std::vector<PairSlot> pairs;
   uint64_t pair_mask = 0;
   uint32_t byte_id[256] = {};
+  // Merges of two single-byte parts, indexed by (b0 << 8 | b1): the first level of every piece.
+  std::vector<PairSlot> byte_pairs;
   std::vector<uint8_t> whole_ok;         // merge mode: BPE of the token's bytes is the token
   std::vector<uint32_t> special_first[256];  // indices into specials_, longest first
   const std::vector<std::string>* tokens = nullptr;
@@ -137,7 +139,34 @@ Status BpeModel::build(BpeSpec spec) {
           .with_hint("a byte-level BPE vocabulary needs all 256 single-byte tokens");
     t_->byte_id[b] = *id;
   }
-  if (merges_.empty()) return build_rank_pairs();
+  if (merges_.empty()) {
+    LM_RETURN_IF_ERROR(build_rank_pairs());
+  } else {
+    LM_RETURN_IF_ERROR(build_merge_pairs());
+  }
+  t_->byte_pairs.assign(65536, {});
+  for (int b0 = 0; b0 < 256; ++b0) {
+    for (int b1 = 0; b1 < 256; ++b1) {
+      if (const auto* p = t_->find_pair(t_->byte_id[b0], t_->byte_id[b1]))
+        t_->byte_pairs[(b0 << 8) | b1] = *p;
+      else
+        t_->byte_pairs[(b0 << 8) | b1].rank = kNoRank;
+    }
+  }
+  if (!merges_.empty() && !options_.ignore_merges) {
+    t_->whole_ok.assign(n, 0);
+    std::vector<uint32_t> ids;
+    for (uint32_t id = 0; id < n; ++id) {
+      if (known_[id] != 1) continue;
+      ids.clear();
+      merge_piece(tokens_[id], kNoRank, &ids);
+      t_->whole_ok[id] = ids.size() == 1 && ids[0] == id;
+    }
+  }
+  return ok_status();
+}
+
+Status BpeModel::build_merge_pairs() {
   t_->pairs.assign(table_size(merges_.size()), {});
   t_->pair_mask = t_->pairs.size() - 1;
   for (size_t r = 0; r < merges_.size(); ++r) {
@@ -147,16 +176,6 @@ Status BpeModel::build(BpeSpec spec) {
       return invalid_argument("merge {} (\"{}\" + \"{}\"): {} is not in the vocabulary", r + 1,
                               a, b, !ia ? "the left part" : !ib ? "the right part" : "the result");
     t_->insert_pair(*ia, *ib, static_cast<uint32_t>(r), *ic);
-  }
-  if (!options_.ignore_merges) {
-    t_->whole_ok.assign(n, 0);
-    std::vector<uint32_t> ids;
-    for (uint32_t id = 0; id < n; ++id) {
-      if (known_[id] != 1) continue;
-      ids.clear();
-      merge_piece(tokens_[id], kNoRank, &ids);
-      t_->whole_ok[id] = ids.size() == 1 && ids[0] == id;
-    }
   }
   return ok_status();
 }
@@ -201,15 +220,15 @@ inline void set_rank(Part* parts, size_t i, size_t count, const RankFn& rank_fn)
           &parts[i].merged);
 }
 
-template <typename RankFn>
+template <typename RankFn, typename ByteRankFn>
 void merge_short(std::string_view piece, const uint32_t* byte_id, const RankFn& rank_fn,
-                 std::vector<uint32_t>* out) {
+                 const ByteRankFn& byte_rank_fn, std::vector<uint32_t>* out) {
   Part parts[kShortPiece + 1];
   size_t count = piece.size();
   for (size_t i = 0; i < count; ++i)
     parts[i] = {static_cast<uint32_t>(i), byte_id[static_cast<unsigned char>(piece[i])], 0, 0};
   parts[count] = {static_cast<uint32_t>(count), 0, kNoRank, 0};
-  for (size_t i = 0; i < count; ++i) set_rank(parts, i, count, rank_fn);
+  for (size_t i = 0; i < count; ++i) set_rank(parts, i, count, byte_rank_fn);
   while (count > 1) {
     uint32_t best = kNoRank;
     size_t bi = 0;
@@ -270,8 +289,15 @@ void BpeModel::merge_piece(std::string_view piece, uint32_t limit,
     *rank = (s && s->rank < limit) ? s->rank : kNoRank;
     *merged = s ? s->id : 0;
   };
+  auto by_bytes = [&](uint32_t s, uint32_t, uint32_t, uint32_t, uint32_t* rank,
+                      uint32_t* merged) {
+    const auto& p = t.byte_pairs[(static_cast<unsigned char>(piece[s]) << 8) |
+                                 static_cast<unsigned char>(piece[s + 1])];
+    *rank = p.rank < limit ? p.rank : kNoRank;
+    *merged = p.id;
+  };
   if (piece.size() <= kShortPiece) {
-    merge_short(piece, t.byte_id, by_pair, out);
+    merge_short(piece, t.byte_id, by_pair, by_bytes, out);
   } else {
     merge_long(piece, t.byte_id, by_pair, out);
   }
@@ -303,14 +329,8 @@ void BpeModel::encode_piece(std::string_view piece, std::vector<uint32_t>* out) 
     return;
   }
   uint64_t h = XXH3_64bits(piece.data(), piece.size());
-  if (auto id = t_->find(piece, h)) {
-    if (rank_mode() || options_.ignore_merges || t_->whole_ok[*id]) {
-      out->push_back(*id);
-      return;
-    }
-  }
   CacheEntry* e = nullptr;
-  if (piece.size() <= sizeof(e->bytes)) {
+  if (piece.size() <= sizeof(e->bytes)) {  // frequent pieces: one cache line, no table probe
     e = &thread_cache()[(h >> 7) & (kCacheEntries - 1)];
     if (e->hash == h && e->uid == uid_ && e->len == piece.size() &&
         std::memcmp(e->bytes, piece.data(), piece.size()) == 0) {
@@ -319,7 +339,12 @@ void BpeModel::encode_piece(std::string_view piece, std::vector<uint32_t>* out) 
     }
   }
   size_t before = out->size();
-  merge_piece(piece, kNoRank, out);
+  auto id = t_->find(piece, h);
+  if (id && (rank_mode() || options_.ignore_merges || t_->whole_ok[*id])) {
+    out->push_back(*id);
+  } else {
+    merge_piece(piece, kNoRank, out);
+  }
   size_t n = out->size() - before;
   if (e && n <= std::size(e->ids)) {
     e->hash = h, e->uid = uid_, e->len = static_cast<uint8_t>(piece.size());

@@ -73,6 +73,7 @@ class BpeModel {
   BpeModel();
   Status build(BpeSpec spec);
   Status build_rank_pairs();
+  Status build_merge_pairs();
   void merge_piece(std::string_view piece, uint32_t limit, std::vector<uint32_t>* out) const;
 
   std::vector<std::string> tokens_;

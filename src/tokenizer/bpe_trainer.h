@@ -18,21 +18,21 @@
 namespace lm::tok {
 
 struct BpeTrainerOptions {
-  size_t vocab_size = 32000;  // all tokens: 256 bytes + merges + special tokens
-  std::string pattern = kCl100kPattern;  // split regex (GPT-4's by default)
+  size_t vocab_size = 32000;                // all tokens: 256 bytes + merges + special tokens
+  std::string pattern = kCl100kPattern;     // split regex (GPT-4's by default)
   std::vector<std::string> special_tokens;  // ids after the merges, in this order
-  uint64_t min_frequency = 0;  // a pair occurring fewer times is never merged
-  size_t max_token_length = 0;  // bytes; 0 = unlimited
-  int threads = 0;              // word counting threads (0: all cores)
+  uint64_t min_frequency = 0;               // a pair occurring fewer times is never merged
+  size_t max_token_length = 0;              // bytes; 0 = unlimited
+  int threads = 0;                          // word counting threads (0: all cores)
   bool progress = true;
 };
 
 struct BpeTrainStats {
   uint64_t documents = 0;
   uint64_t bytes = 0;
-  uint64_t words = 0;           // pieces counted
+  uint64_t words = 0;  // pieces counted
   uint64_t distinct_words = 0;
-  uint64_t pairs = 0;           // distinct pairs before the first merge
+  uint64_t pairs = 0;  // distinct pairs before the first merge
   uint64_t merges = 0;
   double count_seconds = 0;
   double merge_seconds = 0;

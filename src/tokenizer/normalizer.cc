@@ -34,11 +34,20 @@ const icu::Normalizer2* icu_normalizer(NormStep step) {
   UErrorCode err = U_ZERO_ERROR;
   const icu::Normalizer2* n = nullptr;
   switch (step) {
-    case NormStep::kNfc: n = icu::Normalizer2::getNFCInstance(err); break;
-    case NormStep::kNfd: n = icu::Normalizer2::getNFDInstance(err); break;
-    case NormStep::kNfkc: n = icu::Normalizer2::getNFKCInstance(err); break;
-    case NormStep::kNfkd: n = icu::Normalizer2::getNFKDInstance(err); break;
-    default: break;
+    case NormStep::kNfc:
+      n = icu::Normalizer2::getNFCInstance(err);
+      break;
+    case NormStep::kNfd:
+      n = icu::Normalizer2::getNFDInstance(err);
+      break;
+    case NormStep::kNfkc:
+      n = icu::Normalizer2::getNFKCInstance(err);
+      break;
+    case NormStep::kNfkd:
+      n = icu::Normalizer2::getNFKDInstance(err);
+      break;
+    default:
+      break;
   }
   LM_CHECK(n != nullptr && U_SUCCESS(err), "ICU normalizer unavailable: {}", u_errorName(err));
   return n;
@@ -165,21 +174,30 @@ void append_lowercase(char32_t c, std::string* out) {
 
 const char* norm_step_name(NormStep step) {
   switch (step) {
-    case NormStep::kNfc: return "NFC";
-    case NormStep::kNfd: return "NFD";
-    case NormStep::kNfkc: return "NFKC";
-    case NormStep::kNfkd: return "NFKD";
-    case NormStep::kLowercase: return "Lowercase";
-    case NormStep::kStripAccents: return "StripAccents";
+    case NormStep::kNfc:
+      return "NFC";
+    case NormStep::kNfd:
+      return "NFD";
+    case NormStep::kNfkc:
+      return "NFKC";
+    case NormStep::kNfkd:
+      return "NFKD";
+    case NormStep::kLowercase:
+      return "Lowercase";
+    case NormStep::kStripAccents:
+      return "StripAccents";
   }
   return "?";
 }
 
 std::string apply_norm_step(NormStep step, std::string_view text) {
   switch (step) {
-    case NormStep::kLowercase: return lowercase(text);
-    case NormStep::kStripAccents: return strip_marks(text);
-    default: return icu_normalize(step, text);
+    case NormStep::kLowercase:
+      return lowercase(text);
+    case NormStep::kStripAccents:
+      return strip_marks(text);
+    default:
+      return icu_normalize(step, text);
   }
 }
 
@@ -193,15 +211,21 @@ Result<Normalizer> Normalizer::parse(std::string_view spec) {
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
       return c == '-' ? '_' : static_cast<char>(std::tolower(c));
     });
-    if (name == "nfc") steps.push_back(NormStep::kNfc);
-    else if (name == "nfd") steps.push_back(NormStep::kNfd);
-    else if (name == "nfkc") steps.push_back(NormStep::kNfkc);
-    else if (name == "nfkd") steps.push_back(NormStep::kNfkd);
-    else if (name == "lowercase" || name == "lower") steps.push_back(NormStep::kLowercase);
+    if (name == "nfc")
+      steps.push_back(NormStep::kNfc);
+    else if (name == "nfd")
+      steps.push_back(NormStep::kNfd);
+    else if (name == "nfkc")
+      steps.push_back(NormStep::kNfkc);
+    else if (name == "nfkd")
+      steps.push_back(NormStep::kNfkd);
+    else if (name == "lowercase" || name == "lower")
+      steps.push_back(NormStep::kLowercase);
     else if (name == "strip_accents") {
       steps.push_back(NormStep::kNfd);
       steps.push_back(NormStep::kStripAccents);
-    } else if (name == "strip_marks") steps.push_back(NormStep::kStripAccents);
+    } else if (name == "strip_marks")
+      steps.push_back(NormStep::kStripAccents);
     else if (!name.empty() && name != "none") {
       return Status(Code::kInvalidArgument, "unknown normalizer step '" + name + "'",
                     "use nfc, nfd, nfkc, nfkd, lowercase, strip_accents (comma separated)");

@@ -62,9 +62,9 @@ using TextSource = std::function<Result<bool>(std::string* text)>;
 using WordSplitter = std::function<void(std::string_view text, WordCounts* counts)>;
 
 struct CountOptions {
-  int threads = 0;                   // 0: all cores
-  bool progress = true;              // "Count words" progress line (bytes)
-  uint64_t batch_bytes = 1ULL << 20; // documents are handed to workers in batches of this size
+  int threads = 0;                    // 0: all cores
+  bool progress = true;               // "Count words" progress line (bytes)
+  uint64_t batch_bytes = 1ULL << 20;  // documents are handed to workers in batches of this size
 };
 
 struct CountStats {

@@ -31,16 +31,15 @@ void replace_all(std::string* s, std::string_view from, std::string_view to) {
 // HF's WordPiece decoder cleanup (applied per token, as HF does).
 void cleanup(std::string* t) {
   static const std::pair<const char*, const char*> kRules[] = {
-      {" .", "."},   {" ?", "?"},     {" !", "!"},         {" ,", ","},    {" ' ", "'"},
-      {" n't", "n't"}, {" 'm", "'m"}, {" do not", " don't"}, {" 's", "'s"}, {" 've", "'ve"},
-      {" 're", "'re"}};
+      {" .", "."},   {" ?", "?"},     {" !", "!"},    {" ,", ","},
+      {" ' ", "'"},  {" n't", "n't"}, {" 'm", "'m"},  {" do not", " don't"},
+      {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
   for (const auto& [from, to] : kRules) replace_all(t, from, to);
 }
 
 nlohmann::json added_token(const std::string& content, uint32_t id) {
-  return {{"id", id},          {"content", content},   {"single_word", false},
-          {"lstrip", false},   {"rstrip", false},      {"normalized", false},
-          {"special", true}};
+  return {{"id", id},        {"content", content},  {"single_word", false}, {"lstrip", false},
+          {"rstrip", false}, {"normalized", false}, {"special", true}};
 }
 
 nlohmann::json template_piece(const char* kind, const std::string& id, int type_id) {
@@ -100,7 +99,8 @@ static Status read_bert_normalizer(const nlohmann::json& n, WordPieceOptions* o)
     return ok_status();
   }
   if (!n.is_object() || n.value("type", "") != "BertNormalizer") {
-    return Status(Code::kUnimplemented, "normalizer: only BertNormalizer (or null) is supported "
+    return Status(Code::kUnimplemented,
+                  "normalizer: only BertNormalizer (or null) is supported "
                   "with a WordPiece model");
   }
   o->clean_text = n.value("clean_text", true);
@@ -173,11 +173,13 @@ nlohmann::json WordPiece::to_json() const {
   if (cls && sep) {
     const std::string &c = opts_.cls_token, &s = opts_.sep_token;
     post = {{"type", "TemplateProcessing"},
-            {"single", {template_piece("SpecialToken", c, 0), template_piece("Sequence", "A", 0),
-                        template_piece("SpecialToken", s, 0)}},
-            {"pair", {template_piece("SpecialToken", c, 0), template_piece("Sequence", "A", 0),
-                      template_piece("SpecialToken", s, 0), template_piece("Sequence", "B", 1),
-                      template_piece("SpecialToken", s, 1)}},
+            {"single",
+             {template_piece("SpecialToken", c, 0), template_piece("Sequence", "A", 0),
+              template_piece("SpecialToken", s, 0)}},
+            {"pair",
+             {template_piece("SpecialToken", c, 0), template_piece("Sequence", "A", 0),
+              template_piece("SpecialToken", s, 0), template_piece("Sequence", "B", 1),
+              template_piece("SpecialToken", s, 1)}},
             {"special_tokens",
              {{c, {{"id", c}, {"ids", {*cls}}, {"tokens", {c}}}},
               {s, {{"id", s}, {"ids", {*sep}}, {"tokens", {s}}}}}}};
@@ -191,12 +193,14 @@ nlohmann::json WordPiece::to_json() const {
           {"normalizer", norm},
           {"pre_tokenizer", {{"type", "BertPreTokenizer"}}},
           {"post_processor", post},
-          {"decoder", {{"type", "WordPiece"}, {"prefix", opts_.continuing_subword_prefix},
-                       {"cleanup", true}}},
-          {"model", {{"type", "WordPiece"}, {"unk_token", opts_.unk_token},
-                     {"continuing_subword_prefix", opts_.continuing_subword_prefix},
-                     {"max_input_chars_per_word", opts_.max_input_chars_per_word},
-                     {"vocab", vocab}}}};
+          {"decoder",
+           {{"type", "WordPiece"}, {"prefix", opts_.continuing_subword_prefix}, {"cleanup", true}}},
+          {"model",
+           {{"type", "WordPiece"},
+            {"unk_token", opts_.unk_token},
+            {"continuing_subword_prefix", opts_.continuing_subword_prefix},
+            {"max_input_chars_per_word", opts_.max_input_chars_per_word},
+            {"vocab", vocab}}}};
 }
 
 Status WordPiece::save_vocab_txt(const std::string& path) const {

@@ -5,9 +5,8 @@
 // TemplateProcessing, WordPiece decoder). Not here: training (wordpiece_trainer.h).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>

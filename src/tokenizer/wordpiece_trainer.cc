@@ -23,8 +23,8 @@ std::string utf8_of(char32_t c) {
 
 // The kept alphabet in code point order: the `limit` most frequent characters (ties: the
 // smaller code point is kept).
-std::vector<char32_t> choose_alphabet(const std::vector<std::pair<std::string_view, uint64_t>>& words,
-                                      size_t limit) {
+std::vector<char32_t> choose_alphabet(
+    const std::vector<std::pair<std::string_view, uint64_t>>& words, size_t limit) {
   std::unordered_map<char32_t, uint64_t> freq;
   for (const auto& [w, n] : words) {
     for (size_t i = 0; i < w.size();) freq[next_code_point(w, &i)] += n;
@@ -137,8 +137,7 @@ Result<WordPiece> train_wordpiece(const TextSource& next, const WordPieceTrainer
 }
 
 Result<WordPiece> train_wordpiece_on_texts(const std::vector<std::string>& texts,
-                                           const WordPieceTrainerOptions& o,
-                                           BpeTrainStats* stats) {
+                                           const WordPieceTrainerOptions& o, BpeTrainStats* stats) {
   size_t i = 0;
   TextSource next = [&](std::string* text) -> Result<bool> {
     if (i == texts.size()) return false;

@@ -16,12 +16,12 @@
 namespace lm::tok {
 
 struct WordPieceTrainerOptions {
-  size_t vocab_size = 30000;           // all tokens, special tokens included
-  uint64_t min_frequency = 0;          // a pair occurring fewer times is never merged
-  size_t limit_alphabet = 1000;        // most frequent characters kept (0: all); HF BERT default
-  size_t max_token_length = 0;         // code points, "##" included; 0 = unlimited
+  size_t vocab_size = 30000;     // all tokens, special tokens included
+  uint64_t min_frequency = 0;    // a pair occurring fewer times is never merged
+  size_t limit_alphabet = 1000;  // most frequent characters kept (0: all); HF BERT default
+  size_t max_token_length = 0;   // code points, "##" included; 0 = unlimited
   std::vector<std::string> special_tokens = bert_special_tokens();  // ids 0.. in this order
-  WordPieceOptions model;              // normalizer settings and the model's options
+  WordPieceOptions model;  // normalizer settings and the model's options
   int threads = 0;
   bool progress = true;
 };

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
+#include "clean/classifier.h"
 #include "clean/filter.h"
 #include "core/rng.h"
 
@@ -258,7 +260,7 @@ TEST(FineWeb, LineRules) {
     three += w[3 * i] + " " + w[3 * i + 1] + " " + w[3 * i + 2] + ".\n";
   }
   expect_threshold(*g, four, three, "max_newline_ratio");
-  std::string dup = four + w[0] + " " + w[1] + " " + w[2] + " " + w[3] + ".";
+  std::string dup = four + four.substr(0, four.find('\n', four.find('\n') + 1));  // 2 lines again
   EXPECT_EQ(run(*g, dup).rule, "max_dup_line_char_ratio");
   EXPECT_EQ(run(*g, "\n \n").rule, "empty");
 }
@@ -324,6 +326,43 @@ TEST(Toxicity, WordListsPerLanguageAndLines) {
   auto none = make_toxicity(ToxicityConfig{});
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(none->get(), nullptr);
+}
+
+TEST(Toxicity, TrainedClassifierRemovesToxicDocuments) {
+  std::string data = testing::TempDir() + "/toxicity.jsonl";
+  {
+    std::ofstream f(data);
+    const char* ok[] = {"what a lovely day in the park", "thanks for your kind help today",
+                        "the meeting went very well", "the garden looks beautiful"};
+    const char* bad[] = {"you are a stupid idiot", "shut up you moron", "i hate you loser",
+                         "get lost you dumb fool"};
+    for (int i = 0; i < 200; ++i) {
+      nlohmann::json j = {{"id", "t" + std::to_string(i)},
+                          {"text", i % 2 ? bad[i / 2 % 4] : ok[i / 2 % 4]},
+                          {"label", i % 2 ? "toxic" : "ok"}};
+      f << j.dump() << "\n";
+    }
+  }
+  LabelledData d;
+  d.inputs = {data};
+  d.label_field = "label";
+  text::FastTextTrainOptions ft;
+  ft.minn = ft.maxn = 0;
+  ft.epoch = 25;
+  auto m = train_classifier(d, ft, testing::TempDir() + "/toxicity.train.txt", nullptr);
+  ASSERT_TRUE(m.ok()) << m.status().to_string();
+  std::string path = testing::TempDir() + "/toxicity.bin";
+  ASSERT_TRUE((*m)->save(path).ok());
+  ToxicityConfig c;
+  c.model = path;
+  auto f = make_toxicity(c);
+  ASSERT_TRUE(f.ok()) << f.status().to_string();
+  EXPECT_TRUE(run(**f, "thanks for the lovely day").keep);
+  Verdict v = run(**f, "shut up you stupid idiot");
+  EXPECT_EQ(v.rule, "model");
+  EXPECT_GE(v.value, 0.5);
+  c.label = "hateful";
+  EXPECT_FALSE(make_toxicity(c).ok());  // the model has no such label
 }
 
 TEST(Language, KeepsTargetLanguagesAndTags) {

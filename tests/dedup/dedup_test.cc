@@ -2,12 +2,13 @@
 // dedup decisions and their "removed" records, identical bytes for 1 and 2 threads, 2 ranks ==
 // 1 rank, a tiny memory budget == a large one, --resume skipping finished stages, a corrupt
 // intermediate named in the error, bad options, and the CLI (stats.json, --explain).
+#include "dedup/dedup.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "dedup/dedup.h"
 #include "dedup_test_util.h"
 
 namespace lm::dedup {
@@ -20,7 +21,7 @@ std::string edit_words(std::string text, int n_edits, Rng* rng) {
     size_t pos = rng->below(text.size());
     pos = text.find(' ', pos);
     if (pos == std::string::npos) pos = text.find(' ');
-    text.insert(pos, " zz" + std::to_string(rng->below(100000)));
+    text.insert(pos, " zz" + random_text(rng, 1, 100000));
   }
   return text;
 }
@@ -217,7 +218,9 @@ TEST(Dedup, TwoRanksEqualOneAndTinyMemoryBudget) {
       }
     }
   }
-  EXPECT_GT(std::filesystem::directory_iterator(dir + "/w2") != std::filesystem::directory_iterator(), false);
+  EXPECT_GT(
+      std::filesystem::directory_iterator(dir + "/w2") != std::filesystem::directory_iterator(),
+      false);
   size_t runs = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir + "/w2")) {
     runs += e.path().filename().string().find(".band.run") != std::string::npos;

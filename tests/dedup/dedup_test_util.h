@@ -18,8 +18,8 @@ namespace lm::dedup::testing_util {
 
 inline std::string fresh_dir(const std::string& tag) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string dir = ::testing::TempDir() + "dedup_" + info->test_suite_name() + "_" +
-                    info->name() + tag;
+  std::string dir =
+      ::testing::TempDir() + "dedup_" + info->test_suite_name() + "_" + info->name() + tag;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -36,7 +36,8 @@ inline std::string random_text(Rng* rng, int words, int vocab = 5000) {
   std::string s;
   for (int i = 0; i < words; ++i) {
     if (i > 0) s += (i % 13 == 0) ? ".\n" : " ";
-    s += "w" + std::to_string(rng->below(vocab));
+    // Letters only: digits would all normalise to 0.
+    for (uint64_t v = rng->below(vocab) + 1; v > 0; v /= 26) s += static_cast<char>('a' + v % 26);
   }
   return s;
 }

@@ -1,6 +1,8 @@
 // minhash_test.cc: word normalisation, exact/line keys, MinHash estimates against exact Jaccard,
 // LSH thresholds against the figures in the notes (datatrove 14x8: 0.72, P(0.8) = 0.924; NeMo
 // 20x13: 0.79), and the checksummed run files + external sort (order, partitions, corruption).
+#include "dedup/minhash.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 
 #include "core/file_util.h"
 #include "core/rng.h"
-#include "dedup/minhash.h"
 #include "dedup/run_file.h"
 #include "dedup/stages.h"
 
@@ -36,9 +37,10 @@ TEST(Words, UnicodeLowercaseMarksAndCjk) {
   EXPECT_EQ(words_of("\xe4\xb8\xad\xe6\x96\x87\xe6\x96\x87\xe6\x9c\xac").size(), 4u);  // 中文文本
   EXPECT_EQ(words_of("\xe4\xb8\xad\xe6\x96\x87\xe3\x80\x82\xe6\x96\x87").size(), 3u);  // 。 splits
   // Dictionary words: fewer units than characters for a common phrase.
-  EXPECT_LT(words_of("\xe6\x88\x91\xe4\xbb\xac\xe5\x96\x9c\xe6\xac\xa2\xe4\xb8\xad\xe6\x96\x87",
-                     false).size(),
-            6u);
+  EXPECT_LT(
+      words_of("\xe6\x88\x91\xe4\xbb\xac\xe5\x96\x9c\xe6\xac\xa2\xe4\xb8\xad\xe6\x96\x87", false)
+          .size(),
+      6u);
 }
 
 TEST(Keys, ExactAndLineKeys) {
@@ -133,8 +135,9 @@ class RunFiles : public ::testing::Test {
 TEST_F(RunFiles, ExternalSortWithTinyBudgetMatchesSort) {
   Rng rng(3);
   std::vector<LineRec> all;
-  ExternalSorter<LineRec> sorter(dir_ + "/x", 3, [](const LineRec& r) { return hash_part(r.hash, 3); },
-                                 1);  // 1 byte budget: the 1024-record minimum per run
+  ExternalSorter<LineRec> sorter(
+      dir_ + "/x", 3, [](const LineRec& r) { return hash_part(r.hash, 3); },
+      1);  // 1 byte budget: the 1024-record minimum per run
   for (int i = 0; i < 10000; ++i) {
     LineRec r{rng.next_u64() % 5000, rng.next_u64() % 100, static_cast<uint32_t>(i % 7), 0};
     all.push_back(r);
@@ -179,8 +182,10 @@ void flip_byte(const std::string& path, long offset_from_end) {
 }
 
 TEST_F(RunFiles, CorruptRunIsDetectedAndNamed) {
-  ExternalSorter<LineDrop> sorter(dir_ + "/d", 1, [](const LineDrop&) { return 0; }, 1 << 20);
-  for (uint32_t i = 0; i < 5000; ++i) ASSERT_TRUE(sorter.add(LineDrop{i * 7919ULL % 5000, i, 0}).ok());
+  ExternalSorter<LineDrop> sorter(
+      dir_ + "/d", 1, [](const LineDrop&) { return 0; }, 1 << 20);
+  for (uint32_t i = 0; i < 5000; ++i)
+    ASSERT_TRUE(sorter.add(LineDrop{i * 7919ULL % 5000, i, 0}).ok());
   ASSERT_TRUE(sorter.finish().ok());
   ASSERT_EQ(sorter.runs().size(), 1u);
   flip_byte(sorter.runs()[0], 100);

@@ -135,7 +135,7 @@ TEST(DedupQuality, PlantedEditsDefaultPreset) {
   std::vector<io::Document> docs;
   for (size_t i = 0; i < bases.size(); ++i) {
     const double u = rng.uniform();
-    const double target = u < 0.4 ? 0.85 + 0.15 * rng.uniform()
+    const double target = u < 0.4   ? 0.85 + 0.15 * rng.uniform()
                           : u < 0.8 ? 0.2 + 0.3 * rng.uniform()
                                     : 0.5 + 0.35 * rng.uniform();
     pairs.push_back(plant_edits(bases[i], bases[(i + 7) % bases.size()], target, &rng));
@@ -169,8 +169,8 @@ TEST(DedupQuality, PlantedEditsDefaultPreset) {
                         c.lo_merged, c.lo_pairs, 100.0 * c.lo_merged / c.lo_pairs,
                         100.0 * c0.lo_merged / c0.lo_pairs);
   std::printf("%s", report.c_str());
-  EXPECT_TRUE(write_file_atomic(std::string(LMFORGE_BUILD_DIR) + "/dedup_quality_curve.txt",
-                                report).ok());
+  EXPECT_TRUE(
+      write_file_atomic(std::string(LMFORGE_BUILD_DIR) + "/dedup_quality_curve.txt", report).ok());
   ASSERT_GT(c.hi_pairs, 200);
   ASSERT_GT(c.lo_pairs, 200);
   EXPECT_GE(c.hi_merged, 0.95 * c.hi_pairs);

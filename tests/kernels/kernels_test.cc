@@ -251,3 +251,58 @@ TEST(RefGradients, FiniteDifferences) {
 
 }  // namespace
 }  // namespace lm::kernels
+
+namespace lm::kernels {
+namespace {
+
+// The cpu kernels give the same bytes for any thread count (fixed-order reductions, disjoint
+// slices), which makes training runs reproducible across --threads.
+TEST(CpuKernels, SameBytesForAnyThreadCount) {
+  const KernelSet& K = cpu_kernels();
+  int B = 3, T = 37, C = 48, NH = 4, V = 301, N = B * T, OC = 4 * C;
+  Rng rng(42);
+  Vec x = randn((size_t)N * C, rng), w = randn((size_t)C * OC, rng), bias = randn(OC, rng);
+  Vec dy = randn((size_t)N * OC, rng), wte = randn((size_t)V * C, rng), dl = randn((size_t)N * V, rng);
+  Vec qkv = randn((size_t)N * 3 * C, rng), dq = randn((size_t)N * C, rng), lw = randn(C, rng);
+  std::vector<int32_t> tok(N);
+  for (auto& t : tok) t = (int32_t)rng.below(V);
+  auto run = [&](int threads) {
+    set_kernel_threads(threads);
+    std::vector<Vec> out;
+    Vec o((size_t)N * OC), dx((size_t)N * C), dw(w.size()), db(OC);
+    K.matmul_forward(o.data(), x.data(), w.data(), bias.data(), N, C, OC);
+    K.matmul_backward(dx.data(), dw.data(), db.data(), dy.data(), x.data(), w.data(), N, C, OC);
+    out.insert(out.end(), {o, dx, dw, db});
+    Vec lg((size_t)N * V), hx((size_t)N * C), hw(wte.size());
+    K.head_forward(lg.data(), x.data(), wte.data(), N, C, V);
+    K.head_backward(hx.data(), hw.data(), dl.data(), x.data(), wte.data(), N, C, V);
+    out.insert(out.end(), {lg, hx, hw});
+    Vec at((size_t)N * C), att((size_t)B * NH * T * T), sc(att.size()), dqkv(qkv.size());
+    K.attention_forward(at.data(), att.data(), qkv.data(), B, T, C, NH);
+    K.attention_backward(dqkv.data(), sc.data(), dq.data(), qkv.data(), att.data(), B, T, C, NH);
+    out.insert(out.end(), {at, dqkv});
+    Vec ln((size_t)N * C), m(N), r(N), lx((size_t)N * C), lww(C), lb(C);
+    K.layernorm_forward(ln.data(), m.data(), r.data(), x.data(), lw.data(), lw.data(), N, C);
+    K.layernorm_backward(lx.data(), lww.data(), lb.data(), dq.data(), x.data(), lw.data(), m.data(),
+                         r.data(), N, C);
+    out.insert(out.end(), {ln, lx, lww, lb});
+    Vec ew(wte.size()), ep((size_t)T * C);
+    K.encoder_backward(ew.data(), ep.data(), dq.data(), tok.data(), nullptr, B, T, C);
+    out.insert(out.end(), {ew, ep});
+    Vec losses(N), probs = lg;
+    K.crossentropy_forward(losses.data(), probs.data(), probs.data(), tok.data(), N, V);
+    out.push_back(losses);
+    return out;
+  };
+  auto one = run(1), two = run(2), three = run(3);
+  const char* names[] = {"mm fwd", "mm dx", "mm dw", "mm db", "head fwd", "head dx", "head dw",
+                         "att fwd", "att bwd", "ln fwd", "ln dx", "ln dw", "ln db", "enc dwte",
+                         "enc dwpe", "xent"};
+  for (size_t i = 0; i < one.size(); i++) {
+    EXPECT_TRUE(one[i] == two[i]) << names[i];
+    EXPECT_TRUE(one[i] == three[i]) << names[i];
+  }
+}
+
+}  // namespace
+}  // namespace lm::kernels

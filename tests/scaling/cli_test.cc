@@ -72,6 +72,16 @@ TEST(Cli, EstimateJson) {
   EXPECT_NEAR(j["memory"]["optimizer"].get<double>(), 12 * 175e9 / 1024, 1);
   EXPECT_NEAR(j["time"].get<double>() / 86400, 28.53, 0.01);
   EXPECT_EQ(run_cli("estimate --gpus 3 --tp 2 --params 1e9", &out), 1);
+  // An HF GPT-2 config.json as `lmforge train` saves it: GPT-2 small, 124,439,808 parameters.
+  std::string cfg = tmp("config.json");
+  ASSERT_TRUE(
+      lm::write_file_atomic(cfg, R"({"model_type":"gpt2","vocab_size":50257,"n_positions":1024,
+      "n_ctx":1024,"n_embd":768,"n_layer":12,"n_head":12})")
+          .ok());
+  ASSERT_EQ(run_cli("estimate --config " + cfg + " --tokens 1e9 --json", &out), 0);
+  EXPECT_DOUBLE_EQ(json::parse(out)["params"].get<double>(), 124439808);
+  ASSERT_TRUE(lm::write_file_atomic(cfg, R"({"n_embd":768,"n_layer":12,"n_head":7})").ok());
+  EXPECT_EQ(run_cli("estimate --config " + cfg, &out), 1);
   ASSERT_EQ(run_cli("estimate --table --json", &out), 0);
   EXPECT_EQ(json::parse(out)["rows"].size(), 4u);
 }

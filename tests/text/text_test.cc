@@ -29,13 +29,16 @@ TEST(Words, SplitsPunctuationAndCjk) {
             (std::vector<std::string>{"don't", "(", "stop", ")"}));
   EXPECT_EQ(words_of("中文abc 日本"), (std::vector<std::string>{"中", "文", "abc", "日", "本"}));
   std::vector<Word> w;
-  split_words("café ... 42", &w);
-  ASSERT_EQ(w.size(), 5u);
+  split_words("café ... 42?!", &w);
+  ASSERT_EQ(w.size(), 4u);
   EXPECT_EQ(w[0].length, 4u);
   EXPECT_TRUE(w[0].alpha);
   EXPECT_TRUE(w[1].symbol);
-  EXPECT_FALSE(w[4].alpha);
-  EXPECT_FALSE(w[4].symbol);
+  EXPECT_EQ(w[1].text, "...");
+  EXPECT_FALSE(w[2].alpha);
+  EXPECT_FALSE(w[2].symbol);
+  EXPECT_EQ(w[3].text, "?!");
+  EXPECT_EQ(w[3].length, 2u);
 }
 
 TEST(Chars, Classes) {

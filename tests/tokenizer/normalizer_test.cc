@@ -1,12 +1,13 @@
 // normalizer_test.cc: the NFC/NFD/NFKC/NFKD, Lowercase and StripAccents steps, their
 // composition, parsing and HF JSON form, invalid UTF-8, and node's String.normalize (ICU) as
 // the oracle for the four normal forms on random Unicode text.
+#include "tokenizer/normalizer.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "core/rng.h"
-#include "tokenizer/normalizer.h"
 #include "wp_oracles/wp_test_util.h"
 
 namespace lm::tok {
@@ -50,15 +51,14 @@ TEST(Normalizer, ParseErrorsAndJson) {
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->steps(), n.steps());
   EXPECT_TRUE(Normalizer::from_json(nullptr).value().empty());
-  EXPECT_EQ(Normalizer::from_json({{"type", "Precompiled"}}).status().code(),
-            Code::kUnimplemented);
+  EXPECT_EQ(Normalizer::from_json({{"type", "Precompiled"}}).status().code(), Code::kUnimplemented);
   EXPECT_FALSE(Normalizer::from_json({{"type", "Sequence"}}).ok());
 }
 
 std::string random_text(Rng& rng, size_t chars) {
   static const std::pair<uint32_t, uint32_t> kRanges[] = {
-      {0x41, 0x7A},     {0xC0, 0x24F},   {0x300, 0x36F},  {0x370, 0x3FF},  {0x400, 0x4FF},
-      {0x1E00, 0x1FFF}, {0x2460, 0x24FF}, {0x3040, 0x30FF}, {0xAC00, 0xAD00}, {0xFB00, 0xFB4F},
+      {0x41, 0x7A},     {0xC0, 0x24F},      {0x300, 0x36F},   {0x370, 0x3FF},   {0x400, 0x4FF},
+      {0x1E00, 0x1FFF}, {0x2460, 0x24FF},   {0x3040, 0x30FF}, {0xAC00, 0xAD00}, {0xFB00, 0xFB4F},
       {0xFF00, 0xFFEF}, {0x1D400, 0x1D7FF}, {0x0F40, 0x0FBF}};
   std::string s;
   for (size_t i = 0; i < chars; ++i) {

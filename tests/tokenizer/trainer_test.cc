@@ -92,7 +92,8 @@ TEST(BpeTrainer, UniqueTokensAndRoundTrip) {
   if (wptest::have_sample()) {
     texts = wptest::sample_docs(1 << 20, 7);
   } else {
-    for (int i = 0; i < 200; ++i) texts.push_back(fmt::format("line {} of the text, then {}\n", i, i * 7));
+    for (int i = 0; i < 200; ++i)
+      texts.push_back(fmt::format("line {} of the text, then {}\n", i, i * 7));
   }
   auto spec = train_bpe_on_texts(texts, small_options(3000));
   ASSERT_TRUE(spec.ok());
@@ -111,7 +112,8 @@ TEST(BpeTrainer, SameOutputForOneAndTwoThreads) {
   if (wptest::have_sample()) {
     texts = wptest::sample_docs(4 << 20, 3);
   } else {
-    for (int i = 0; i < 5000; ++i) texts.push_back(fmt::format("doc {} says {} and {}", i, i % 97, i * 31));
+    for (int i = 0; i < 5000; ++i)
+      texts.push_back(fmt::format("doc {} says {} and {}", i, i % 97, i * 31));
   }
   auto o = small_options(5000);
   o.threads = 1;

@@ -2,13 +2,14 @@
 // greedy longest-match with "##", [UNK], the [CLS] A [SEP] template, decoding, vocab.txt and
 // tokenizer.json round trips and errors, the WordPiece trainer, and HF Tokenizers.js as the
 // oracle on the same vocab.txt over thousands of sample-corpus lines.
+#include "tokenizer/wordpiece.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "tokenizer/bert_pretokenizer.h"
 #include "tokenizer/tokenizer.h"
-#include "tokenizer/wordpiece.h"
 #include "tokenizer/wordpiece_trainer.h"
 #include "wp_oracles/wp_test_util.h"
 
@@ -16,9 +17,10 @@ namespace lm::tok {
 namespace {
 
 WordPiece small_vocab(WordPieceOptions o = {}) {
-  std::vector<std::string> v = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "un", "##aff",
-                                "##able", "hello", "world", ",", "!", ".", "中", "文", "cafe",
-                                "'", "s", "do", "##n", "##t", "it", "a", "##b"};
+  std::vector<std::string> v = {"[PAD]", "[UNK]",  "[CLS]", "[SEP]", "[MASK]", "un",
+                                "##aff", "##able", "hello", "world", ",",      "!",
+                                ".",     "中",     "文",    "cafe",  "'",      "s",
+                                "do",    "##n",    "##t",   "it",    "a",      "##b"};
   auto wp = WordPiece::from_vocab(v, o);
   EXPECT_TRUE(wp.ok());
   return std::move(wp).value();
@@ -34,10 +36,12 @@ std::vector<std::string> words(std::string_view text, BertNormalizerOptions o = 
 TEST(BertBasicTokenizer, CleansSplitsAndLowercases) {
   EXPECT_EQ(words("Hello,World!  Héllo\tCAFÉ"),
             (std::vector<std::string>{"hello", ",", "world", "!", "hello", "cafe"}));
-  EXPECT_EQ(words("a\x01" "b\xEF\xBF\xBD" "c\u200Bd"), (std::vector<std::string>{"abcd"}));
+  EXPECT_EQ(words("a\x01"
+                  "b\xEF\xBF\xBD"
+                  "c\u200Bd"),
+            (std::vector<std::string>{"abcd"}));
   EXPECT_EQ(words("ab中文cd"), (std::vector<std::string>{"ab", "中", "文", "cd"}));
-  EXPECT_EQ(words("«quoted»—dash"),
-            (std::vector<std::string>{"«", "quoted", "»", "—", "dash"}));
+  EXPECT_EQ(words("«quoted»—dash"), (std::vector<std::string>{"«", "quoted", "»", "—", "dash"}));
   EXPECT_EQ(words("x\u3000y\u00A0z"), (std::vector<std::string>{"x", "y", "z"}));
   BertNormalizerOptions cased{.strip_accents = false, .lowercase = false};
   EXPECT_EQ(words("Héllo", cased), (std::vector<std::string>{"Héllo"}));
@@ -121,7 +125,8 @@ TEST(WordPiece, BadFilesGiveClearErrors) {
 std::vector<std::string> training_texts() {
   if (wptest::have_sample()) return wptest::sample_docs(3 << 20, 5);
   std::vector<std::string> t;
-  for (int i = 0; i < 3000; ++i) t.push_back(fmt::format("The {} quick brown foxes jumped {}!", i, i % 13));
+  for (int i = 0; i < 3000; ++i)
+    t.push_back(fmt::format("The {} quick brown foxes jumped {}!", i, i % 13));
   return t;
 }
 
@@ -187,7 +192,8 @@ TEST(WordPieceOracle, MatchesHfBertWordPieceOnSameVocab) {
     for (size_t i = 0; i < lines.size(); ++i) {
       std::vector<uint32_t> ids;
       wp->encode(lines[i], &ids);
-      if (ids != hf[i] && mismatches++ < 3) ADD_FAILURE() << mode << " line " << i << ": " << lines[i];
+      if (ids != hf[i] && mismatches++ < 3)
+        ADD_FAILURE() << mode << " line " << i << ": " << lines[i];
     }
     EXPECT_EQ(mismatches, 0u) << mode;
   }

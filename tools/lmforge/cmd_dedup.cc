@@ -38,8 +38,8 @@ Result<dedup::DedupOptions> make_options(const DedupArgs& a) {
   o.exact = !a.no_exact;
   o.near = !a.no_near;
   o.lines = a.lines;
-  o.line_unit = a.line_unit == "paragraphs" ? dedup::LineUnit::kParagraphs
-                                            : dedup::LineUnit::kLines;
+  o.line_unit =
+      a.line_unit == "paragraphs" ? dedup::LineUnit::kParagraphs : dedup::LineUnit::kLines;
   o.threads = a.threads;
   const RankWorld rw = resolve_rank_world(a.rank < 0 ? 0 : a.rank, a.world);
   o.rank = rw.rank;
@@ -85,8 +85,7 @@ void print_table(const dedup::DedupStats& s, const dedup::DedupOptions& o) {
   }
   for (const auto& [k, v] : s.stage_seconds) fmt::print("stage {:<12} {:8.2f} s\n", k, v);
   if (s.signature_seconds > 0) {
-    fmt::print("signatures: {:.1f} MB/s per core\n",
-               s.signature_bytes / 1e6 / s.signature_seconds);
+    fmt::print("signatures: {:.1f} MB/s per core\n", s.signature_bytes / 1e6 / s.signature_seconds);
   }
 }
 
@@ -124,8 +123,10 @@ Status run(const DedupArgs& a) {
     LM_ASSIGN_OR_RETURN(st, dedup::collect_rank_stats(a.inputs, read, o));
   }
   nlohmann::json j = st.to_json();
-  j["minhash"] = {{"ngram", o.minhash.ngram}, {"bands", o.minhash.bands},
-                  {"rows", o.minhash.rows}, {"seed", o.minhash.seed},
+  j["minhash"] = {{"ngram", o.minhash.ngram},
+                  {"bands", o.minhash.bands},
+                  {"rows", o.minhash.rows},
+                  {"seed", o.minhash.seed},
                   {"threshold", dedup::lsh_threshold(o.minhash.bands, o.minhash.rows)}};
   const std::string name = merged ? "stats.json" : fmt::format("stats-r{:05}.json", o.rank);
   LM_RETURN_IF_ERROR(write_file_atomic(a.out + "/" + name, j.dump(2) + "\n"));
@@ -143,12 +144,14 @@ void setup(CLI::App& app) {
   static DedupArgs a;
   sub->add_option("--in,inputs", a.inputs, "Input files, folders or globs");
   sub->add_option("--out", a.out, "Output folder (kept/, removed/, stats.json)");
-  sub->add_option("--work-dir", a.work_dir, "Intermediate files (default OUT/work; shared by ranks)");
+  sub->add_option("--work-dir", a.work_dir,
+                  "Intermediate files (default OUT/work; shared by ranks)");
   sub->add_flag("--no-exact", a.no_exact, "Skip exact dedup");
   sub->add_flag("--no-near", a.no_near, "Skip MinHash near-duplicate dedup");
   sub->add_flag("--lines", a.lines, "Drop lines (or paragraphs) seen earlier in the corpus");
   sub->add_option("--line-unit", a.line_unit, "Unit of --lines")
-      ->check(CLI::IsMember({"lines", "paragraphs"}))->capture_default_str();
+      ->check(CLI::IsMember({"lines", "paragraphs"}))
+      ->capture_default_str();
   sub->add_option("--preset", a.preset, "MinHash preset: datatrove (14x8) or nemo (20x13)")
       ->capture_default_str();
   sub->add_option("--bands", a.bands, "LSH bands (overrides the preset)");
@@ -160,7 +163,8 @@ void setup(CLI::App& app) {
   sub->add_option("--ngram", a.ngram, "Words per shingle")->capture_default_str();
   sub->add_option("--seed", a.seed, "MinHash permutation seed")->capture_default_str();
   sub->add_option("--cjk", a.cjk, "CJK text: one word per character, or ICU dictionary words")
-      ->check(CLI::IsMember({"chars", "words"}))->capture_default_str();
+      ->check(CLI::IsMember({"chars", "words"}))
+      ->capture_default_str();
   sub->add_option("--stage", a.stage, "all, or one of signatures|buckets|clusters|filter")
       ->capture_default_str();
   sub->add_option("--rank", a.rank, "This process's rank (default: MPI/Slurm env, else 0)");

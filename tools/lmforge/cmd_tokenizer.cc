@@ -103,7 +103,9 @@ double thread_cpu_seconds() {
 // Encodes one batch in parallel and appends the formatted ids, in order, to the sink.
 Status encode_batch(const Tokenizer& t, const Options& o, const std::vector<io::Document>& docs,
                     uint64_t first_index, int threads, Sink* sink, EncodeStats* st) {
-  std::vector<std::string> outs(docs.size());
+  static std::vector<std::string> outs;  // kept across batches (no page faults); one caller
+  outs.resize(std::max(outs.size(), docs.size()));
+  for (size_t i = 0; i < docs.size(); ++i) outs[i].clear();
   std::vector<Status> errors(docs.size());
   std::vector<size_t> counts(docs.size());
   auto eot = t.eot_id();

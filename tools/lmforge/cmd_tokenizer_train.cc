@@ -19,7 +19,7 @@ namespace lm::cli {
 namespace {
 
 struct TrainOptions {
-  std::string algo = "bpe", out, pattern = "gpt4", format, text_field = "text";
+  std::string algo = "bpe", out, pattern = "gpt4", format, text_field = "text", on_error = "fail";
   std::vector<std::string> in, special;
   size_t vocab_size = 32000, max_token_length = 0, limit_alphabet = 1000;
   uint64_t min_frequency = 0;
@@ -28,8 +28,8 @@ struct TrainOptions {
 };
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(),
-                                                suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 Status check_output(const TrainOptions& o) {
@@ -37,16 +37,17 @@ Status check_output(const TrainOptions& o) {
     return invalid_argument("--algo {}: expected bpe or wordpiece", o.algo);
   }
   std::string fmt = o.format;
-  if (fmt.empty()) fmt = ends_with(o.out, ".tiktoken") ? "tiktoken" : ends_with(o.out, ".txt") ? "vocab" : "json";
+  if (fmt.empty())
+    fmt = ends_with(o.out, ".tiktoken") ? "tiktoken" : ends_with(o.out, ".txt") ? "vocab" : "json";
   bool ok = (fmt == "json" && ends_with(o.out, ".json")) ||
             (fmt == "tiktoken" && o.algo == "bpe" && ends_with(o.out, ".tiktoken")) ||
             (fmt == "vocab" && o.algo == "wordpiece" && ends_with(o.out, ".txt"));
   if (!ok) {
-    return Status(Code::kInvalidArgument,
-                  fmt::format("--out {} does not fit --format {} for --algo {}", o.out, fmt,
-                              o.algo),
-                  "BPE: tokenizer.json (.json) or NAME.tiktoken; WordPiece: tokenizer.json or "
-                  "vocab.txt");
+    return Status(
+        Code::kInvalidArgument,
+        fmt::format("--out {} does not fit --format {} for --algo {}", o.out, fmt, o.algo),
+        "BPE: tokenizer.json (.json) or NAME.tiktoken; WordPiece: tokenizer.json or "
+        "vocab.txt");
   }
   return ok_status();
 }
@@ -54,6 +55,10 @@ Status check_output(const TrainOptions& o) {
 Result<tok::TextSource> open_source(const TrainOptions& o) {
   io::ReaderOptions ro;
   ro.text_field = o.text_field;
+  if (o.on_error != "fail" && o.on_error != "skip") {
+    return invalid_argument("--on-error {}: expected fail or skip", o.on_error);
+  }
+  ro.on_error = o.on_error == "skip" ? io::OnError::kSkip : io::OnError::kFail;
   LM_ASSIGN_OR_RETURN(auto reader, io::DocumentReader::open(o.in, ro));
   std::shared_ptr<io::DocumentReader> shared(std::move(reader));
   auto doc = std::make_shared<io::Document>();
@@ -65,20 +70,27 @@ Result<tok::TextSource> open_source(const TrainOptions& o) {
 }
 
 void report(const TrainOptions& o, const tok::BpeTrainStats& st, size_t vocab, double secs) {
-  nlohmann::json j = {{"algo", o.algo},          {"out", o.out},
-                      {"vocab_size", vocab},     {"merges", st.merges},
-                      {"documents", st.documents}, {"bytes", st.bytes},
-                      {"words", st.words},       {"distinct_words", st.distinct_words},
-                      {"pairs", st.pairs},       {"count_seconds", st.count_seconds},
-                      {"merge_seconds", st.merge_seconds}, {"seconds", secs}};
+  nlohmann::json j = {{"algo", o.algo},
+                      {"out", o.out},
+                      {"vocab_size", vocab},
+                      {"merges", st.merges},
+                      {"documents", st.documents},
+                      {"bytes", st.bytes},
+                      {"words", st.words},
+                      {"distinct_words", st.distinct_words},
+                      {"pairs", st.pairs},
+                      {"count_seconds", st.count_seconds},
+                      {"merge_seconds", st.merge_seconds},
+                      {"seconds", secs}};
   if (o.json) {
     print_json(j);
     return;
   }
-  fmt::print("trained {} vocabulary of {} tokens ({} merges) from {} documents, {} bytes, {} "
-             "distinct words in {:.1f} s (count {:.1f} s, merges {:.1f} s) -> {}\n",
-             o.algo, vocab, st.merges, st.documents, st.bytes, st.distinct_words, secs,
-             st.count_seconds, st.merge_seconds, o.out);
+  fmt::print(
+      "trained {} vocabulary of {} tokens ({} merges) from {} documents, {} bytes, {} "
+      "distinct words in {:.1f} s (count {:.1f} s, merges {:.1f} s) -> {}\n",
+      o.algo, vocab, st.merges, st.documents, st.bytes, st.distinct_words, secs, st.count_seconds,
+      st.merge_seconds, o.out);
 }
 
 Status run_train(const TrainOptions& o) {
@@ -146,8 +158,11 @@ void setup(CLI::App& app) {
   sub->add_option("--format", o.format, "json | tiktoken | vocab (default: from --out)");
   sub->add_option("--text-field", o.text_field, "JSONL member holding the text")
       ->capture_default_str();
+  sub->add_option("--on-error", o.on_error, "Malformed input records: fail | skip")
+      ->capture_default_str();
   sub->add_option("--limit-alphabet", o.limit_alphabet,
-                  "WordPiece: keep this many most frequent characters")->capture_default_str();
+                  "WordPiece: keep this many most frequent characters")
+      ->capture_default_str();
   sub->add_flag("--no-lowercase", o.no_lowercase, "WordPiece: keep case and accents (cased BERT)");
   add_threads_option(sub, &o.threads);
   add_json_flag(sub, &o.json);

@@ -66,8 +66,8 @@ inline std::string temp_dir(const std::string& tag) {
 inline void write_texts(const std::string& path, const std::vector<std::string>& texts) {
   std::ofstream out(path);
   for (const auto& t : texts) {
-    out << nlohmann::json({{"text", t}}).dump(-1, ' ', false,
-                                               nlohmann::json::error_handler_t::replace)
+    out << nlohmann::json({{"text", t}})
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
         << "\n";
   }
 }
@@ -93,8 +93,9 @@ inline std::vector<std::vector<uint32_t>> hf_encode(const std::string& mode,
                                                     const std::string& model,
                                                     const std::string& texts_path) {
   std::string out = texts_path + ".hf_ids";
-  std::string cmd = fmt::format("node '{}/tests/tokenizer/wp_oracles/hf_encode.mjs' {} '{}' '{}' '{}'",
-                                LMFORGE_SOURCE_DIR, mode, model, texts_path, out);
+  std::string cmd =
+      fmt::format("node '{}/tests/tokenizer/wp_oracles/hf_encode.mjs' {} '{}' '{}' '{}'",
+                  LMFORGE_SOURCE_DIR, mode, model, texts_path, out);
   if (std::system(cmd.c_str()) != 0) {
     ADD_FAILURE() << "oracle failed: " << cmd;
     return {};
