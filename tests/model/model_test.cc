@@ -27,7 +27,7 @@ TEST(GptConfigTest, CountsMatchTheTrainingNotes) {
   EXPECT_EQ(gpt2.num_params(), 124439808);
   EXPECT_EQ(ParamLayout(gpt2).total(), (size_t)gpt2.num_params());
   GptConfig c1{.vocab_size = 8192, .n_ctx = 256, .n_layer = 4, .n_head = 4, .n_embd = 256};
-  EXPECT_NEAR(c1.num_params_no_position() / 1e6, 5.27, 0.01);
+  EXPECT_NEAR(c1.num_params_no_position() / 1e6, 5.257, 0.001);  // notes: 5.52 M with a 1024-row wpe
   EXPECT_NEAR(c1.flops_per_token(256) / 1e6, 34.8, 0.3);  // notes: 34.7 M
   GptConfig c2{.vocab_size = 8192, .n_ctx = 256, .n_layer = 6, .n_head = 6, .n_embd = 384};
   EXPECT_NEAR(c2.flops_per_token(256) / 1e6, 89.8, 0.3);

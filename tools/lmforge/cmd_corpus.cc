@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 
 #include "cli.h"
 #include "core/progress.h"
@@ -67,8 +68,23 @@ Result<std::unique_ptr<io::DocumentReader>> open_inputs(InputArgs* a) {
   return io::DocumentReader::open(inputs, o);
 }
 
+// Peak resident memory of this process image (VmHWM; unlike getrusage it excludes what a
+// forking parent held before exec), or 0 where /proc is unavailable.
+uint64_t peak_rss_bytes() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  char line[256];
+  unsigned long long kb = 0;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::sscanf(line, "VmHWM: %llu kB", &kb) == 1) break;
+  }
+  std::fclose(f);
+  return kb * 1024;
+}
+
 nlohmann::json reader_json(const io::ReaderStats& s) {
-  return {{"files", s.files},
+  return {{"peak_rss_bytes", peak_rss_bytes()},
+          {"files", s.files},
           {"skipped_records", s.skipped_records},
           {"repaired_utf8", s.repaired_utf8},
           {"skipped_utf8", s.skipped_utf8}};

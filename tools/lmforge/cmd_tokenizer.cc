@@ -220,8 +220,11 @@ Status parse_ids(std::string_view s, const std::string& where, std::vector<uint3
   return ok_status();
 }
 
+// Writes one decoded sequence: a {"id","text"} line (jsonl), or the text, followed by a newline
+// when `newline` (line-based ids input).
 Status emit_decoded(const Tokenizer& t, const Options& o, const std::vector<uint32_t>& ids,
-                    uint64_t index, const std::string& where, bool jsonl, Sink* sink) {
+                    uint64_t index, const std::string& where, bool jsonl, bool newline,
+                    Sink* sink) {
   std::string text;
   if (o.lossy) {
     text = t.decode_lossy(ids);
@@ -230,7 +233,7 @@ Status emit_decoded(const Tokenizer& t, const Options& o, const std::vector<uint
     if (!r.ok()) return r.status().with_context(where);
     text = std::move(r).value();
   }
-  if (!jsonl) return sink->write(text + (o.ids.empty() ? "\n" : ""));
+  if (!jsonl) return sink->write(newline ? text + "\n" : text);
   nlohmann::json j = {{"id", std::to_string(index)}, {"text", text}};
   return sink->write(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
@@ -245,7 +248,7 @@ Status run_decode(const Options& o) {
   std::vector<uint32_t> ids;
   if (!o.ids.empty()) {
     LM_RETURN_IF_ERROR(parse_ids(o.ids, "--ids", &ids));
-    LM_RETURN_IF_ERROR(emit_decoded(t, o, ids, 0, "--ids", o.to == "jsonl", &sink));
+    LM_RETURN_IF_ERROR(emit_decoded(t, o, ids, 0, "--ids", o.to == "jsonl", false, &sink));
     return sink.close();
   }
   if (o.in.size() != 1) return invalid_argument("tokenizer decode: give one --in file");
@@ -260,7 +263,7 @@ Status run_decode(const Options& o) {
       const auto* p = reinterpret_cast<const unsigned char*>(data.data()) + 4 * i;
       ids[i] = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24);
     }
-    LM_RETURN_IF_ERROR(emit_decoded(t, o, ids, 0, o.in[0], jsonl, &sink));
+    LM_RETURN_IF_ERROR(emit_decoded(t, o, ids, 0, o.in[0], jsonl, false, &sink));
     return sink.close();
   }
   uint64_t line_no = 0;
@@ -270,7 +273,7 @@ Status run_decode(const Options& o) {
     std::string where = fmt::format("{}:{}", o.in[0], ++line_no);
     ids.clear();
     LM_RETURN_IF_ERROR(parse_ids(std::string_view(data).substr(pos, nl - pos), where, &ids));
-    LM_RETURN_IF_ERROR(emit_decoded(t, o, ids, line_no - 1, where, jsonl, &sink));
+    LM_RETURN_IF_ERROR(emit_decoded(t, o, ids, line_no - 1, where, jsonl, true, &sink));
     pos = nl + 1;
   }
   return sink.close();

@@ -130,7 +130,7 @@ void layernorm_backward(float* dinp, float* dweight, float* dbias, const float* 
 
 void matmul_forward(float* out, const float* inp, const float* weight, const float* bias, int N,
                     int C, int OC) {
-  parallel_slices(N, 8, [&](size_t r0, size_t r1) {
+  parallel_slices(N, kGemmAlign, [&](size_t r0, size_t r1) {
     float* o = out + r0 * OC;
     float beta = 0.0f;
     if (bias) {
@@ -153,11 +153,11 @@ void column_sums(float* dst, const float* src, int N, int OC) {
 
 void matmul_backward(float* dinp, float* dweight, float* dbias, const float* dout,
                      const float* inp, const float* weight, int N, int C, int OC) {
-  parallel_slices(N, 8, [&](size_t r0, size_t r1) {
+  parallel_slices(N, kGemmAlign, [&](size_t r0, size_t r1) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(r1 - r0), C, OC, 1.0f,
                 dout + r0 * OC, OC, weight, OC, 1.0f, dinp + r0 * C, C);
   });
-  parallel_slices(C, 8, [&](size_t c0, size_t c1) {
+  parallel_slices(C, kGemmAlign, [&](size_t c0, size_t c1) {
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(c1 - c0), OC, N, 1.0f, inp + c0,
                 C, dout, OC, 1.0f, dweight + c0 * OC, OC);
   });
@@ -165,7 +165,7 @@ void matmul_backward(float* dinp, float* dweight, float* dbias, const float* dou
 }
 
 void head_forward(float* logits, const float* inp, const float* wte, int N, int C, int V) {
-  parallel_slices(N, 8, [&](size_t r0, size_t r1) {
+  parallel_slices(N, kGemmAlign, [&](size_t r0, size_t r1) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(r1 - r0), V, C, 1.0f,
                 inp + r0 * C, C, wte, C, 0.0f, logits + r0 * V, V);
   });
@@ -173,11 +173,11 @@ void head_forward(float* logits, const float* inp, const float* wte, int N, int 
 
 void head_backward(float* dinp, float* dwte, const float* dlogits, const float* inp,
                    const float* wte, int N, int C, int V) {
-  parallel_slices(N, 8, [&](size_t r0, size_t r1) {
+  parallel_slices(N, kGemmAlign, [&](size_t r0, size_t r1) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(r1 - r0), C, V, 1.0f,
                 dlogits + r0 * V, V, wte, C, 1.0f, dinp + r0 * C, C);
   });
-  parallel_slices(V, 8, [&](size_t v0, size_t v1) {
+  parallel_slices(V, kGemmAlign, [&](size_t v0, size_t v1) {
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(v1 - v0), C, N, 1.0f,
                 dlogits + v0, V, inp, C, 1.0f, dwte + v0 * C, C);
   });

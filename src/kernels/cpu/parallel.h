@@ -12,6 +12,11 @@
 
 namespace lm::kernels {
 
+// Row slices handed to sgemm start at multiples of this: OpenBLAS computes a row with the same
+// instruction sequence only when its position within the kernel's unroll (24 rows on Zen/Haswell,
+// 16 or 48 on others) is the same, so aligned slices give the same bytes for any thread count.
+constexpr size_t kGemmAlign = 48;
+
 // Calls fn(begin, end) on `kernel_threads()` contiguous slices of [0, n) (empty ones skipped).
 template <typename Fn>
 void parallel_slices(size_t n, size_t align, Fn&& fn) {

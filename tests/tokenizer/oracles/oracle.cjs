@@ -39,11 +39,16 @@ function main() {
   const texts = fs.readFileSync(input, "utf8").split("\n").filter((l) => l.length > 0)
     .map((l) => JSON.parse(l).text);
   const t0 = process.hrtime.bigint();
-  const out = texts.map((t) => JSON.stringify(encode(t)));
+  const c0 = process.cpuUsage();
+  const ids = texts.map((t) => encode(t));
+  const cpu = process.cpuUsage(c0);
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const out = ids.map((x) => JSON.stringify(x));
+  const tokens = ids.reduce((s, x) => s + x.length, 0);
   fs.writeFileSync(output, out.join("\n") + (out.length ? "\n" : ""));
   const bytes = texts.reduce((s, t) => s + Buffer.byteLength(t, "utf8"), 0);
-  console.error(JSON.stringify({ kind, arg: path.basename(arg), texts: texts.length, bytes, seconds: secs }));
+  console.error(JSON.stringify({ kind, arg: path.basename(arg), texts: texts.length, bytes, tokens,
+    seconds: secs, cpu_seconds: (cpu.user + cpu.system) / 1e6 }));
 }
 
 main();
