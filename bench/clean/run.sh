@@ -8,6 +8,7 @@ set -euo pipefail
 LMFORGE=${1:-build/release/lmforge}
 SAMPLE=${2:-out/sample}
 WORK=${WORK:-$(mktemp -d)}
+mkdir -p "$WORK"
 [ -d "$SAMPLE" ] || "$LMFORGE" --no-progress corpus sample --out "$SAMPLE" >/dev/null
 run() {  # name, extra args...: one thread; per core = input bytes / CPU seconds (user + sys),
   # which stays meaningful on a shared machine where wall time is not.

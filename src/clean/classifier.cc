@@ -106,8 +106,10 @@ Result<EvalReport> evaluate(const std::function<std::string(std::string_view)>& 
 nlohmann::json EvalReport::to_json() const {
   nlohmann::json j = {{"documents", all.docs}, {"accuracy", all.accuracy()}};
   for (const auto& [l, r] : per_label) {
-    j["per_label"][l] = {{"documents", r.docs}, {"correct", r.correct},
-                         {"accuracy", r.accuracy()}, {"predicted", confusion.at(l)}};
+    j["per_label"][l] = {{"documents", r.docs},
+                         {"correct", r.correct},
+                         {"accuracy", r.accuracy()},
+                         {"predicted", confusion.at(l)}};
   }
   return j;
 }
@@ -119,8 +121,8 @@ std::string EvalReport::table() const {
     std::string errors;
     for (const auto& [p, n] : confusion.at(l))
       if (p != l) errors += fmt::format("{}:{} ", p, n);
-    t += fmt::format("{:<10} {:>8} {:>8} {:>8.2f}%  {}\n", l, r.docs, r.correct,
-                     100 * r.accuracy(), errors);
+    t += fmt::format("{:<10} {:>8} {:>8} {:>8.2f}%  {}\n", l, r.docs, r.correct, 100 * r.accuracy(),
+                     errors);
   }
   t += fmt::format("{:<10} {:>8} {:>8} {:>8.2f}%\n", "all", all.docs, all.correct,
                    100 * all.accuracy());

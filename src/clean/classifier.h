@@ -25,8 +25,8 @@ struct LabelledData {
   std::string source_prefix;         // only documents whose source starts with this
   double holdout = 0.1;              // share held out for evaluation (by hash of the id)
   uint64_t seed = 0;
-  uint64_t max_per_label = 0;        // training documents per label; 0 = all
-  size_t max_bytes = 2048;           // prefix of each document used
+  uint64_t max_per_label = 0;  // training documents per label; 0 = all
+  size_t max_bytes = 2048;     // prefix of each document used
 };
 
 // True when `doc` belongs to the held-out share.

@@ -260,13 +260,14 @@ Result<CleanConfig> parse_config(std::string_view text, const std::string& name)
     return invalid_argument("{}:{}: {}", name, e.source().begin.line, e.description());
   }
   static const std::set<std::string> kTables = {
-      "normalize", "language", "gopher_repetition", "gopher_quality", "c4", "fineweb",
-      "gibberish", "boilerplate", "toxicity",       "dedup"};
+      "normalize", "language",  "gopher_repetition", "gopher_quality", "c4",
+      "fineweb",   "gibberish", "boilerplate",       "toxicity",       "dedup"};
   for (const auto& [k, v] : root) {
     if (!kTables.count(std::string(k.str()))) {
       return invalid_argument("{}:{}: unknown key [{}]", name, v.source().begin.line, k.str())
-          .with_hint("tables: normalize language gopher_repetition gopher_quality c4 fineweb "
-                     "gibberish boilerplate toxicity dedup");
+          .with_hint(
+              "tables: normalize language gopher_repetition gopher_quality c4 fineweb "
+              "gibberish boilerplate toxicity dedup");
     }
   }
   CleanConfig c;

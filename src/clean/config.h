@@ -46,21 +46,21 @@ struct GopherRepetitionConfig {
   bool enabled = true;
   double max_dup_line_frac = 0.3, max_dup_para_frac = 0.3;
   double max_dup_line_char_frac = 0.2, max_dup_para_char_frac = 0.2;
-  std::vector<double> max_top_ngram = {0.20, 0.18, 0.16};  // n = 2, 3, 4
+  std::vector<double> max_top_ngram = {0.20, 0.18, 0.16};                    // n = 2, 3, 4
   std::vector<double> max_dup_ngram = {0.15, 0.14, 0.13, 0.12, 0.11, 0.10};  // n = 5 .. 10
 };
 
 struct C4Config {
   bool enabled = true;
-  bool remove_citations = true;        // "[1]", "[edit]", "[citation needed]"
-  bool require_terminal_punct = false; // C4: true; FineWeb's recipe turns it off
+  bool remove_citations = true;         // "[1]", "[edit]", "[citation needed]"
+  bool require_terminal_punct = false;  // C4: true; FineWeb's recipe turns it off
   int min_words_per_line = 3;
   int max_word_length = 1000;
   bool drop_javascript_lines = true;
   bool drop_policy_lines = true;
-  bool drop_lorem_ipsum = true;        // document
-  bool drop_curly_bracket = true;      // document
-  int min_sentences = 5;               // document
+  bool drop_lorem_ipsum = true;    // document
+  bool drop_curly_bracket = true;  // document
+  int min_sentences = 5;           // document
 };
 
 struct FineWebConfig {
@@ -82,21 +82,32 @@ struct GibberishConfig {
 
 struct BoilerplateConfig {
   bool enabled = true;
-  std::vector<std::string> phrases = {
-      "click here",     "read more",       "accept cookies",  "cookie settings",
-      "subscribe to our", "sign up for our", "all rights reserved", "advertisement",
-      "share this",     "follow us on",    "log in to",       "skip to content",
-      "javascript is disabled", "enable javascript", "back to top", "powered by"};
+  std::vector<std::string> phrases = {"click here",
+                                      "read more",
+                                      "accept cookies",
+                                      "cookie settings",
+                                      "subscribe to our",
+                                      "sign up for our",
+                                      "all rights reserved",
+                                      "advertisement",
+                                      "share this",
+                                      "follow us on",
+                                      "log in to",
+                                      "skip to content",
+                                      "javascript is disabled",
+                                      "enable javascript",
+                                      "back to top",
+                                      "powered by"};
   double max_line_ratio = 0.4;  // document removed when more of its lines are boilerplate
 };
 
 struct ToxicityConfig {
-  bool enabled = true;                   // no effect without words, word_files or model
-  std::vector<std::string> words;        // all languages
+  bool enabled = true;                            // no effect without words, word_files or model
+  std::vector<std::string> words;                 // all languages
   std::map<std::string, std::string> word_files;  // lang -> file, one word or phrase a line
-  std::string scope = "document";        // document | lines
-  int max_hits = 0;                      // document removed with more hits than this
-  std::string model;                     // fastText classifier
+  std::string scope = "document";                 // document | lines
+  int max_hits = 0;                               // document removed with more hits than this
+  std::string model;                              // fastText classifier
   std::string label = "toxic";
   double threshold = 0.5;
 };

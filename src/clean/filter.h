@@ -22,7 +22,7 @@ struct Verdict {
   bool keep = true;
   std::string_view rule;  // static string
   double value = 0;
-  std::string detail;     // e.g. the detected language
+  std::string detail;  // e.g. the detected language
   static Verdict remove(std::string_view rule, double value, std::string detail = {}) {
     return {false, rule, value, std::move(detail)};
   }
@@ -39,6 +39,7 @@ class HashCounter {
   void reset(size_t expected);
   uint32_t add(uint64_t h);  // returns the count after adding
   uint32_t get(uint64_t h) const;
+
  private:
   std::vector<uint64_t> keys_;
   std::vector<uint32_t> counts_;

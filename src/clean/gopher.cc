@@ -116,8 +116,8 @@ class GopherQuality : public Filter {
     const std::string& text = doc->text;
     const auto& words = ctx->words(text);
     size_t n_words = words.size(), n_non_symbol = 0, total_len = 0, n_alpha = 0, n_stop = 0;
-    bool check_stop = c_.stop_word_langs.empty() || doc->lang.empty() ||
-                      in_list(c_.stop_word_langs, doc->lang);
+    bool check_stop =
+        c_.stop_word_langs.empty() || doc->lang.empty() || in_list(c_.stop_word_langs, doc->lang);
     std::string& low = ctx->scratch;
     for (const auto& w : words) {
       if (!w.symbol) {
@@ -130,8 +130,10 @@ class GopherQuality : public Filter {
         if (stop_.count(low)) ++n_stop;
       }
     }
-    if (n_non_symbol < static_cast<size_t>(c_.min_words)) return Verdict::remove("min_words", n_non_symbol);
-    if (n_non_symbol > static_cast<size_t>(c_.max_words)) return Verdict::remove("max_words", n_non_symbol);
+    if (n_non_symbol < static_cast<size_t>(c_.min_words))
+      return Verdict::remove("min_words", n_non_symbol);
+    if (n_non_symbol > static_cast<size_t>(c_.max_words))
+      return Verdict::remove("max_words", n_non_symbol);
     double avg = n_non_symbol ? static_cast<double>(total_len) / n_non_symbol : 0;
     if (avg < c_.min_avg_word_length) return Verdict::remove("min_avg_word_length", avg);
     if (avg > c_.max_avg_word_length) return Verdict::remove("max_avg_word_length", avg);
@@ -269,7 +271,8 @@ class GopherRepetition : public Filter {
     ctx->counter.reset(count);
     uint32_t best = 0;
     size_t best_i = 0;
-    for (size_t i = 0; i < count; ++i) best = std::max(best, ctx->counter.add(gram_hash(pre, i, n)));
+    for (size_t i = 0; i < count; ++i)
+      best = std::max(best, ctx->counter.add(gram_hash(pre, i, n)));
     while (ctx->counter.get(gram_hash(pre, best_i, n)) != best) ++best_i;  // first inserted
     double chars = static_cast<double>(plen[best_i + n] - plen[best_i] + n - 1);
     return chars * best;

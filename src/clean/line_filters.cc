@@ -36,8 +36,14 @@ std::string remove_citations(std::string_view line) {
         continue;
       }
       auto rest = line.substr(i);
-      if (rest.starts_with("[edit]")) { i += 6; continue; }
-      if (rest.starts_with("[citation needed]")) { i += 17; continue; }
+      if (rest.starts_with("[edit]")) {
+        i += 6;
+        continue;
+      }
+      if (rest.starts_with("[citation needed]")) {
+        i += 17;
+        continue;
+      }
     }
     out.push_back(line[i++]);
   }
@@ -184,7 +190,8 @@ class FineWeb : public Filter {
       }
       if (char_count(l) <= static_cast<size_t>(c_.short_line_length)) ++short_lines;
     }
-    if (punct / n < c_.min_line_punct_ratio) return Verdict::remove("min_line_punct_ratio", punct / n);
+    if (punct / n < c_.min_line_punct_ratio)
+      return Verdict::remove("min_line_punct_ratio", punct / n);
     if (short_lines / n >= c_.max_short_line_ratio) {
       return Verdict::remove("max_short_line_ratio", short_lines / n);
     }

@@ -135,8 +135,8 @@ Status run_batch(const Ctx& c, std::vector<io::Document>* batch, io::ShardWriter
     if (o.kept) {
       LM_RETURN_IF_ERROR(kept->write(d));
     } else {
-      d.extra_json = add_removed(d.extra_json, o.stage, o.verdict.rule, o.verdict.value,
-                                 o.verdict.detail);
+      d.extra_json =
+          add_removed(d.extra_json, o.stage, o.verdict.rule, o.verdict.value, o.verdict.detail);
       LM_RETURN_IF_ERROR(removed->write(d));
     }
   }
@@ -254,8 +254,8 @@ Result<std::vector<std::string>> all_filtered_shards(const std::vector<Unit>& un
     while (!file_exists(u.state_path)) {
       if (waited.seconds() > o.wait_timeout_s) {
         return Status(Code::kCancelled,
-                      fmt::format("waited {:.0f} s for {} (another rank's part)",
-                                  waited.seconds(), u.state_path),
+                      fmt::format("waited {:.0f} s for {} (another rank's part)", waited.seconds(),
+                                  u.state_path),
                       "start every rank (--rank 0..W-1) with the same inputs and --out");
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(500));

@@ -22,7 +22,8 @@ Count count_from(const json& j, const char* unit = "documents") {
 json group_json(const std::map<std::string, GroupStats>& groups) {
   json j = json::object();
   for (const auto& [k, g] : groups) {
-    j[k] = {{"in", count_json(g.in)}, {"kept", count_json(g.kept)},
+    j[k] = {{"in", count_json(g.in)},
+            {"kept", count_json(g.kept)},
             {"removed_by_stage", g.removed_by_stage}};
   }
   return j;
@@ -36,7 +37,8 @@ void group_from(const json& j, std::map<std::string, GroupStats>* out) {
   }
 }
 
-void merge_groups(std::map<std::string, GroupStats>* a, const std::map<std::string, GroupStats>& b) {
+void merge_groups(std::map<std::string, GroupStats>* a,
+                  const std::map<std::string, GroupStats>& b) {
   for (const auto& [k, g] : b) {
     GroupStats& s = (*a)[k];
     s.in.add(g.in);
@@ -80,8 +82,11 @@ json CleanStats::to_json() const {
     json rm = json::object(), ln = json::object();
     for (const auto& [k, c] : s.removed) rm[k] = count_json(c);
     for (const auto& [k, c] : s.lines) ln[k] = count_json(c, "lines");
-    stages_j.push_back({{"stage", name}, {"in", count_json(s.in)}, {"out", count_json(s.out)},
-                        {"removed", rm}, {"lines_removed", ln}});
+    stages_j.push_back({{"stage", name},
+                        {"in", count_json(s.in)},
+                        {"out", count_json(s.out)},
+                        {"removed", rm},
+                        {"lines_removed", ln}});
   }
   json j = {{"input", count_json(input)},         {"kept", count_json(kept)},
             {"removed", count_json(removed)},     {"stages", stages_j},
@@ -137,9 +142,9 @@ std::string CleanStats::table() const {
                      groups == &by_source ? "source" : "language", "docs in", "kept", "bytes in",
                      "bytes kept", "kept");
     for (const auto& [k, g] : *groups) {
-      t += fmt::format("{:<34} {:>10} {:>10} {:>12} {:>12} {:>8}\n", k.empty() ? "?" : k,
-                       g.in.docs, g.kept.docs, format_bytes(g.in.bytes),
-                       format_bytes(g.kept.bytes), pct(g.kept.docs, g.in.docs));
+      t += fmt::format("{:<34} {:>10} {:>10} {:>12} {:>12} {:>8}\n", k.empty() ? "?" : k, g.in.docs,
+                       g.kept.docs, format_bytes(g.in.bytes), format_bytes(g.kept.bytes),
+                       pct(g.kept.docs, g.in.docs));
     }
   }
   return t;

@@ -24,23 +24,24 @@ bool is_space(char32_t cp) {
 }
 
 bool is_punct(char32_t cp) {
-  if (cp < 0x80) return (cp >= 0x21 && cp <= 0x2f) || (cp >= 0x3a && cp <= 0x40) ||
-                        (cp >= 0x5b && cp <= 0x60) || (cp >= 0x7b && cp <= 0x7e);
+  if (cp < 0x80)
+    return (cp >= 0x21 && cp <= 0x2f) || (cp >= 0x3a && cp <= 0x40) || (cp >= 0x5b && cp <= 0x60) ||
+           (cp >= 0x7b && cp <= 0x7e);
   int32_t mask = U_GC_P_MASK | U_GC_S_MASK;
   return (U_GET_GC_MASK(static_cast<UChar32>(cp)) & mask) != 0;
 }
 
 bool is_cjk(char32_t cp) {
-  return (cp >= 0x2E80 && cp <= 0x2FDF) ||   // radicals
-         (cp >= 0x3040 && cp <= 0x30FF) ||   // hiragana, katakana
-         (cp >= 0x3100 && cp <= 0x31BF) ||   // bopomofo
-         (cp >= 0x3400 && cp <= 0x4DBF) ||   // CJK ext A
-         (cp >= 0x4E00 && cp <= 0x9FFF) ||   // CJK unified
-         (cp >= 0xAC00 && cp <= 0xD7AF) ||   // Hangul syllables
-         (cp >= 0xF900 && cp <= 0xFAFF) ||   // compatibility ideographs
-         (cp >= 0x0E00 && cp <= 0x0EFF) ||   // Thai, Lao
-         (cp >= 0x1780 && cp <= 0x17FF) ||   // Khmer
-         (cp >= 0x20000 && cp <= 0x3134F);   // CJK ext B-G
+  return (cp >= 0x2E80 && cp <= 0x2FDF) ||  // radicals
+         (cp >= 0x3040 && cp <= 0x30FF) ||  // hiragana, katakana
+         (cp >= 0x3100 && cp <= 0x31BF) ||  // bopomofo
+         (cp >= 0x3400 && cp <= 0x4DBF) ||  // CJK ext A
+         (cp >= 0x4E00 && cp <= 0x9FFF) ||  // CJK unified
+         (cp >= 0xAC00 && cp <= 0xD7AF) ||  // Hangul syllables
+         (cp >= 0xF900 && cp <= 0xFAFF) ||  // compatibility ideographs
+         (cp >= 0x0E00 && cp <= 0x0EFF) ||  // Thai, Lao
+         (cp >= 0x1780 && cp <= 0x17FF) ||  // Khmer
+         (cp >= 0x20000 && cp <= 0x3134F);  // CJK ext B-G
 }
 
 bool is_ascii(std::string_view s) {

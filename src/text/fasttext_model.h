@@ -19,7 +19,7 @@ class FastText;
 namespace lm::text {
 
 struct FastTextTrainOptions {
-  std::string input;      // "__label__<label> <text>" lines
+  std::string input;  // "__label__<label> <text>" lines
   int dim = 16;
   int epoch = 10;
   double lr = 0.5;
@@ -28,7 +28,7 @@ struct FastTextTrainOptions {
   int word_ngrams = 1;
   int bucket = 1000000;  // fewer n-gram collisions: en/de confusions drop sharply
   int min_count = 1;
-  int threads = 1;        // 1 gives the same model every run
+  int threads = 1;  // 1 gives the same model every run
   int seed = 0;
 };
 

@@ -1,10 +1,10 @@
 // langid.cc: the CLD2 and fastText language identifiers (see langid.h).
 #include "text/langid.h"
 
+#include <cld2/public/compact_lang_det.h>
+
 #include <cstdio>  // before cld2, which uses FILE
 #include <string>
-
-#include <cld2/public/compact_lang_det.h>
 
 namespace CLD2 {
 const char* LanguageCode(Language lang);  // from cld2/internal/lang_script.h

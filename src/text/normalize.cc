@@ -22,12 +22,30 @@ bool is_control(char32_t cp) {
 
 char32_t map_punct(char32_t cp) {
   switch (cp) {
-    case 0x2018: case 0x2019: case 0x201a: case 0x201b: case 0x2032: return '\'';
-    case 0x201c: case 0x201d: case 0x201e: case 0x201f: case 0x00ab: case 0x00bb: case 0x2033:
+    case 0x2018:
+    case 0x2019:
+    case 0x201a:
+    case 0x201b:
+    case 0x2032:
+      return '\'';
+    case 0x201c:
+    case 0x201d:
+    case 0x201e:
+    case 0x201f:
+    case 0x00ab:
+    case 0x00bb:
+    case 0x2033:
       return '"';
-    case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014: case 0x2015: case 0x2212:
+    case 0x2010:
+    case 0x2011:
+    case 0x2012:
+    case 0x2013:
+    case 0x2014:
+    case 0x2015:
+    case 0x2212:
       return '-';
-    default: return cp;
+    default:
+      return cp;
   }
 }
 

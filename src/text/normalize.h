@@ -14,9 +14,9 @@ namespace lm::text {
 
 struct NormalizeOptions {
   bool nfkc = true;
-  bool remove_controls = true;     // C0/C1 controls except \t \n, zero-width chars, soft hyphen
-  bool collapse_whitespace = true; // spaces/tabs runs -> one space, lines trimmed, <= 1 blank line
-  bool map_punctuation = true;     // ‘’ -> ', “”«» -> ", – — ― -> -
+  bool remove_controls = true;      // C0/C1 controls except \t \n, zero-width chars, soft hyphen
+  bool collapse_whitespace = true;  // spaces/tabs runs -> one space, lines trimmed, <= 1 blank line
+  bool map_punctuation = true;      // ‘’ -> ', “”«» -> ", – — ― -> -
   bool lowercase = false;
   bool strip_accents = false;
 };

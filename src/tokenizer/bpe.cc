@@ -45,7 +45,7 @@ struct BpeModel::Tables {
   uint32_t byte_id[256] = {};
   // Merges of two single-byte parts, indexed by (b0 << 8 | b1): the first level of every piece.
   std::vector<PairSlot> byte_pairs;
-  std::vector<uint8_t> whole_ok;         // merge mode: BPE of the token's bytes is the token
+  std::vector<uint8_t> whole_ok;             // merge mode: BPE of the token's bytes is the token
   std::vector<uint32_t> special_first[256];  // indices into specials_, longest first
   const std::vector<std::string>* tokens = nullptr;
 
@@ -173,8 +173,11 @@ Status BpeModel::build_merge_pairs() {
     const auto& [a, b] = merges_[r];
     auto ia = t_->find(a), ib = t_->find(b), ic = t_->find(a + b);
     if (!ia || !ib || !ic)
-      return invalid_argument("merge {} (\"{}\" + \"{}\"): {} is not in the vocabulary", r + 1,
-                              a, b, !ia ? "the left part" : !ib ? "the right part" : "the result");
+      return invalid_argument("merge {} (\"{}\" + \"{}\"): {} is not in the vocabulary", r + 1, a,
+                              b,
+                              !ia   ? "the left part"
+                              : !ib ? "the right part"
+                                    : "the result");
     t_->insert_pair(*ia, *ib, static_cast<uint32_t>(r), *ic);
   }
   return ok_status();
@@ -283,14 +286,12 @@ void merge_long(std::string_view piece, const uint32_t* byte_id, const RankFn& r
 void BpeModel::merge_piece(std::string_view piece, uint32_t limit,
                            std::vector<uint32_t>* out) const {
   const Tables& t = *t_;
-  auto by_pair = [&](uint32_t, uint32_t, uint32_t a, uint32_t b, uint32_t* rank,
-                     uint32_t* merged) {
+  auto by_pair = [&](uint32_t, uint32_t, uint32_t a, uint32_t b, uint32_t* rank, uint32_t* merged) {
     const Tables::PairSlot* s = t.find_pair(a, b);
     *rank = (s && s->rank < limit) ? s->rank : kNoRank;
     *merged = s ? s->id : 0;
   };
-  auto by_bytes = [&](uint32_t s, uint32_t, uint32_t, uint32_t, uint32_t* rank,
-                      uint32_t* merged) {
+  auto by_bytes = [&](uint32_t s, uint32_t, uint32_t, uint32_t, uint32_t* rank, uint32_t* merged) {
     const auto& p = t.byte_pairs[(static_cast<unsigned char>(piece[s]) << 8) |
                                  static_cast<unsigned char>(piece[s + 1])];
     *rank = p.rank < limit ? p.rank : kNoRank;
@@ -373,9 +374,7 @@ std::optional<BpeModel::SpecialHit> BpeModel::find_special(std::string_view text
 
 bool BpeModel::is_special(uint32_t id) const { return id < known_.size() && known_[id] == 2; }
 
-std::optional<uint32_t> BpeModel::bytes_id(std::string_view bytes) const {
-  return t_->find(bytes);
-}
+std::optional<uint32_t> BpeModel::bytes_id(std::string_view bytes) const { return t_->find(bytes); }
 
 std::optional<uint32_t> BpeModel::special_id(std::string_view text) const {
   for (const auto& [s, id] : specials_) {

@@ -8,7 +8,7 @@ namespace lm::tok {
 namespace {
 
 struct Tables {
-  std::array<uint16_t, 256> to_cp{};  // byte -> code point
+  std::array<uint16_t, 256> to_cp{};   // byte -> code point
   std::array<int16_t, 324> to_byte{};  // code point (< 324) -> byte, or -1
   Tables() {
     to_byte.fill(-1);

@@ -38,7 +38,8 @@ std::string base64_encode(std::string_view in) {
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
     uint32_t v = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+                 (static_cast<unsigned char>(in[i + 1]) << 8) |
+                 static_cast<unsigned char>(in[i + 2]);
     for (int k = 18; k >= 0; k -= 6) out.push_back(kAlpha[(v >> k) & 63]);
   }
   if (size_t rest = in.size() - i) {
@@ -82,12 +83,17 @@ bool known_encoding(std::string_view name, std::string* pattern, Specials* speci
     *pattern = kGpt2Pattern, *specials = {{kEot, 50256}};
   } else if (name == "p50k_edit") {
     *pattern = kGpt2Pattern;
-    *specials = {{kEot, 50256}, {"<|fim_prefix|>", 50281}, {"<|fim_middle|>", 50282},
+    *specials = {{kEot, 50256},
+                 {"<|fim_prefix|>", 50281},
+                 {"<|fim_middle|>", 50282},
                  {"<|fim_suffix|>", 50283}};
   } else if (name == "cl100k_base") {
     *pattern = kCl100kPattern;
-    *specials = {{kEot, 100257}, {"<|fim_prefix|>", 100258}, {"<|fim_middle|>", 100259},
-                 {"<|fim_suffix|>", 100260}, {"<|endofprompt|>", 100276}};
+    *specials = {{kEot, 100257},
+                 {"<|fim_prefix|>", 100258},
+                 {"<|fim_middle|>", 100259},
+                 {"<|fim_suffix|>", 100260},
+                 {"<|endofprompt|>", 100276}};
   } else if (name == "o200k_base") {
     *pattern = kO200kPattern, *specials = {{kEot, 199999}, {"<|endofprompt|>", 200018}};
   } else {
@@ -161,7 +167,8 @@ Result<LoadedBpe> load_gpt2(const std::string& encoder_path) {
   std::string name = file_name(encoder_path);
   std::string merges_path =
       sibling(encoder_path, name == "vocab.json" ? "merges.txt" : "vocab.bpe");
-  if (!file_exists(merges_path) && name == "vocab.json") merges_path = sibling(encoder_path, "vocab.bpe");
+  if (!file_exists(merges_path) && name == "vocab.json")
+    merges_path = sibling(encoder_path, "vocab.bpe");
   if (!file_exists(merges_path))
     return not_found("{}: no merges file beside it ({})", encoder_path, merges_path)
         .with_hint("GPT-2's encoder.json needs its vocab.bpe (HF vocab.json: merges.txt)");
@@ -206,7 +213,8 @@ namespace {
 Result<std::string> hf_pattern(const nlohmann::json& pt, const std::string& path) {
   auto unsupported = [&](const std::string& what) {
     return invalid_argument("{}: unsupported pre_tokenizer: {}", path, what)
-        .with_hint("lmforge reads byte-level BPE: ByteLevel, or Split(Regex, Isolated) + ByteLevel");
+        .with_hint(
+            "lmforge reads byte-level BPE: ByteLevel, or Split(Regex, Isolated) + ByteLevel");
   };
   if (pt.is_null()) return unsupported("none (byte-level BPE needs ByteLevel)");
   std::string type = pt.value("type", "");
@@ -309,8 +317,10 @@ Result<std::string> bpe_to_hf_json(const BpeModel& model) {
   size_t unreachable = 0;
   auto merges = model.merges(&unreachable);
   if (unreachable > 0)
-    return invalid_argument("{} tokens cannot be reached by merges; tokenizer.json cannot hold "
-                            "this vocabulary", unreachable);
+    return invalid_argument(
+        "{} tokens cannot be reached by merges; tokenizer.json cannot hold "
+        "this vocabulary",
+        unreachable);
   // vocab and merges are written by hand: ordered_json inserts are linear in the object size.
   auto str = [](const std::string& s) {
     return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -331,8 +341,13 @@ Result<std::string> bpe_to_hf_json(const BpeModel& model) {
   jm += "]";
   nlohmann::ordered_json added = nlohmann::ordered_json::array();
   for (const auto& [text, id] : model.special_tokens()) {
-    added.push_back({{"id", id}, {"content", text}, {"single_word", false}, {"lstrip", false},
-                     {"rstrip", false}, {"normalized", false}, {"special", true}});
+    added.push_back({{"id", id},
+                     {"content", text},
+                     {"single_word", false},
+                     {"lstrip", false},
+                     {"rstrip", false},
+                     {"normalized", false},
+                     {"special", true}});
   }
   // Always Split + ByteLevel(use_regex=false): equivalent to ByteLevel's own regex in HF, and
   // ports that run ByteLevel's regex with JavaScript's \s (no U+0085) then agree too. The
@@ -340,17 +355,25 @@ Result<std::string> bpe_to_hf_json(const BpeModel& model) {
   // `{1,3}+` of the Python spelling as a stacked quantifier.
   std::string pattern = model.pattern();
   switch (split_kind_of(pattern)) {
-    case SplitKind::kGpt2: pattern = kGpt2Pattern; break;
-    case SplitKind::kCl100k: pattern = kCl100kNpmPattern; break;
-    default: break;
+    case SplitKind::kGpt2:
+      pattern = kGpt2Pattern;
+      break;
+    case SplitKind::kCl100k:
+      pattern = kCl100kNpmPattern;
+      break;
+    default:
+      break;
   }
-  nlohmann::ordered_json pre = {
-      {"type", "Sequence"},
-      {"pretokenizers",
-       {{{"type", "Split"}, {"pattern", {{"Regex", pattern}}}, {"behavior", "Isolated"},
-         {"invert", false}},
-        {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true},
-         {"use_regex", false}}}}};
+  nlohmann::ordered_json pre = {{"type", "Sequence"},
+                                {"pretokenizers",
+                                 {{{"type", "Split"},
+                                   {"pattern", {{"Regex", pattern}}},
+                                   {"behavior", "Isolated"},
+                                   {"invert", false}},
+                                  {{"type", "ByteLevel"},
+                                   {"add_prefix_space", false},
+                                   {"trim_offsets", true},
+                                   {"use_regex", false}}}}};
   nlohmann::ordered_json j;
   j["version"] = "1.0";
   j["truncation"] = nullptr;
@@ -359,13 +382,20 @@ Result<std::string> bpe_to_hf_json(const BpeModel& model) {
   j["normalizer"] = nullptr;
   j["pre_tokenizer"] = std::move(pre);
   j["post_processor"] = nullptr;
-  j["decoder"] = {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true},
+  j["decoder"] = {{"type", "ByteLevel"},
+                  {"add_prefix_space", true},
+                  {"trim_offsets", true},
                   {"use_regex", true}};
-  j["model"] = {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr},
-                {"continuing_subword_prefix", nullptr}, {"end_of_word_suffix", nullptr},
-                {"fuse_unk", false}, {"byte_fallback", false},
+  j["model"] = {{"type", "BPE"},
+                {"dropout", nullptr},
+                {"unk_token", nullptr},
+                {"continuing_subword_prefix", nullptr},
+                {"end_of_word_suffix", nullptr},
+                {"fuse_unk", false},
+                {"byte_fallback", false},
                 {"ignore_merges", model.rank_mode() || model.options().ignore_merges},
-                {"vocab", "@VOCAB@"}, {"merges", "@MERGES@"}};
+                {"vocab", "@VOCAB@"},
+                {"merges", "@MERGES@"}};
   std::string text = j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace);
   size_t v = text.find("\"@VOCAB@\"");
   text.replace(v, 9, vocab);

@@ -21,17 +21,28 @@ uint8_t class_of(UChar32 cp) {
   uint8_t f = 0;
   switch (u_charType(cp)) {
     case U_UPPERCASE_LETTER:
-    case U_TITLECASE_LETTER: f = kL | kUpper; break;
-    case U_LOWERCASE_LETTER: f = kL | kLower; break;
+    case U_TITLECASE_LETTER:
+      f = kL | kUpper;
+      break;
+    case U_LOWERCASE_LETTER:
+      f = kL | kLower;
+      break;
     case U_MODIFIER_LETTER:
-    case U_OTHER_LETTER: f = kL | kUpper | kLower; break;
+    case U_OTHER_LETTER:
+      f = kL | kUpper | kLower;
+      break;
     case U_NON_SPACING_MARK:
     case U_COMBINING_SPACING_MARK:
-    case U_ENCLOSING_MARK: f = kUpper | kLower; break;
+    case U_ENCLOSING_MARK:
+      f = kUpper | kLower;
+      break;
     case U_DECIMAL_DIGIT_NUMBER:
     case U_LETTER_NUMBER:
-    case U_OTHER_NUMBER: f = kN; break;
-    default: break;
+    case U_OTHER_NUMBER:
+      f = kN;
+      break;
+    default:
+      break;
   }
   if (u_hasBinaryProperty(cp, UCHAR_WHITE_SPACE)) f |= kWs;
   if (cp == '\r' || cp == '\n') f |= kNl;
@@ -154,8 +165,8 @@ size_t gpt2_next(std::string_view text, size_t pos) {
     Ch nx = sc.at(pos + 1);
     if (!(nx.cls & uni::kWs)) start = pos + 1, d = nx;
   }
-  if (d.cls & uni::kL) return sc.run(start, uni::kL);  // ` ?\p{L}+`
-  if (d.cls & uni::kN) return sc.run(start, uni::kN);  // ` ?\p{N}+`
+  if (d.cls & uni::kL) return sc.run(start, uni::kL);   // ` ?\p{L}+`
+  if (d.cls & uni::kN) return sc.run(start, uni::kN);   // ` ?\p{N}+`
   if (!(d.cls & uni::kWs)) return sc.run_other(start);  // ` ?[^\s\p{L}\p{N}]+`
   return sc.ws_tail(pos, false);
 }
@@ -278,10 +289,14 @@ size_t PreTokenizer::regex_next(std::string_view text, size_t pos) const {
 
 size_t PreTokenizer::next_piece(std::string_view text, size_t pos) const {
   switch (kind_) {
-    case SplitKind::kGpt2: return gpt2_next(text, pos);
-    case SplitKind::kCl100k: return cl100k_next(text, pos);
-    case SplitKind::kO200k: return o200k_next(text, pos);
-    case SplitKind::kRegex: return regex_next(text, pos);
+    case SplitKind::kGpt2:
+      return gpt2_next(text, pos);
+    case SplitKind::kCl100k:
+      return cl100k_next(text, pos);
+    case SplitKind::kO200k:
+      return o200k_next(text, pos);
+    case SplitKind::kRegex:
+      return regex_next(text, pos);
   }
   return text.size();
 }

@@ -11,21 +11,21 @@
 namespace lm::tok::uni {
 
 enum : uint8_t {
-  kL = 1,      // \p{L}
-  kN = 2,      // \p{N}
-  kWs = 4,     // \s (White_Space)
-  kUpper = 8,  // [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]
-  kLower = 16, // [\p{Ll}\p{Lm}\p{Lo}\p{M}]
-  kNl = 32,    // \r or \n
+  kL = 1,       // \p{L}
+  kN = 2,       // \p{N}
+  kWs = 4,      // \s (White_Space)
+  kUpper = 8,   // [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]
+  kLower = 16,  // [\p{Ll}\p{Lm}\p{Lo}\p{M}]
+  kNl = 32,     // \r or \n
 };
 
-const uint8_t* bmp_table();       // 65536 entries
+const uint8_t* bmp_table();         // 65536 entries
 uint8_t astral_class(uint32_t cp);  // cp >= 0x10000
 
 struct Ch {
-  uint32_t cp;   // code point, or 0xFFFFFFFF for an invalid byte
-  uint8_t cls;   // flags above
-  uint8_t len;   // bytes
+  uint32_t cp;  // code point, or 0xFFFFFFFF for an invalid byte
+  uint8_t cls;  // flags above
+  uint8_t len;  // bytes
 };
 
 // Decodes the character at pos (< s.size()); `table` is bmp_table().
@@ -53,8 +53,8 @@ struct Ch {
     return kBad;
   if (b0 == 0xF0 && p[1] < 0x90) return kBad;   // overlong
   if (b0 == 0xF4 && p[1] >= 0x90) return kBad;  // > U+10FFFF
-  uint32_t cp = ((b0 & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) |
-                (p[3] & 0x3Fu);
+  uint32_t cp =
+      ((b0 & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3Fu);
   return {cp, astral_class(cp), 4};
 }
 

@@ -124,7 +124,8 @@ Status Tokenizer::encode(std::string_view text, SpecialPolicy policy,
   if (hit && policy == SpecialPolicy::kDisallow) {
     return invalid_argument("the text contains the special token {} at byte {}",
                             text.substr(hit->pos, hit->len), hit->pos)
-        .with_hint("allow special tokens (--allow-special) or encode them as text (--special-as-text)");
+        .with_hint(
+            "allow special tokens (--allow-special) or encode them as text (--special-as-text)");
   }
   size_t pos = 0;
   while (hit) {
@@ -137,8 +138,7 @@ Status Tokenizer::encode(std::string_view text, SpecialPolicy policy,
   return ok_status();
 }
 
-Result<std::vector<uint32_t>> Tokenizer::encode(std::string_view text,
-                                                SpecialPolicy policy) const {
+Result<std::vector<uint32_t>> Tokenizer::encode(std::string_view text, SpecialPolicy policy) const {
   std::vector<uint32_t> out;
   LM_RETURN_IF_ERROR(encode(text, policy, &out));
   return out;
@@ -148,8 +148,10 @@ Result<std::string> Tokenizer::decode(std::span<const uint32_t> ids) const {
   if (wp_) {
     for (size_t i = 0; i < ids.size(); ++i) {
       if (ids[i] >= wp_->vocab_size())
-        return invalid_argument("id {} (position {}) is out of range: the vocabulary has {} "
-                                "tokens", ids[i], i, wp_->vocab_size());
+        return invalid_argument(
+            "id {} (position {}) is out of range: the vocabulary has {} "
+            "tokens",
+            ids[i], i, wp_->vocab_size());
     }
     return wp_->decode(ids);
   }
@@ -196,7 +198,8 @@ std::optional<uint32_t> Tokenizer::token_id(std::string_view token_text) const {
 Status Tokenizer::save(const std::string& path) const {
   if (!bpe_ && !wp_) return invalid_argument("{}: nothing to save (empty tokenizer)", path);
   if (ends_with(path, ".tiktoken")) {
-    if (!bpe_) return invalid_argument("{}: a WordPiece tokenizer cannot be saved as .tiktoken", path);
+    if (!bpe_)
+      return invalid_argument("{}: a WordPiece tokenizer cannot be saved as .tiktoken", path);
     return save_tiktoken(*bpe_, path);
   }
   if (ends_with(path, ".json")) {

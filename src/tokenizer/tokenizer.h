@@ -4,10 +4,9 @@
 // special-token policy and decodes. All encode/decode methods are const and thread-safe.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -59,7 +58,7 @@ class Tokenizer {
 
   bool is_bpe() const { return bpe_ != nullptr; }
   bool is_wordpiece() const { return wp_ != nullptr; }
-  const BpeModel* bpe() const { return bpe_.get(); }  // null unless is_bpe()
+  const BpeModel* bpe() const { return bpe_.get(); }        // null unless is_bpe()
   const WordPiece* wordpiece() const { return wp_.get(); }  // null unless is_wordpiece()
 
  private:

@@ -84,9 +84,23 @@ Status build_model(Run* r) {
 // ---- checkpoints ----
 
 Status copy_tokenizer(const Run& r, const std::string& dir, std::string* name) {
-  const std::string& tok = r.meta.tokenizer;
+  // meta.json records the path as pack was given it (maybe relative to pack's working folder):
+  // try it as is, then against each folder above the data prefix.
+  std::string tok = r.meta.tokenizer;
   *name = tok;
-  if (tok.empty() || tok == "bytes" || !file_exists(tok)) return ok_status();
+  if (tok.empty() || tok == "bytes") return ok_status();
+  if (!file_exists(tok) && fs::path(tok).is_relative())
+    for (fs::path d = fs::absolute(r.cfg.data).parent_path(); !d.empty(); d = d.parent_path()) {
+      if (file_exists((d / tok).string())) {
+        tok = (d / tok).string();
+        break;
+      }
+      if (d == d.parent_path()) break;
+    }
+  if (!file_exists(tok)) {
+    r.say("tokenizer " + tok + " (from meta.json) not found: not copied into the checkpoint");
+    return ok_status();
+  }
   *name = "tokenizer" + fs::path(tok).extension().string();
   if (fs::path(tok).filename() == "vocab.txt") *name = "vocab.txt";
   LM_ASSIGN_OR_RETURN(std::string bytes, read_file(tok));

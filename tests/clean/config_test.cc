@@ -1,8 +1,9 @@
 // config_test.cc: the TOML recipe: examples/clean.toml equals the built-in default; unknown
 // tables/keys and bad values are errors naming the file, line and key.
+#include "clean/config.h"
+
 #include <gtest/gtest.h>
 
-#include "clean/config.h"
 #include "core/file_util.h"
 
 namespace lm::clean {
@@ -50,7 +51,8 @@ void expect_error(const std::string& toml, const std::string& needle) {
 
 TEST(Config, ErrorsNameTheKey) {
   expect_error("[gopher_quality]\nmin_wrds = 3\n", "[gopher_quality].min_wrds");
-  expect_error("[gopher_quality]\n\nmin_words = \"many\"\n", "my.toml:3: [gopher_quality].min_words");
+  expect_error("[gopher_quality]\n\nmin_words = \"many\"\n",
+               "my.toml:3: [gopher_quality].min_words");
   expect_error("[gopher_quality]\nmin_words = -1\n", "[gopher_quality].min_words");
   expect_error("[fineweb]\nmin_line_punct_ratio = 1.5\n", "[fineweb].min_line_punct_ratio");
   expect_error("[language]\nbackend = \"cld3\"\n", "[language].backend");

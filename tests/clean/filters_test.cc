@@ -165,8 +165,7 @@ TEST(GopherRepetition, DuplicateLinesAndParagraphs) {
   auto lc = make_gopher_repetition(repetition_only("line_char"));
   expect_threshold(*lc, dup_lines(7, 3), dup_lines(6, 4), "max_dup_line_char_frac");
   auto pc = make_gopher_repetition(repetition_only("para_char"));
-  expect_threshold(*pc, dup_lines(7, 3, "\n\n"), dup_lines(6, 4, "\n\n"),
-                   "max_dup_para_char_frac");
+  expect_threshold(*pc, dup_lines(7, 3, "\n\n"), dup_lines(6, 4, "\n\n"), "max_dup_para_char_frac");
 }
 
 TEST(GopherRepetition, TopAndDuplicateNgrams) {
@@ -201,8 +200,9 @@ TEST(C4, LineRules) {
   auto f = make_c4(c4_lines_only());
   std::string out;
   FilterContext ctx;
-  io::Document d{"id", "Two words.\nThree words here.\nUse javascript to see this.\n"
-                       "Read our privacy policy today.\nA fact [1] is cited [edit] here.",
+  io::Document d{"id",
+                 "Two words.\nThree words here.\nUse javascript to see this.\n"
+                 "Read our privacy policy today.\nA fact [1] is cited [edit] here.",
                  "", "", ""};
   ctx.start_document();
   Verdict v = f->apply(&d, &ctx);
@@ -277,7 +277,7 @@ TEST(Gibberish, Ratios) {
   alpha.max_symbol_ratio = alpha.max_digit_ratio = 1;
   expect_threshold(*make_gibberish(alpha), doc(50, 50, 0), doc(49, 51, 0), "min_alpha_ratio");
   std::string url = "https://example.com/" + std::string(19, 'x');  // 39 chars
-  std::string text = url + " " + std::string(160, 'a');            // 39/200 = 0.195
+  std::string text = url + " " + std::string(160, 'a');             // 39/200 = 0.195
   std::string more = url + "yy " + std::string(158, 'a');           // 41/200 = 0.205
   expect_threshold(*f, text, more, "max_url_ratio");
 }
@@ -369,14 +369,15 @@ TEST(Language, KeepsTargetLanguagesAndTags) {
   LanguageConfig c;
   auto f = make_language(c);
   ASSERT_TRUE(f.ok());
-  std::string de = "Der schnelle braune Fuchs springt über den faulen Hund, während die Kinder "
-                   "aus dem Fenster zusehen und lachen.";
+  std::string de =
+      "Der schnelle braune Fuchs springt über den faulen Hund, während die Kinder "
+      "aus dem Fenster zusehen und lachen.";
   Verdict v = run(**f, de);
   EXPECT_FALSE(v.keep);
   EXPECT_EQ(v.rule, "langs");
   EXPECT_EQ(v.detail, "de");
-  io::Document d{"id", "The quick brown fox jumps over the lazy dog while the children watch.",
-                 "", "", ""};
+  io::Document d{"id", "The quick brown fox jumps over the lazy dog while the children watch.", "",
+                 "", ""};
   FilterContext ctx;
   EXPECT_TRUE((*f)->apply(&d, &ctx).keep);
   EXPECT_EQ(d.lang, "en");

@@ -1,12 +1,13 @@
 // langid_test.cc: language id accuracy per language on held-out fortunes of the sample corpus
 // (en, de, es, it, ru, zh), documents over 200 characters: CLD2 and a fastText model trained
 // here from the other fortunes (small: a capped number of documents per language).
+#include "text/langid.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "clean/classifier.h"
-#include "text/langid.h"
 
 namespace lm::clean {
 namespace {

@@ -1,6 +1,8 @@
 // pipeline_test.cc: run_clean end to end on a small generated corpus: every input document ends
 // up kept or removed with a reason; the same bytes for 1 and 2 threads; 2 ranks keep the same
 // set as 1; --resume skips finished files and redoes one whose output was corrupted.
+#include "clean/pipeline.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,7 +11,6 @@
 #include <set>
 #include <thread>
 
-#include "clean/pipeline.h"
 #include "core/file_util.h"
 #include "core/progress.h"
 #include "core/rng.h"
@@ -65,11 +66,12 @@ std::vector<std::string> make_corpus(const std::string& dir) {
       if (i % 10 == 3) text = first;  // exact duplicates
       if (i % 10 == 5) text = "Too short.";
       if (i % 10 == 7) {
-        text = "Der schnelle braune Fuchs springt über den faulen Hund, während die Kinder aus "
-               "dem Fenster zusehen und lachen. Es war einmal ein König.";
+        text =
+            "Der schnelle braune Fuchs springt über den faulen Hund, während die Kinder aus "
+            "dem Fenster zusehen und lachen. Es war einmal ein König.";
       }
-      nlohmann::json j = {{"id", fmt::format("d{}-{}", f, i)}, {"text", text},
-                          {"source", f % 2 ? "odd" : "even"}};
+      nlohmann::json j = {
+          {"id", fmt::format("d{}-{}", f, i)}, {"text", text}, {"source", f % 2 ? "odd" : "even"}};
       out << j.dump() << "\n";
     }
     files.push_back(path);
@@ -111,7 +113,8 @@ std::map<std::string, std::string> read_tree(const std::string& dir, const char*
   std::map<std::string, std::string> files;
   std::string root = dir + "/" + sub;
   if (!fs::exists(root)) return files;
-  for (const auto& e : fs::directory_iterator(root)) files[e.path().filename()] = *read_file(e.path());
+  for (const auto& e : fs::directory_iterator(root))
+    files[e.path().filename()] = *read_file(e.path());
   return files;
 }
 
@@ -122,8 +125,8 @@ std::map<std::string, nlohmann::json> read_docs(const std::string& dir) {
   EXPECT_TRUE(r.ok()) << r.status().to_string();
   io::Document d;
   while (*(*r)->next(&d)) {
-    docs[d.id] = d.extra_json.empty() ? nlohmann::json::object()
-                                      : nlohmann::json::parse(d.extra_json);
+    docs[d.id] =
+        d.extra_json.empty() ? nlohmann::json::object() : nlohmann::json::parse(d.extra_json);
   }
   return docs;
 }
@@ -221,7 +224,8 @@ TEST(RemovedRecord, MergesIntoExtraJson) {
             R"({"removed":{"rule":"min_sentences","stage":"c4","value":3.0}})");
   EXPECT_EQ(add_removed(R"({"url":"x"})", "language", "langs", 0.5, "de"),
             R"({"url":"x","removed":{"lang":"de","rule":"langs","stage":"language","value":0.5}})");
-  EXPECT_EQ(add_removed("{}", "a", "b", 1, ""), R"({"removed":{"rule":"b","stage":"a","value":1.0}})");
+  EXPECT_EQ(add_removed("{}", "a", "b", 1, ""),
+            R"({"removed":{"rule":"b","stage":"a","value":1.0}})");
 }
 
 }  // namespace

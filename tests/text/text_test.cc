@@ -25,8 +25,7 @@ std::vector<std::string> words_of(std::string_view s) {
 
 TEST(Words, SplitsPunctuationAndCjk) {
   EXPECT_EQ(words_of("Hello, world!"), (std::vector<std::string>{"Hello", ",", "world", "!"}));
-  EXPECT_EQ(words_of("  don't  (stop)\n"),
-            (std::vector<std::string>{"don't", "(", "stop", ")"}));
+  EXPECT_EQ(words_of("  don't  (stop)\n"), (std::vector<std::string>{"don't", "(", "stop", ")"}));
   EXPECT_EQ(words_of("中文abc 日本"), (std::vector<std::string>{"中", "文", "abc", "日", "本"}));
   std::vector<Word> w;
   split_words("café ... 42?!", &w);
@@ -67,7 +66,7 @@ TEST(Normalize, AsciiFastPath) {
 }
 
 TEST(Normalize, UnicodePath) {
-  EXPECT_EQ(norm("ｆｕｌｌ ﬁne"), "full fine");                    // NFKC
+  EXPECT_EQ(norm("ｆｕｌｌ ﬁne"), "full fine");  // NFKC
   EXPECT_EQ(norm("\u201cquoted\u201d \u2018it\u2019s\u2019 a\u2014b"), "\"quoted\" 'it's' a-b");
   EXPECT_EQ(norm("zero\u200bwidth soft\u00adhyphen"), "zerowidth softhyphen");
   EXPECT_EQ(norm("a\u00a0\u3000b"), "a b");  // NBSP and ideographic space -> one space
@@ -89,11 +88,9 @@ TEST(LangId, Cld2DetectsClearSentences) {
   } cases[] = {
       {"The quick brown fox jumps over the lazy dog while the children watch from the window.",
        "en"},
-      {"Der schnelle braune Fuchs springt über den faulen Hund, während die Kinder zusehen.",
-       "de"},
+      {"Der schnelle braune Fuchs springt über den faulen Hund, während die Kinder zusehen.", "de"},
       {"El rápido zorro marrón salta sobre el perro perezoso mientras los niños miran.", "es"},
-      {"La volpe veloce salta sopra il cane pigro mentre i bambini guardano dalla finestra.",
-       "it"},
+      {"La volpe veloce salta sopra il cane pigro mentre i bambini guardano dalla finestra.", "it"},
       {"Быстрая коричневая лиса прыгает через ленивую собаку, пока дети смотрят в окно.", "ru"},
       {"敏捷的棕色狐狸跳过了懒狗，孩子们在窗前看着。这是一个关于动物的故事。", "zh"},
   };
@@ -129,8 +126,8 @@ TEST(FastText, TrainsAndPredicts) {
   {
     std::ofstream f(train);
     for (int i = 0; i < 200; ++i) {
-      f << fasttext_line("sport", "the team won the football match with a late goal " +
-                                      std::to_string(i % 7))
+      f << fasttext_line(
+               "sport", "the team won the football match with a late goal " + std::to_string(i % 7))
         << "\n";
       f << fasttext_line("food", "the soup was hot and the bread was fresh from the oven " +
                                      std::to_string(i % 5))

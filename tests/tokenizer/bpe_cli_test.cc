@@ -85,29 +85,32 @@ TEST_F(BpeCli, DocumentsSameBytesForAnyThreadCountAndRoundTrip) {
   for (const char* fmt : {"jsonl", "text", "binary"}) {
     std::string a = tmp_ + "/a." + fmt, b = tmp_ + "/b." + fmt;
     CliRun r1 = run(fmt::format("tokenizer encode -t {} --in {} --out {} --format {} --threads 1",
-                             tk, docs, a, fmt));
+                                tk, docs, a, fmt));
     ASSERT_EQ(r1.code, 0) << r1.out;
     CliRun r2 = run(fmt::format("tokenizer encode -t {} --in {} --out {} --format {} --threads 2",
-                             tk, docs, b, fmt));
+                                tk, docs, b, fmt));
     ASSERT_EQ(r2.code, 0) << r2.out;
     EXPECT_TRUE(*read_file(a) == *read_file(b)) << fmt << ": 1 and 2 threads differ";
   }
-  CliRun d = run(fmt::format("tokenizer decode -t {} --in {}/a.jsonl --out {}/back.jsonl", tk, tmp_,
-                          tmp_));
+  CliRun d = run(
+      fmt::format("tokenizer decode -t {} --in {}/a.jsonl --out {}/back.jsonl", tk, tmp_, tmp_));
   ASSERT_EQ(d.code, 0) << d.out;
   auto back = testing::read_jsonl(tmp_ + "/back.jsonl");
   ASSERT_EQ(back.size(), texts.size());
   for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(back[i]["text"], texts[i]) << i;
   // Binary ids with an end-of-text id after each document decode to the texts joined by it.
-  CliRun e = run(fmt::format("tokenizer encode -t {} --in {} --out {}/eot.bin --format binary --eot",
-                          tk, docs, tmp_));
+  CliRun e = run(fmt::format(
+      "tokenizer encode -t {} --in {} --out {}/eot.bin --format binary --eot", tk, docs, tmp_));
   ASSERT_EQ(e.code, 0) << e.out;
-  CliRun db = run(fmt::format("tokenizer decode -t {} --format binary --in {}/eot.bin --to text "
-                           "--out {}/eot.txt", tk, tmp_, tmp_));
+  CliRun db =
+      run(fmt::format("tokenizer decode -t {} --format binary --in {}/eot.bin --to text "
+                      "--out {}/eot.txt",
+                      tk, tmp_, tmp_));
   ASSERT_EQ(db.code, 0) << db.out;
   std::string joined;
   for (const auto& t : texts) joined += t + "<|endoftext|>";
-  EXPECT_TRUE(*read_file(tmp_ + "/eot.txt") == joined) << "binary ids with --eot do not decode back";
+  EXPECT_TRUE(*read_file(tmp_ + "/eot.txt") == joined)
+      << "binary ids with --eot do not decode back";
 }
 
 TEST_F(BpeCli, ConvertAndBadInput) {

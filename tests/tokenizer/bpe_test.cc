@@ -2,12 +2,13 @@
 // vocabulary ("aaabdaaabac" -> [258, 100, 258, 97, 99]) in merge and rank mode, the split
 // scanners against PCRE2 running the same patterns, round trips on random bytes, the special
 // token policy, decode errors, and corrupt or truncated vocabulary files.
+#include "tokenizer/bpe.h"
+
 #include <gtest/gtest.h>
 #include <omp.h>
 
 #include "core/file_util.h"
 #include "oracles/vocab_fixture.h"
-#include "tokenizer/bpe.h"
 #include "tokenizer/byte_level.h"
 #include "tokenizer/formats.h"
 #include "tokenizer/pretokenize.h"
@@ -33,13 +34,14 @@ TEST(BpeByteLevel, RoundTripsAllBytes) {
   for (int b = 0; b < 256; ++b) all.push_back(static_cast<char>(b));
   std::string u = bytes_to_gpt2(all);
   EXPECT_EQ(gpt2_to_bytes(u), all);
-  EXPECT_EQ(bytes_to_gpt2(" the"), "\xC4\xA0the");  // "Ġthe"
-  EXPECT_EQ(bytes_to_gpt2("\n"), "\xC4\x8A");         // "Ċ"
+  EXPECT_EQ(bytes_to_gpt2(" the"), "\xC4\xA0the");          // "Ġthe"
+  EXPECT_EQ(bytes_to_gpt2("\n"), "\xC4\x8A");               // "Ċ"
   EXPECT_FALSE(gpt2_to_bytes("\xE4\xB8\x80").has_value());  // not in the mapping
 }
 
 TEST(BpeBase64, RoundTripAndErrors) {
-  for (std::string s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x80", 3)}) {
+  for (std::string s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x80", 3)}) {
     EXPECT_EQ(base64_decode(base64_encode(s)), s);
   }
   EXPECT_EQ(base64_encode("!"), "IQ==");
@@ -149,14 +151,19 @@ std::string pcre2_equivalent(std::string_view p) {
   for (size_t i = 0; i < p.size(); ++i) {
     if (p[i] == '\\' && i + 1 < p.size()) {
       char c = p[i + 1];
-      if (c == 's') out += in_class ? "\\s\\x{85}" : "[\\s\\x{85}]";
-      else if (c == 'S') out += "[^\\s\\x{85}]";
-      else out += p.substr(i, 2);
+      if (c == 's')
+        out += in_class ? "\\s\\x{85}" : "[\\s\\x{85}]";
+      else if (c == 'S')
+        out += "[^\\s\\x{85}]";
+      else
+        out += p.substr(i, 2);
       ++i;
       continue;
     }
-    if (p[i] == '[' && !in_class) in_class = true;
-    else if (p[i] == ']' && in_class) in_class = false;
+    if (p[i] == '[' && !in_class)
+      in_class = true;
+    else if (p[i] == ']' && in_class)
+      in_class = false;
     out.push_back(p[i]);
   }
   return out;
@@ -197,8 +204,9 @@ TEST(BpePretokenize, KnownPieces) {
     std::vector<std::string> v;
     size_t pos = 0;
     while (pos < s.size()) {
-      size_t e = k == SplitKind::kGpt2 ? gpt2_next(s, pos)
-                 : k == SplitKind::kCl100k ? cl100k_next(s, pos) : o200k_next(s, pos);
+      size_t e = k == SplitKind::kGpt2     ? gpt2_next(s, pos)
+                 : k == SplitKind::kCl100k ? cl100k_next(s, pos)
+                                           : o200k_next(s, pos);
       v.emplace_back(s.substr(pos, e - pos));
       pos = e;
     }
@@ -225,13 +233,13 @@ std::string write_temp(const std::string& dir, const std::string& name, const st
 
 void expect_error(const Result<Tokenizer>& r, const std::string& must_contain) {
   ASSERT_FALSE(r.ok()) << "expected an error containing " << must_contain;
-  EXPECT_NE(r.status().to_string().find(must_contain), std::string::npos)
-      << r.status().to_string();
+  EXPECT_NE(r.status().to_string().find(must_contain), std::string::npos) << r.status().to_string();
 }
 
 std::string byte_ranks() {
   std::string s;
-  for (int b = 0; b < 256; ++b) s += base64_encode(std::string(1, char(b))) + " " + std::to_string(b) + "\n";
+  for (int b = 0; b < 256; ++b)
+    s += base64_encode(std::string(1, char(b))) + " " + std::to_string(b) + "\n";
   return s;
 }
 
@@ -263,8 +271,9 @@ TEST(BpeBadInput, CorruptJsonFiles) {
   expect_error(Tokenizer::load(write_temp(dir, "trunc.json", text.substr(0, text.size() / 2))),
                "trunc.json: not valid JSON");
   expect_error(Tokenizer::load(write_temp(dir, "nomodel.json", "{\"a\": [1]}")), "no \"model\"");
-  expect_error(Tokenizer::load(write_temp(dir, "unigram.json", "{\"model\": {\"type\": \"Unigram\"}}")),
-               "Unigram");
+  expect_error(
+      Tokenizer::load(write_temp(dir, "unigram.json", "{\"model\": {\"type\": \"Unigram\"}}")),
+      "Unigram");
   std::string bad_merge = text;
   bad_merge.replace(bad_merge.find("\"aa a\""), 6, "\"aa q9\"");
   expect_error(Tokenizer::load(write_temp(dir, "badmerge.json", bad_merge)), "merge 2");
@@ -280,7 +289,8 @@ TEST(BpeBadInput, CorruptJsonFiles) {
   expect_error(Tokenizer::load(dir + "/missing.json"), "no such tokenizer file");
   auto reloaded = Tokenizer::load(good);
   ASSERT_TRUE(reloaded.ok()) << reloaded.status().to_string();
-  EXPECT_EQ(reloaded->encode_ordinary("aaabdaaabac"), (std::vector<uint32_t>{258, 100, 258, 97, 99}));
+  EXPECT_EQ(reloaded->encode_ordinary("aaabdaaabac"),
+            (std::vector<uint32_t>{258, 100, 258, 97, 99}));
   std::filesystem::remove_all(dir);
 }
 

@@ -15,7 +15,7 @@ fails = []
 
 
 def run(args, ok=True, env=None):
-    p = subprocess.run(args, capture_output=True, text=True, env=env)
+    p = subprocess.run(args, capture_output=True, text=True, errors="replace", env=env)
     if ok and p.returncode != 0:
         print("FAILED:", " ".join(args), "\n", p.stdout, p.stderr)
         sys.exit(1)

@@ -57,8 +57,9 @@ Status predict(ClassifierArgs& a) {
 }
 
 void setup(CLI::App& app) {
-  auto* sub = app.add_subcommand("classifier", "Train and run a fastText document classifier "
-                                               "(e.g. toxicity)");
+  auto* sub = app.add_subcommand("classifier",
+                                 "Train and run a fastText document classifier "
+                                 "(e.g. toxicity)");
   sub->require_subcommand(1);
   static ClassifierArgs t, p;
   t.data.label_field = "label";
@@ -78,8 +79,7 @@ void setup(CLI::App& app) {
   tr->add_option("--dim", t.ft.dim, "fastText dimension")->capture_default_str();
   tr->add_option("--lr", t.ft.lr, "fastText learning rate")->capture_default_str();
   tr->add_option("--word-ngrams", t.ft.word_ngrams, "Word n-grams")->capture_default_str();
-  tr->add_option("--minn", t.ft.minn, "Shortest character n-gram (0: none)")
-      ->capture_default_str();
+  tr->add_option("--minn", t.ft.minn, "Shortest character n-gram (0: none)")->capture_default_str();
   tr->add_option("--maxn", t.ft.maxn, "Longest character n-gram")->capture_default_str();
   add_json_flag(tr, &t.json);
   set_action(tr, [] { return train(t); });

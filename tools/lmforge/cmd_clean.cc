@@ -92,11 +92,13 @@ void setup(CLI::App& app) {
   static CleanArgs a;
   sub->add_option("--in,inputs", a.inputs, "Files, directories or glob patterns")->required();
   sub->add_option("--out", a.out, "Output folder (kept/, removed/, stats.json)")->required();
-  sub->add_option("--config", a.config, "Recipe (TOML); default: the built-in Gopher + C4 + "
-                                        "FineWeb recipe, see examples/clean.toml");
+  sub->add_option("--config", a.config,
+                  "Recipe (TOML); default: the built-in Gopher + C4 + "
+                  "FineWeb recipe, see examples/clean.toml");
   sub->add_option("--lang", a.langs, "Languages to keep, e.g. en,zh (\"all\": keep every one)");
-  sub->add_option("--langid-model", a.langid_model, "fastText language id model (e.g. "
-                                                    "lid.176.bin) instead of CLD2");
+  sub->add_option("--langid-model", a.langid_model,
+                  "fastText language id model (e.g. "
+                  "lid.176.bin) instead of CLD2");
   sub->add_option("--text-field", a.text_field, "JSONL member holding the text")
       ->capture_default_str();
   sub->add_option("--on-error", a.on_error, "Malformed records: fail, or skip and count them")

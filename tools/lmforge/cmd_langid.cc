@@ -70,7 +70,8 @@ Status train(LangidArgs& a) {
     fmt::print("model written to {}; held-out accuracy (documents >= {} chars):\n", a.out,
                a.min_chars);
   }
-  LM_ASSIGN_OR_RETURN(auto id, text::make_language_identifier({"fasttext", a.out, a.data.max_bytes}));
+  LM_ASSIGN_OR_RETURN(auto id,
+                      text::make_language_identifier({"fasttext", a.out, a.data.max_bytes}));
   LM_ASSIGN_OR_RETURN(auto r, clean::evaluate_langid(*id, a.data, a.min_chars, true));
   return print_eval(r, a.json, {{"model", a.out}, {"train_documents", rep.train_docs}});
 }

@@ -460,8 +460,12 @@ void setup_sweep_synthetic(CLI::App* sc) {
   sw->add_flag("--no-holdout", o.no_holdout, "Predict the held-out run but do not train it");
   add_json_flag(sw, &o.json);
   set_action(sw, run_sweep_cmd);
-  auto* syn =
-      sc->add_subcommand("synthetic", "Markov corpus of known entropy (issue: corpus synthetic)");
+}
+
+// `scaling synthetic`, also reachable as `corpus synthetic` (the corpus commands' home).
+void setup_synthetic(CLI::App* parent) {
+  auto* syn = parent->add_subcommand(
+      "synthetic", "Markov corpus of known entropy, to check a fitted E against the truth");
   syn->add_option("--out", o.syn.out_dir, "Output folder")->required();
   syn->add_option("--vocab", o.syn.vocab, "Distinct words")->capture_default_str();
   syn->add_option("--branching", o.syn.branching, "Successors per word")->capture_default_str();
@@ -482,6 +486,10 @@ void setup(CLI::App& app) {
   setup_fit(sc);
   setup_curves(sc);
   setup_sweep_synthetic(sc);
+  setup_synthetic(sc);
+  // Registered after `corpus` (order 10), so the alias can join it.
+  auto corpus = app.get_subcommands([](CLI::App* a) { return a->get_name() == "corpus"; });
+  if (!corpus.empty()) setup_synthetic(corpus.front());
 }
 
 Registrar reg(90, "scaling", setup);

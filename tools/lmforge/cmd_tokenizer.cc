@@ -43,7 +43,8 @@ class Sink {
   }
   Status write(std::string_view s) {
     if (file_) return file_->write(s);
-    if (std::fwrite(s.data(), 1, s.size(), stdout) != s.size()) return io_error("stdout: write failed");
+    if (std::fwrite(s.data(), 1, s.size(), stdout) != s.size())
+      return io_error("stdout: write failed");
     return ok_status();
   }
   Status close() {
@@ -187,10 +188,14 @@ Status run_encode(const Options& o) {
   }
   LM_RETURN_IF_ERROR(sink.close());
   double secs = timer.seconds();
-  nlohmann::json j = {{"documents", st.docs}, {"bytes", st.bytes}, {"tokens", st.tokens},
-                      {"seconds", secs}, {"mb_per_s", secs > 0 ? st.bytes / secs / 1e6 : 0.0},
+  nlohmann::json j = {{"documents", st.docs},
+                      {"bytes", st.bytes},
+                      {"tokens", st.tokens},
+                      {"seconds", secs},
+                      {"mb_per_s", secs > 0 ? st.bytes / secs / 1e6 : 0.0},
                       {"bytes_per_token", st.tokens ? double(st.bytes) / st.tokens : 0.0},
-                      {"encode_seconds", st.encode_wall}, {"encode_cpu_seconds", st.encode_cpu},
+                      {"encode_seconds", st.encode_wall},
+                      {"encode_cpu_seconds", st.encode_cpu},
                       {"threads", resolve_threads(o.threads)},
                       {"mb_per_cpu_s", st.encode_cpu > 0 ? st.bytes / st.encode_cpu / 1e6 : 0.0}};
   if (o.json && !o.out.empty() && o.out != "-") print_json(j);
@@ -293,7 +298,8 @@ Status run_info(const Options& o) {
     fmt::print("split pattern ({} scanner, {} ranks): {}\n", j["scanner"].get<std::string>(),
                j["ranks"].get<std::string>(), j["pattern"].get<std::string>());
   fmt::print("special tokens:{}\n", j["special_tokens"].empty() ? " none" : "");
-  for (const auto& [text, id] : j["special_tokens"].items()) fmt::print("  {} {}\n", id.get<uint32_t>(), text);
+  for (const auto& [text, id] : j["special_tokens"].items())
+    fmt::print("  {} {}\n", id.get<uint32_t>(), text);
   return ok_status();
 }
 
@@ -318,8 +324,10 @@ void setup(CLI::App& app) {
   enc->add_option("--in,-i", o.in, "Documents (jsonl[.gz|.zst], text, sqlite; dirs, globs)");
   auto* text_opt = enc->add_option("--text", o.text, "Encode this one string instead");
   enc->add_option("--out,-o", o.out, "Output file (default: stdout)");
-  enc->add_option("--format", o.format, "jsonl | text | binary (little-endian uint32)")->capture_default_str();
-  enc->add_option("--text-field", o.text_field, "JSONL member holding the text")->capture_default_str();
+  enc->add_option("--format", o.format, "jsonl | text | binary (little-endian uint32)")
+      ->capture_default_str();
+  enc->add_option("--text-field", o.text_field, "JSONL member holding the text")
+      ->capture_default_str();
   enc->add_flag("--allow-special", o.allow_special, "Special-token text becomes its special id");
   enc->add_flag("--special-as-text", o.special_as_text, "Special-token text is ordinary text");
   enc->add_flag("--eot", o.eot, "Append the end-of-text id after each document");
@@ -334,7 +342,8 @@ void setup(CLI::App& app) {
   dec->add_option("--in,-i", o.in, "Ids file written by encode");
   dec->add_option("--ids", o.ids, "Decode these ids (\"1 2 3\") instead");
   dec->add_option("--out,-o", o.out, "Output file (default: stdout)");
-  dec->add_option("--format", o.format, "Format of --in: jsonl | text | binary")->capture_default_str();
+  dec->add_option("--format", o.format, "Format of --in: jsonl | text | binary")
+      ->capture_default_str();
   dec->add_option("--to", o.to, "Output: jsonl ({\"id\",\"text\"} per sequence) or text");
   dec->add_flag("--lossy", o.lossy, "Unknown ids become U+FFFD instead of an error");
   set_action(dec, [] { return run_decode(o); });

@@ -74,7 +74,8 @@ void setup(CLI::App& app) {
       if (ch == '_') ch = '-';
     std::string key = k.name;
     sub->add_option_function<std::string>(
-        flag, [key](const std::string& v) { o.keys[key] = v; }, k.help);
+           flag, [key](const std::string& v) { o.keys[key] = v; }, k.help)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // a later flag wins
   }
   set_action(sub, [] { return run(o); });
 }

@@ -90,15 +90,15 @@ inline void append_utf8(uint32_t cp, std::string* s) {
 // Random valid UTF-8 that stresses pre-tokenization: spaces/newlines/apostrophes/digits, ASCII,
 // Latin-1 (incl. NBSP, U+0085), marks, Greek/Cyrillic/Arabic/CJK/Hangul, emoji, astral.
 inline std::string random_unicode(Rng& rng, size_t chars) {
-  static const uint32_t kPicks[] = {' ', ' ', ' ', '\n', '\r', '\t', '\'', '\'', 's', 'S', 'l',
-                                    'e', 't', 'd', '0', '7', '.', ',', '!', '/', '"', 0x0B,
-                                    0x0C, 0x85, 0xA0, 0x2028, 0x3000, 0x17F, 0x2019, 0xFEFF};
+  static const uint32_t kPicks[] = {' ',  ' ',    ' ',    '\n',  '\r',   '\t',  '\'', '\'',
+                                    's',  'S',    'l',    'e',   't',    'd',   '0',  '7',
+                                    '.',  ',',    '!',    '/',   '"',    0x0B,  0x0C, 0x85,
+                                    0xA0, 0x2028, 0x3000, 0x17F, 0x2019, 0xFEFF};
   static const std::pair<uint32_t, uint32_t> kRanges[] = {
-      {0x20, 0x7E},     {0xA1, 0x24F},    {0x300, 0x36F},   {0x370, 0x3FF},
-      {0x400, 0x4FF},   {0x600, 0x6FF},   {0x900, 0x97F},   {0xE00, 0xE7F},
-      {0x1E00, 0x1FFF}, {0x2000, 0x206F}, {0x2150, 0x218F}, {0x3040, 0x30FF},
-      {0x4E00, 0x4FFF}, {0xAC00, 0xACFF}, {0xFF00, 0xFFEF}, {0x1F300, 0x1F64F},
-      {0x1D400, 0x1D7FF}, {0x0, 0x1F}};
+      {0x20, 0x7E},       {0xA1, 0x24F},      {0x300, 0x36F},   {0x370, 0x3FF},   {0x400, 0x4FF},
+      {0x600, 0x6FF},     {0x900, 0x97F},     {0xE00, 0xE7F},   {0x1E00, 0x1FFF}, {0x2000, 0x206F},
+      {0x2150, 0x218F},   {0x3040, 0x30FF},   {0x4E00, 0x4FFF}, {0xAC00, 0xACFF}, {0xFF00, 0xFFEF},
+      {0x1F300, 0x1F64F}, {0x1D400, 0x1D7FF}, {0x0, 0x1F}};
   std::string s;
   for (size_t i = 0; i < chars; ++i) {
     uint32_t cp;
