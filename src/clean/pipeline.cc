@@ -386,9 +386,8 @@ Result<CleanStats> run_clean(const CleanConfig& config, const CleanOptions& o) {
   LM_ASSIGN_OR_RETURN(std::vector<std::string> files, io::expand_inputs(o.inputs));
   LM_ASSIGN_OR_RETURN(auto filters, make_filters(config));
   if (config.dedup.enabled) LM_RETURN_IF_ERROR(dedup_options(config.dedup).status());
-  Ctx c{&config, &o, &filters};
-  c.kept_dir = o.out_dir + (config.dedup.enabled ? "/filtered" : "/kept");
-  c.removed_dir = o.out_dir + "/removed";
+  Ctx c{&config, &o, &filters, o.out_dir + (config.dedup.enabled ? "/filtered" : "/kept"),
+        o.out_dir + "/removed"};
   c.threads = resolve_threads(o.threads);
   std::vector<Unit> units;
   std::vector<std::string> mine = {fmt::format("dedup-r{:03d}", o.rank)};
