@@ -1,6 +1,7 @@
 // bert_pretokenizer.cc: BertNormalizer and BertPreTokenizer (see the header). ASCII runs take a
 // byte fast path; other code points use ICU's character properties and Normalizer2 (NFD).
 #include "tokenizer/bert_pretokenizer.h"
+#include "core/utf8.h"
 
 #include <unicode/uchar.h>
 
@@ -31,7 +32,7 @@ std::string clean_and_pad(std::string_view text, const BertNormalizerOptions& o,
       out.push_back(static_cast<char>(b));
       continue;
     }
-    char32_t c = next_code_point(text, &i);
+    char32_t c = utf8_decode(text, &i);
     if (o.clean_text) {
       if (c == 0xFFFD || is_bert_control(c)) continue;
       if (is_bert_whitespace(c)) {
@@ -42,10 +43,10 @@ std::string clean_and_pad(std::string_view text, const BertNormalizerOptions& o,
     all_ascii = false;
     if (o.handle_chinese_chars && is_bert_chinese_char(c)) {
       out.push_back(' ');
-      append_utf8(c, &out);
+      utf8_append(&out, c);
       out.push_back(' ');
     } else {
-      append_utf8(c, &out);
+      utf8_append(&out, c);
     }
   }
   *ascii = all_ascii;
@@ -103,7 +104,7 @@ void bert_pre_tokenize(std::string_view s, std::vector<std::string_view>* words)
   while (i < s.size()) {
     size_t at = i;
     unsigned char b = s[i];
-    char32_t c = b < 0x80 ? (++i, b) : next_code_point(s, &i);
+    char32_t c = b < 0x80 ? (++i, b) : utf8_decode(s, &i);
     bool space = is_bert_whitespace(c);
     bool punct = !space && is_bert_punctuation(c);
     if (space || punct) {

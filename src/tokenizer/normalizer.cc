@@ -3,6 +3,8 @@
 // char::to_lowercase), StripAccents (drop Mn), and the HF JSON form of a sequence of steps.
 #include "tokenizer/normalizer.h"
 
+#include "core/utf8.h"
+
 #include <unicode/bytestream.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
@@ -19,15 +21,6 @@ bool is_ascii(std::string_view s) {
     if (c >= 0x80) return false;
   }
   return true;
-}
-
-// Valid UTF-8 copy of s (invalid bytes -> U+FFFD), or s itself when already valid.
-std::string sanitize(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) append_utf8(next_code_point(s, &i), &out);
-  return out;
 }
 
 const icu::Normalizer2* icu_normalizer(NormStep step) {
@@ -55,7 +48,7 @@ const icu::Normalizer2* icu_normalizer(NormStep step) {
 
 std::string icu_normalize(NormStep step, std::string_view text) {
   if (is_ascii(text)) return std::string(text);
-  std::string valid = sanitize(text);
+  std::string valid = utf8_repair(text);
   std::string out;
   out.reserve(valid.size() + valid.size() / 8);
   icu::StringByteSink<std::string> sink(&out);
@@ -76,7 +69,7 @@ std::string lowercase(std::string_view text) {
       out.push_back(static_cast<char>(std::tolower(b)));
       ++i;
     } else {
-      append_lowercase(next_code_point(text, &i), &out);
+      append_lowercase(utf8_decode(text, &i), &out);
     }
   }
   return out;
@@ -93,62 +86,13 @@ std::string strip_marks(std::string_view text) {
       ++i;
       continue;
     }
-    char32_t c = next_code_point(text, &i);
-    if (u_charType(static_cast<UChar32>(c)) != U_NON_SPACING_MARK) append_utf8(c, &out);
+    char32_t c = utf8_decode(text, &i);
+    if (u_charType(static_cast<UChar32>(c)) != U_NON_SPACING_MARK) utf8_append(&out, c);
   }
   return out;
 }
 
 }  // namespace
-
-char32_t next_code_point(std::string_view s, size_t* i) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t n = s.size(), k = *i;
-  unsigned char b = p[k];
-  if (b < 0x80) {
-    *i = k + 1;
-    return b;
-  }
-  int len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 ? 2 : 0;
-  if (len == 0 || b > 0xF4 || k + len > n) {
-    *i = k + 1;
-    return 0xFFFD;
-  }
-  char32_t c = b & (0x7F >> len);
-  for (int j = 1; j < len; ++j) {
-    unsigned char t = p[k + j];
-    if ((t & 0xC0) != 0x80) {
-      *i = k + 1;
-      return 0xFFFD;
-    }
-    c = (c << 6) | (t & 0x3F);
-  }
-  bool overlong = (len == 3 && c < 0x800) || (len == 4 && c < 0x10000);
-  if (overlong || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-    *i = k + 1;
-    return 0xFFFD;
-  }
-  *i = k + len;
-  return c;
-}
-
-void append_utf8(char32_t c, std::string* out) {
-  if (c < 0x80) {
-    out->push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
-}
 
 void append_lowercase(char32_t c, std::string* out) {
   if (c < 0x80) {
@@ -162,13 +106,13 @@ void append_lowercase(char32_t c, std::string* out) {
   UErrorCode err = U_ZERO_ERROR;
   int32_t n = u_strToLower(dst, 8, src, src_len, "", &err);
   if (U_FAILURE(err) || n > 8) {
-    append_utf8(c, out);
+    utf8_append(out, c);
     return;
   }
   for (int32_t k = 0; k < n;) {
     UChar32 cp;
     U16_NEXT(dst, k, n, cp);
-    append_utf8(static_cast<char32_t>(cp), out);
+    utf8_append(out, static_cast<char32_t>(cp));
   }
 }
 

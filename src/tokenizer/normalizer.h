@@ -40,10 +40,7 @@ class Normalizer {
   std::vector<NormStep> steps_;
 };
 
-// Small Unicode helpers shared by the normalizers and the BERT tokenizer.
-// Decodes one code point at s[*i] and advances *i; invalid UTF-8 gives U+FFFD (one byte).
-char32_t next_code_point(std::string_view s, size_t* i);
-void append_utf8(char32_t c, std::string* out);
+// Shared by the normalizers and the BERT tokenizer (UTF-8 decoding itself: core/utf8.h).
 // Rust's char::to_lowercase (full mapping, no context) appended as UTF-8.
 void append_lowercase(char32_t c, std::string* out);
 

@@ -3,6 +3,7 @@
 // writing. Special tokens written literally in the text ("[MASK]") are matched before
 // normalization, as HF's added tokens are.
 #include "tokenizer/wordpiece.h"
+#include "core/utf8.h"
 
 #include <algorithm>
 
@@ -239,7 +240,7 @@ void WordPiece::encode_word(std::string_view word, std::vector<uint32_t>* out) c
   std::vector<size_t> bounds;  // byte offset of each code point, plus the end
   for (size_t i = 0; i < word.size();) {
     bounds.push_back(i);
-    next_code_point(word, &i);
+    utf8_decode(word, &i);
   }
   bounds.push_back(word.size());
   size_t nchars = bounds.size() - 1;

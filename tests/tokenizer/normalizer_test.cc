@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "core/rng.h"
+#include "core/utf8.h"
 #include "wp_oracles/wp_test_util.h"
 
 namespace lm::tok {
@@ -63,7 +64,7 @@ std::string random_text(Rng& rng, size_t chars) {
   std::string s;
   for (size_t i = 0; i < chars; ++i) {
     auto [lo, hi] = kRanges[rng.next_u32() % std::size(kRanges)];
-    append_utf8(lo + rng.next_u32() % (hi - lo + 1), &s);
+    utf8_append(&s, lo + rng.next_u32() % (hi - lo + 1));
   }
   return s;
 }
