@@ -125,6 +125,7 @@ class MultiReader : public DocumentReader {
     s->skipped_records += a.skipped_records;
     s->repaired_utf8 += a.repaired_utf8;
     s->skipped_utf8 += a.skipped_utf8;
+    s->kept_utf8 += a.kept_utf8;
   }
 
   Result<std::unique_ptr<DocumentReader>> open_file(const std::string& path) {

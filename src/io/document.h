@@ -27,8 +27,11 @@ struct Document {
 };
 
 enum class TextSplit { kWholeFile, kBlankLines, kLines };  // plain text: one document per ...
-enum class OnError { kFail, kSkip };                        // malformed records
-enum class InvalidUtf8 { kRepair, kSkip, kFail };           // U+FFFD, drop the document, or stop
+enum class OnError { kFail, kSkip };                       // malformed records
+// Invalid UTF-8 in a document: U+FFFD, drop the document, stop, or keep the raw bytes (for
+// byte-exact consumers such as the tokenizer; JSONL: the raw bytes inside the text member's
+// string are kept, other members get U+FFFD).
+enum class InvalidUtf8 { kRepair, kSkip, kFail, kKeep };
 
 struct ReaderOptions {
   std::string text_field = "text";  // JSONL member holding the text ("a.b" for nested)
@@ -36,7 +39,7 @@ struct ReaderOptions {
   TextSplit text_split = TextSplit::kWholeFile;
   OnError on_error = OnError::kFail;
   InvalidUtf8 invalid_utf8 = InvalidUtf8::kRepair;
-  std::string sqlite_query;         // for .sqlite/.sqlite3/.db inputs: "SELECT id, text FROM t"
+  std::string sqlite_query;  // for .sqlite/.sqlite3/.db inputs: "SELECT id, text FROM t"
   uint64_t max_document_bytes = 1ULL << 30;  // a longer record is an error (or skipped)
 };
 
@@ -47,6 +50,7 @@ struct ReaderStats {
   uint64_t skipped_records = 0;  // malformed records skipped under OnError::kSkip
   uint64_t repaired_utf8 = 0;    // documents whose invalid UTF-8 was replaced by U+FFFD
   uint64_t skipped_utf8 = 0;     // documents dropped for invalid UTF-8
+  uint64_t kept_utf8 = 0;        // documents returned with invalid UTF-8 (InvalidUtf8::kKeep)
 };
 
 // Expands files, directories (recursively) and glob patterns into a sorted list of files.
@@ -67,9 +71,9 @@ class DocumentReader {
 };
 
 struct WriterOptions {
-  std::string dir;                        // created if missing
-  std::string prefix = "part";            // shards are DIR/PREFIX-00000.jsonl.zst, ...
-  uint64_t shard_bytes = 64ULL << 20;     // uncompressed bytes per shard before starting a new one
+  std::string dir;                     // created if missing
+  std::string prefix = "part";         // shards are DIR/PREFIX-00000.jsonl.zst, ...
+  uint64_t shard_bytes = 64ULL << 20;  // uncompressed bytes per shard before starting a new one
   int zstd_level = 3;
 };
 

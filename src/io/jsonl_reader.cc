@@ -4,6 +4,8 @@
 // (minified) in Document::extra_json. Blank lines are ignored.
 #include <simdjson.h>
 
+#include <cctype>
+
 #include "core/utf8.h"
 #include "io/byte_source.h"
 #include "io/reader_internal.h"
@@ -83,10 +85,25 @@ class JsonlReader : public DocumentReader {
     return fill(root, doc);
   }
 
-  // The line is not valid UTF-8: repair it and parse again, drop it, or fail.
+  // The line is not valid UTF-8: keep the raw bytes of the text, repair it and parse again,
+  // drop it, or fail.
   Status on_bad_utf8(std::string_view line, Document* doc) {
-    std::string copy(line);
-    LM_ASSIGN_OR_RETURN(Utf8Outcome o, check_utf8(&copy, options_.invalid_utf8, where(), &stats_));
+    std::string copy;
+    if (options_.invalid_utf8 == InvalidUtf8::kKeep && escape_invalid_utf8(line, &copy)) {
+      simdjson::dom::element root;
+      auto err = repair_parser_.parse(copy).get(root);
+      if (err) return malformed(fmt::format("malformed JSON ({})", simdjson::error_message(err)));
+      LM_RETURN_IF_ERROR(fill(root, doc));
+      unescape_invalid_utf8(&doc->text, true);
+      for (std::string* m : {&doc->id, &doc->source, &doc->lang, &doc->extra_json})
+        unescape_invalid_utf8(m, false);
+      if (!utf8_valid(doc->text)) ++stats_.kept_utf8;
+      return ok_status();
+    }
+    copy.assign(line);
+    InvalidUtf8 policy =
+        options_.invalid_utf8 == InvalidUtf8::kKeep ? InvalidUtf8::kRepair : options_.invalid_utf8;
+    LM_ASSIGN_OR_RETURN(Utf8Outcome o, check_utf8(&copy, policy, where(), &stats_));
     if (o == Utf8Outcome::kDrop) {
       dropped_ = true;
       return ok_status();
@@ -173,6 +190,9 @@ Result<Utf8Outcome> check_utf8(std::string* text, InvalidUtf8 policy, const std:
                                ReaderStats* stats) {
   if (utf8_valid(*text)) return Utf8Outcome::kValid;
   switch (policy) {
+    case InvalidUtf8::kKeep:
+      ++stats->kept_utf8;
+      return Utf8Outcome::kValid;
     case InvalidUtf8::kRepair:
       *text = utf8_repair(*text);
       ++stats->repaired_utf8;
@@ -185,6 +205,59 @@ Result<Utf8Outcome> check_utf8(std::string* text, InvalidUtf8 policy, const std:
   }
   return Status(Code::kInvalidArgument, fmt::format("{}: invalid UTF-8", where),
                 "pass --invalid-utf8 repair (U+FFFD) or --invalid-utf8 skip");
+}
+
+namespace {
+constexpr char32_t kEscapeBase = 0x10FF80;  // + byte - 0x80: U+10FF80..U+10FFFF (private use)
+}  // namespace
+
+bool escape_invalid_utf8(std::string_view line, std::string* out) {
+  out->clear();
+  out->reserve(line.size() + line.size() / 4);
+  for (size_t i = 0; i < line.size();) {
+    unsigned char b = line[i];
+    if (b < 0x80) {
+      if (b == '\\' && i + 5 < line.size() && (line[i + 1] == 'u' || line[i + 1] == 'U')) {
+        std::string hex(line.substr(i + 2, 4));
+        for (char& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (hex == "dbff") return false;  // may spell an escape code point
+      }
+      out->push_back(static_cast<char>(b));
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    char32_t c = utf8_decode(line, &i);
+    if (c >= kEscapeBase) return false;
+    if (c == kReplacementChar && line.substr(start, i - start) != "\xEF\xBF\xBD") {
+      for (size_t k = start; k < i; ++k)
+        utf8_append(out, kEscapeBase + static_cast<unsigned char>(line[k]) - 0x80);
+    } else {
+      out->append(line.substr(start, i - start));
+    }
+  }
+  return true;
+}
+
+void unescape_invalid_utf8(std::string* s, bool raw) {
+  if (s->find("\xF4\x8F") == std::string::npos) return;
+  std::string out;
+  out.reserve(s->size());
+  for (size_t i = 0; i < s->size();) {
+    size_t start = i;
+    char32_t c = static_cast<unsigned char>((*s)[i]) < 0x80 ? static_cast<unsigned char>((*s)[i++])
+                                                            : utf8_decode(*s, &i);
+    if (c >= kEscapeBase && c <= 0x10FFFF && i - start == 4) {
+      if (raw) {
+        out.push_back(static_cast<char>(c - kEscapeBase + 0x80));
+      } else {
+        utf8_append(&out, kReplacementChar);
+      }
+    } else {
+      out.append(*s, start, i - start);
+    }
+  }
+  *s = std::move(out);
 }
 
 }  // namespace lm::io::internal

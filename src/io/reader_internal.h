@@ -22,6 +22,14 @@ enum class Utf8Outcome { kValid, kRepaired, kDrop };
 Result<Utf8Outcome> check_utf8(std::string* text, InvalidUtf8 policy, const std::string& where,
                                ReaderStats* stats);
 
+// InvalidUtf8::kKeep for JSON lines: each byte of an invalid UTF-8 sequence becomes a
+// private-use code point (U+10FF80 + byte - 0x80) so the line parses as JSON. False when the
+// line already holds such code points (or a \uDBFF escape): then it cannot be done exactly.
+bool escape_invalid_utf8(std::string_view line, std::string* out);
+// Reverses escape_invalid_utf8 in a parsed member: `raw` restores the bytes (the text member),
+// otherwise each escaped byte becomes U+FFFD (members written out again as JSON).
+void unescape_invalid_utf8(std::string* s, bool raw);
+
 // The hint attached to malformed-record errors.
 inline constexpr const char* kSkipHint =
     "fix the record, or pass --on-error skip to skip malformed records (they are counted)";

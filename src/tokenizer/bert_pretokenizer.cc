@@ -1,10 +1,10 @@
 // bert_pretokenizer.cc: BertNormalizer and BertPreTokenizer (see the header). ASCII runs take a
 // byte fast path; other code points use ICU's character properties and Normalizer2 (NFD).
 #include "tokenizer/bert_pretokenizer.h"
-#include "core/utf8.h"
 
 #include <unicode/uchar.h>
 
+#include "core/utf8.h"
 #include "tokenizer/normalizer.h"
 
 namespace lm::tok {
@@ -92,7 +92,7 @@ std::string bert_normalize(std::string_view text, const BertNormalizerOptions& o
   }
   if (opts.strip_accents) {
     s = apply_norm_step(NormStep::kNfd, s);
-    s = apply_norm_step(NormStep::kStripAccents, s);
+    s = strip_marks(s, /*nonspacing_only=*/true);  // BertNormalizer: Mn only
   }
   if (opts.lowercase) s = apply_norm_step(NormStep::kLowercase, s);
   return s;

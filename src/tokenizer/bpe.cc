@@ -25,6 +25,46 @@ uint32_t next_uid_fn() {
   return uid.fetch_add(1);
 }
 
+// The hash of token bytes and pieces: for up to 16 bytes (most pieces) a wyhash-style
+// multiply-fold of two overlapping loads, which inlines; XXH3 for longer ones.
+inline uint64_t load_le(const char* p, size_t n) {  // n <= 8 bytes, little-endian
+  uint64_t v = 0;
+  std::memcpy(&v, p, n);
+  return v;
+}
+
+[[gnu::always_inline]] inline uint64_t piece_hash(std::string_view b) {
+  size_t n = b.size();
+  if (n > 16) return XXH3_64bits(b.data(), n);
+  uint64_t lo, hi;
+  if (n >= 8) {
+    lo = load_le(b.data(), 8), hi = load_le(b.data() + n - 8, 8);
+  } else if (n >= 4) {
+    lo = load_le(b.data(), 4), hi = load_le(b.data() + n - 4, 4);
+  } else {
+    lo = n ? load_le(b.data(), n) : 0, hi = 0;
+  }
+  __uint128_t m = static_cast<__uint128_t>(lo ^ 0xA0761D6478BD642FULL) *
+                  (hi ^ 0xE7037ED1A0B428DBULL ^ (static_cast<uint64_t>(n) << 56));
+  uint64_t x = static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64);
+  m = static_cast<__uint128_t>(x ^ 0x8EBC6AF09C88C6E3ULL) * 0x589965CC75374CC3ULL;
+  return static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64);
+}
+
+// a[0, n) == b[0, n) for n <= 18 without a call: two overlapping loads cover up to 16 bytes.
+[[gnu::always_inline]] inline bool short_equal(const char* a, const char* b, size_t n) {
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(a, b, n) == 0;
+    return load_le(a, 8) == load_le(b, 8) && load_le(a + n - 8, 8) == load_le(b + n - 8, 8);
+  }
+  if (n >= 4)
+    return load_le(a, 4) == load_le(b, 4) && load_le(a + n - 4, 4) == load_le(b + n - 4, 4);
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 size_t table_size(size_t n) {
   size_t cap = 16;
   while (cap < n * 2 + 2) cap <<= 1;
@@ -47,11 +87,10 @@ struct BpeModel::Tables {
   std::vector<PairSlot> byte_pairs;
   std::vector<uint8_t> whole_ok;             // merge mode: BPE of the token's bytes is the token
   std::vector<uint32_t> special_first[256];  // indices into specials_, longest first
+  int single_lead = -1;                      // the first byte of every special token, if one
   const std::vector<std::string>* tokens = nullptr;
 
-  std::optional<uint32_t> find(std::string_view b) const {
-    return find(b, XXH3_64bits(b.data(), b.size()));
-  }
+  std::optional<uint32_t> find(std::string_view b) const { return find(b, piece_hash(b)); }
   std::optional<uint32_t> find(std::string_view b, uint64_t h) const {
     uint64_t tag = h >> 32;
     for (uint64_t i = h & mask;; i = (i + 1) & mask) {
@@ -64,7 +103,7 @@ struct BpeModel::Tables {
     }
   }
   void insert(std::string_view b, uint32_t id) {
-    uint64_t h = XXH3_64bits(b.data(), b.size());
+    uint64_t h = piece_hash(b);
     uint64_t i = h & mask;
     while (slots[i] != 0) i = (i + 1) & mask;
     slots[i] = ((h >> 32) << 32) | (id + 1ULL);
@@ -116,6 +155,10 @@ Status BpeModel::build(BpeSpec spec) {
     tokens_[id] = text;
     known_[id] = 2;
     t_->special_first[static_cast<unsigned char>(text[0])].push_back(static_cast<uint32_t>(i));
+  }
+  for (int b = 0; b < 256; ++b) {
+    if (t_->special_first[b].empty()) continue;
+    t_->single_lead = t_->single_lead == -1 ? b : -2;
   }
   for (auto& v : t_->special_first) {
     std::stable_sort(v.begin(), v.end(), [&](uint32_t a, uint32_t b) {
@@ -304,8 +347,6 @@ void BpeModel::merge_piece(std::string_view piece, uint32_t limit,
   }
 }
 
-namespace {
-
 // A per-thread cache of short multi-token pieces (most words repeat), direct-mapped, one cache
 // line an entry; entries are checked against the model's uid, the hash and the bytes.
 struct CacheEntry {
@@ -315,7 +356,10 @@ struct CacheEntry {
   char bytes[18];
   uint32_t ids[8];
 };
-constexpr size_t kCacheEntries = 4096;
+constexpr size_t kCacheEntries = 16384;  // 1 MB per thread
+inline size_t cache_index(uint64_t h) { return (h >> 7) & (kCacheEntries - 1); }
+
+namespace {
 
 CacheEntry* thread_cache() {
   thread_local std::unique_ptr<CacheEntry[]> cache(new CacheEntry[kCacheEntries]);
@@ -329,13 +373,19 @@ void BpeModel::encode_piece(std::string_view piece, std::vector<uint32_t>* out) 
     out->push_back(t_->byte_id[static_cast<unsigned char>(piece[0])]);
     return;
   }
-  uint64_t h = XXH3_64bits(piece.data(), piece.size());
+  encode_hashed(piece, piece_hash(piece), thread_cache(), out);
+}
+
+// A piece of two or more bytes, with its hash: the cache, then the whole piece as a token,
+// then the merge loop.
+void BpeModel::encode_hashed(std::string_view piece, uint64_t h, CacheEntry* cache,
+                             std::vector<uint32_t>* out) const {
   CacheEntry* e = nullptr;
   if (piece.size() <= sizeof(e->bytes)) {  // frequent pieces: one cache line, no table probe
-    e = &thread_cache()[(h >> 7) & (kCacheEntries - 1)];
+    e = &cache[cache_index(h)];
     if (e->hash == h && e->uid == uid_ && e->len == piece.size() &&
-        std::memcmp(e->bytes, piece.data(), piece.size()) == 0) {
-      out->insert(out->end(), e->ids, e->ids + e->n);
+        short_equal(e->bytes, piece.data(), piece.size())) {
+      for (uint8_t k = 0; k < e->n; ++k) out->push_back(e->ids[k]);  // n <= 8: no memmove call
       return;
     }
   }
@@ -355,14 +405,47 @@ void BpeModel::encode_piece(std::string_view piece, std::vector<uint32_t>* out) 
   }
 }
 
+// Memory latency, not arithmetic, bounds encoding: each piece's cache line and token-table slot
+// are random accesses. The pre-tokenizer therefore runs kAhead pieces ahead of the encoder and
+// prefetches both for each piece it finds, so that they are in cache when the piece is encoded.
 void BpeModel::encode_ordinary(std::string_view text, std::vector<uint32_t>* out) const {
-  pre_.split(text, [&](std::string_view piece) { encode_piece(piece, out); });
+  constexpr size_t kAhead = 4;  // a power of two
+  struct Pending {
+    std::string_view piece;
+    uint64_t hash;
+  };
+  Pending ring[kAhead];
+  size_t found = 0, done = 0;
+  CacheEntry* cache = thread_cache();  // once per text: a thread_local access is a call
+  auto encode = [&](const Pending& p) {
+    if (p.piece.size() == 1) {
+      out->push_back(t_->byte_id[static_cast<unsigned char>(p.piece[0])]);
+    } else {
+      encode_hashed(p.piece, p.hash, cache, out);
+    }
+  };
+  pre_.split(text, [&](std::string_view piece) {
+    uint64_t h = 0;
+    if (piece.size() > 1) {
+      h = piece_hash(piece);
+      __builtin_prefetch(&cache[cache_index(h)]);
+      __builtin_prefetch(&t_->slots[h & t_->mask]);
+    }
+    if (found - done == kAhead) encode(ring[done++ % kAhead]);
+    ring[found++ % kAhead] = {piece, h};
+  });
+  while (done < found) encode(ring[done++ % kAhead]);
 }
 
 std::optional<BpeModel::SpecialHit> BpeModel::find_special(std::string_view text,
                                                            size_t from) const {
   if (specials_.empty()) return std::nullopt;
   for (size_t p = from; p < text.size(); ++p) {
+    if (t_->single_lead >= 0) {  // usually all specials start with '<': memchr to the next one
+      const void* q = std::memchr(text.data() + p, t_->single_lead, text.size() - p);
+      if (!q) return std::nullopt;
+      p = static_cast<size_t>(static_cast<const char*>(q) - text.data());
+    }
     const auto& cands = t_->special_first[static_cast<unsigned char>(text[p])];
     for (uint32_t k : cands) {
       const std::string& s = specials_[k].first;

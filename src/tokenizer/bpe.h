@@ -20,6 +20,8 @@
 
 namespace lm::tok {
 
+struct CacheEntry;  // bpe.cc: the per-thread piece cache
+
 struct BpeOptions {
   // HF's `ignore_merges`: a piece that is itself a token is that token (tiktoken always does
   // this; merge-list models do it only when asked).
@@ -75,6 +77,8 @@ class BpeModel {
   Status build_rank_pairs();
   Status build_merge_pairs();
   void merge_piece(std::string_view piece, uint32_t limit, std::vector<uint32_t>* out) const;
+  void encode_hashed(std::string_view piece, uint64_t hash, CacheEntry* cache,
+                     std::vector<uint32_t>* out) const;
 
   std::vector<std::string> tokens_;
   std::vector<uint8_t> known_;  // id is a token (ordinary or special)

@@ -243,6 +243,37 @@ Result<std::string> hf_pattern(const nlohmann::json& pt, const std::string& path
 
 }  // namespace
 
+namespace {
+
+// model.merges of a tokenizer.json ("a b" strings or [a, b] pairs, GPT-2 byte-level form).
+Status parse_hf_merges(const nlohmann::json& model, const std::string& path, BpeSpec* spec) {
+  auto bad = [&](const std::string& what) { return corrupt("{}: {}", path, what); };
+  const auto merges = model.value("merges", nlohmann::json::array());
+  if (!merges.is_array()) return bad("model.merges is not an array");
+  spec->merges.reserve(merges.size());
+  for (size_t r = 0; r < merges.size(); ++r) {
+    const auto& m = merges[r];
+    std::string a, b;
+    if (m.is_string()) {
+      const std::string& s = m.get_ref<const std::string&>();
+      size_t sp = s.find(' ');
+      if (sp == std::string::npos) return bad(fmt::format("model.merges[{}]: no space", r));
+      a = s.substr(0, sp), b = s.substr(sp + 1);
+    } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
+      a = m[0].get<std::string>(), b = m[1].get<std::string>();
+    } else {
+      return bad(fmt::format("model.merges[{}]: not \"a b\" or [a, b]", r));
+    }
+    auto ba = gpt2_to_bytes(a), bb = gpt2_to_bytes(b);
+    if (!ba || !bb || ba->empty() || bb->empty())
+      return bad(fmt::format("model.merges[{}]: not in GPT-2's byte-level form", r));
+    spec->merges.emplace_back(std::move(*ba), std::move(*bb));
+  }
+  return ok_status();
+}
+
+}  // namespace
+
 Result<LoadedBpe> load_hf_bpe(const nlohmann::json& j, const std::string& path) {
   if (!j.is_object() || !j.contains("model") || !j["model"].is_object())
     return corrupt("{}: no \"model\" object (not a tokenizer.json?)", path);
@@ -256,9 +287,14 @@ Result<LoadedBpe> load_hf_bpe(const nlohmann::json& j, const std::string& path) 
       (!suffix.is_null() && suffix != ""))
     return invalid_argument("{}: only byte-level BPE is supported (no byte_fallback/prefixes)",
                             path);
-  if (j.contains("normalizer") && !j["normalizer"].is_null())
-    return invalid_argument("{}: BPE with a normalizer is not supported", path);
   LoadedBpe out;
+  if (j.contains("normalizer")) {
+    auto norm = Normalizer::from_json(j["normalizer"]);
+    if (!norm.ok())
+      return Status(norm.status().code(), fmt::format("{}: {}", path, norm.status().message()),
+                    norm.status().hint());
+    out.normalizer = std::move(norm).value();
+  }
   out.options.ignore_merges = model.value("ignore_merges", false);
   if (j.contains("pre_tokenizer")) {
     LM_ASSIGN_OR_RETURN(out.spec.pattern, hf_pattern(j["pre_tokenizer"], path));
@@ -289,31 +325,11 @@ Result<LoadedBpe> load_hf_bpe(const nlohmann::json& j, const std::string& path) 
     if (!out.spec.tokens[id].empty()) return bad(fmt::format("model.vocab: id {} twice", id));
     out.spec.tokens[id] = std::move(*bytes);
   }
-  const auto merges = model.value("merges", nlohmann::json::array());
-  if (!merges.is_array()) return bad("model.merges is not an array");
-  out.spec.merges.reserve(merges.size());
-  for (size_t r = 0; r < merges.size(); ++r) {
-    const auto& m = merges[r];
-    std::string a, b;
-    if (m.is_string()) {
-      const std::string& s = m.get_ref<const std::string&>();
-      size_t sp = s.find(' ');
-      if (sp == std::string::npos) return bad(fmt::format("model.merges[{}]: no space", r));
-      a = s.substr(0, sp), b = s.substr(sp + 1);
-    } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
-      a = m[0].get<std::string>(), b = m[1].get<std::string>();
-    } else {
-      return bad(fmt::format("model.merges[{}]: not \"a b\" or [a, b]", r));
-    }
-    auto ba = gpt2_to_bytes(a), bb = gpt2_to_bytes(b);
-    if (!ba || !bb || ba->empty() || bb->empty())
-      return bad(fmt::format("model.merges[{}]: not in GPT-2's byte-level form", r));
-    out.spec.merges.emplace_back(std::move(*ba), std::move(*bb));
-  }
+  LM_RETURN_IF_ERROR(parse_hf_merges(model, path, &out.spec));
   return out;
 }
 
-Result<std::string> bpe_to_hf_json(const BpeModel& model) {
+Result<std::string> bpe_to_hf_json(const BpeModel& model, const Normalizer& normalizer) {
   size_t unreachable = 0;
   auto merges = model.merges(&unreachable);
   if (unreachable > 0)
@@ -379,7 +395,7 @@ Result<std::string> bpe_to_hf_json(const BpeModel& model) {
   j["truncation"] = nullptr;
   j["padding"] = nullptr;
   j["added_tokens"] = std::move(added);
-  j["normalizer"] = nullptr;
+  j["normalizer"] = nlohmann::ordered_json::parse(normalizer.to_json().dump());
   j["pre_tokenizer"] = std::move(pre);
   j["post_processor"] = nullptr;
   j["decoder"] = {{"type", "ByteLevel"},

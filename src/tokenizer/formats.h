@@ -1,8 +1,9 @@
 // formats.h: readers and writers of byte-level BPE vocabulary files: tiktoken rank files
 // (*.tiktoken, base64 token + rank per line; the encoding name in the file name gives the split
 // pattern and special tokens), GPT-2's encoder.json + vocab.bpe (= HF vocab.json + merges.txt),
-// and HF tokenizer.json (model BPE, ByteLevel or Split+ByteLevel pre-tokenizer). Errors name the
-// file and line or JSON member. Not here: WordPiece files (wordpiece.h).
+// and HF tokenizer.json (model BPE, ByteLevel or Split+ByteLevel pre-tokenizer, optional
+// normalizer: normalizer.h). Errors name the file and line or JSON member. Not here: WordPiece
+// files (wordpiece.h).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -12,12 +13,14 @@
 #include "core/status.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/bpe_spec.h"
+#include "tokenizer/normalizer.h"
 
 namespace lm::tok {
 
 struct LoadedBpe {
   BpeSpec spec;
   BpeOptions options;
+  Normalizer normalizer;  // tokenizer.json's "normalizer" (empty for the other formats)
 };
 
 // The known tiktoken encodings: pattern and special tokens by name (r50k_base, gpt2,
@@ -36,8 +39,9 @@ Result<LoadedBpe> load_gpt2(const std::string& encoder_json_path);
 // A parsed tokenizer.json whose model.type is "BPE".
 Result<LoadedBpe> load_hf_bpe(const nlohmann::json& j, const std::string& path);
 
-// The text of an HF tokenizer.json for a BPE model (loadable by HF tokenizers).
-Result<std::string> bpe_to_hf_json(const BpeModel& model);
+// The text of an HF tokenizer.json for a BPE model (loadable by HF tokenizers), with
+// `normalizer` as its "normalizer" member (null when empty).
+Result<std::string> bpe_to_hf_json(const BpeModel& model, const Normalizer& normalizer = {});
 Status save_tiktoken(const BpeModel& model, const std::string& path);
 
 std::string base64_encode(std::string_view bytes);

@@ -1,9 +1,8 @@
 // normalizer.cc: NFC/NFD/NFKC/NFKD through ICU's Normalizer2 (UTF-8 API), Lowercase per code
 // point (u_strToLower on one code point: the full, context-free mapping, as Rust's
-// char::to_lowercase), StripAccents (drop Mn), and the HF JSON form of a sequence of steps.
+// char::to_lowercase), StripAccents (drop marks: Mn, Mc, Me), and the HF JSON form of a sequence of
+// steps.
 #include "tokenizer/normalizer.h"
-
-#include "core/utf8.h"
 
 #include <unicode/bytestream.h>
 #include <unicode/normalizer2.h>
@@ -12,6 +11,8 @@
 
 #include <algorithm>
 #include <cctype>
+
+#include "core/utf8.h"
 
 namespace lm::tok {
 namespace {
@@ -75,7 +76,9 @@ std::string lowercase(std::string_view text) {
   return out;
 }
 
-std::string strip_marks(std::string_view text) {
+}  // namespace
+
+std::string strip_marks(std::string_view text, bool nonspacing_only) {
   std::string out;
   out.reserve(text.size());
   size_t i = 0;
@@ -87,12 +90,13 @@ std::string strip_marks(std::string_view text) {
       continue;
     }
     char32_t c = utf8_decode(text, &i);
-    if (u_charType(static_cast<UChar32>(c)) != U_NON_SPACING_MARK) utf8_append(&out, c);
+    int8_t t = u_charType(static_cast<UChar32>(c));
+    bool mark = t == U_NON_SPACING_MARK ||
+                (!nonspacing_only && (t == U_COMBINING_SPACING_MARK || t == U_ENCLOSING_MARK));
+    if (!mark) utf8_append(&out, c);
   }
   return out;
 }
-
-}  // namespace
 
 void append_lowercase(char32_t c, std::string* out) {
   if (c < 0x80) {
@@ -139,7 +143,7 @@ std::string apply_norm_step(NormStep step, std::string_view text) {
     case NormStep::kLowercase:
       return lowercase(text);
     case NormStep::kStripAccents:
-      return strip_marks(text);
+      return strip_marks(text, false);
     default:
       return icu_normalize(step, text);
   }

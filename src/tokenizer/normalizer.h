@@ -1,7 +1,8 @@
 // normalizer.h: the tokenizer normalizers of HF tokenizer.json as composable steps: NFC, NFD,
 // NFKC, NFKD (ICU), Lowercase (per code point full mapping, as Rust's char::to_lowercase) and
-// StripAccents (drops nonspacing marks, Mn; put NFD before it for é -> e, as "strip_accents"
-// in parse_steps does). A Normalizer is a sequence of steps; it reads and writes the HF JSON
+// StripAccents (drops combining marks, General_Category M = Mn, Mc, Me, as HF's StripAccents;
+// put NFD before it for é -> e, as "strip_accents" in parse() does). A Normalizer is a sequence of
+// steps; it reads and writes the HF JSON
 // ("NFC", ..., "Sequence"). Not here: the BERT normalizer (bert_pretokenizer.h).
 #pragma once
 
@@ -43,5 +44,7 @@ class Normalizer {
 // Shared by the normalizers and the BERT tokenizer (UTF-8 decoding itself: core/utf8.h).
 // Rust's char::to_lowercase (full mapping, no context) appended as UTF-8.
 void append_lowercase(char32_t c, std::string* out);
+// Drops combining marks: Mn only (BERT's strip_accents) or Mn, Mc and Me (HF StripAccents).
+std::string strip_marks(std::string_view text, bool nonspacing_only);
 
 }  // namespace lm::tok

@@ -75,22 +75,28 @@ struct Scan {
   size_t n() const { return s.size(); }
   [[gnu::always_inline]] Ch at(size_t p) const { return uni::char_at(s, p, t); }
   // End of the run of characters having any of `mask`'s flags, from p.
-  size_t run(size_t p, uint8_t mask) const {
-    while (p < s.size()) {
+  // ASCII bytes go through a tight loop on the table; other characters are decoded.
+  [[gnu::always_inline]] size_t run(size_t p, uint8_t mask) const {
+    const auto* d = reinterpret_cast<const unsigned char*>(s.data());
+    while (true) {
+      while (p < s.size() && d[p] < 0x80 && (t[d[p]] & mask)) ++p;
+      if (p >= s.size() || d[p] < 0x80) return p;
       Ch c = at(p);
-      if (!(c.cls & mask)) break;
+      if (!(c.cls & mask)) return p;
       p += c.len;
     }
-    return p;
   }
   // End of the run of [^\s\p{L}\p{N}] from p.
-  size_t run_other(size_t p) const {
-    while (p < s.size()) {
+  [[gnu::always_inline]] size_t run_other(size_t p) const {
+    constexpr uint8_t kStop = uni::kL | uni::kN | uni::kWs;
+    const auto* d = reinterpret_cast<const unsigned char*>(s.data());
+    while (true) {
+      while (p < s.size() && d[p] < 0x80 && !(t[d[p]] & kStop)) ++p;
+      if (p >= s.size() || d[p] < 0x80) return p;
       Ch c = at(p);
-      if (c.cls & (uni::kL | uni::kN | uni::kWs)) break;
+      if (c.cls & kStop) return p;
       p += c.len;
     }
-    return p;
   }
   // Whitespace at pos: `\s*[\r\n]+` (when newline_alt), then `\s+(?!\S)`, then `\s+`.
   size_t ws_tail(size_t pos, bool newline_alt) const {

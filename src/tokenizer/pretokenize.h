@@ -21,6 +21,11 @@ enum class SplitKind { kGpt2, kCl100k, kO200k, kRegex };
 // map to their scanner, anything else to kRegex.
 SplitKind split_kind_of(std::string_view pattern);
 
+// Scanners: the end of the piece that starts at pos (< text.size()).
+size_t gpt2_next(std::string_view text, size_t pos);
+size_t cl100k_next(std::string_view text, size_t pos);
+size_t o200k_next(std::string_view text, size_t pos);
+
 class PreTokenizer {
  public:
   // Compiles the pattern with PCRE2 unless a hand-written scanner implements it.
@@ -35,11 +40,16 @@ class PreTokenizer {
   // Calls f(piece) for each piece of text, in order.
   template <typename F>
   void split(std::string_view text, F&& f) const {
-    size_t pos = 0;
-    while (pos < text.size()) {
-      size_t end = next_piece(text, pos);
-      f(text.substr(pos, end - pos));
-      pos = end;
+    switch (kind_) {  // once per text, not per piece
+      case SplitKind::kGpt2:
+        return split_with(text, f, [](std::string_view t, size_t p) { return gpt2_next(t, p); });
+      case SplitKind::kCl100k:
+        return split_with(text, f, [](std::string_view t, size_t p) { return cl100k_next(t, p); });
+      case SplitKind::kO200k:
+        return split_with(text, f, [](std::string_view t, size_t p) { return o200k_next(t, p); });
+      case SplitKind::kRegex:
+        return split_with(text, f,
+                          [this](std::string_view t, size_t p) { return regex_next(t, p); });
     }
   }
   SplitKind kind() const { return kind_; }
@@ -47,15 +57,19 @@ class PreTokenizer {
 
  private:
   struct Regex;
+  template <typename F, typename Next>
+  static void split_with(std::string_view text, F& f, const Next& next) {
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t end = next(text, pos);
+      f(text.substr(pos, end - pos));
+      pos = end;
+    }
+  }
   size_t regex_next(std::string_view text, size_t pos) const;
   SplitKind kind_ = SplitKind::kGpt2;
   std::string pattern_;
   std::unique_ptr<Regex> regex_;
 };
-
-// Scanners, exposed for tests.
-size_t gpt2_next(std::string_view text, size_t pos);
-size_t cl100k_next(std::string_view text, size_t pos);
-size_t o200k_next(std::string_view text, size_t pos);
 
 }  // namespace lm::tok

@@ -47,7 +47,9 @@ Result<Tokenizer> from_loaded(Result<LoadedBpe> loaded, const std::string& path)
   if (!loaded.ok()) return loaded.status();
   auto model = BpeModel::create(std::move(loaded->spec), loaded->options);
   if (!model.ok()) return model.status().with_context(path);
-  return Tokenizer::from_model(std::move(model).value());
+  Tokenizer t = Tokenizer::from_model(std::move(model).value());
+  t.set_normalizer(std::move(loaded->normalizer));
+  return t;
 }
 
 }  // namespace
@@ -102,7 +104,11 @@ Tokenizer Tokenizer::from_wordpiece(WordPiece wp) {
 
 void Tokenizer::encode_ordinary(std::string_view text, std::vector<uint32_t>* out) const {
   if (bpe_) {
-    bpe_->encode_ordinary(text, out);
+    if (norm_.empty()) {
+      bpe_->encode_ordinary(text, out);
+    } else {
+      bpe_->encode_ordinary(norm_.normalize(text), out);
+    }
   } else if (wp_) {
     wp_->encode(text, out);
   }
@@ -128,13 +134,13 @@ Status Tokenizer::encode(std::string_view text, SpecialPolicy policy,
             "allow special tokens (--allow-special) or encode them as text (--special-as-text)");
   }
   size_t pos = 0;
-  while (hit) {
-    bpe_->encode_ordinary(text.substr(pos, hit->pos - pos), out);
+  while (hit) {  // special tokens match the raw text; the text between them is normalized
+    encode_ordinary(text.substr(pos, hit->pos - pos), out);
     out->push_back(hit->id);
     pos = hit->pos + hit->len;
     hit = bpe_->find_special(text, pos);
   }
-  bpe_->encode_ordinary(text.substr(pos), out);
+  encode_ordinary(text.substr(pos), out);
   return ok_status();
 }
 
@@ -200,11 +206,15 @@ Status Tokenizer::save(const std::string& path) const {
   if (ends_with(path, ".tiktoken")) {
     if (!bpe_)
       return invalid_argument("{}: a WordPiece tokenizer cannot be saved as .tiktoken", path);
+    if (!norm_.empty())
+      return invalid_argument("{}: this tokenizer has a normalizer, which .tiktoken cannot hold",
+                              path)
+          .with_hint("save it as tokenizer.json");
     return save_tiktoken(*bpe_, path);
   }
   if (ends_with(path, ".json")) {
     if (wp_) return wp_->save_json(path);
-    LM_ASSIGN_OR_RETURN(std::string text, bpe_to_hf_json(*bpe_));
+    LM_ASSIGN_OR_RETURN(std::string text, bpe_to_hf_json(*bpe_, norm_));
     return write_file_atomic(path, text);
   }
   if (ends_with(path, ".txt")) {
@@ -227,6 +237,7 @@ nlohmann::json Tokenizer::info() const {
     j["ranks"] = bpe_->rank_mode() ? "tiktoken" : "merges";
     j["merges"] = bpe_->rank_mode() ? 0 : bpe_->merges().size();
     for (const auto& [text, id] : bpe_->special_tokens()) sp[text] = id;
+    j["normalizer"] = norm_.to_json();
   } else if (wp_) {
     j["type"] = "wordpiece";
     j["pattern"] = nullptr;

@@ -1,7 +1,9 @@
 // tokenizer.h: Tokenizer, the facade over every tokenizer lmforge knows: byte-level BPE (GPT-2,
 // tiktoken r50k/p50k/cl100k/o200k, HF tokenizer.json BPE) and WordPiece (BERT, tokwp's
 // wordpiece.h). Loads/saves all supported formats by file name, encodes with tiktoken's
-// special-token policy and decodes. All encode/decode methods are const and thread-safe.
+// special-token policy and decodes. A BPE tokenizer may carry a normalizer (from a
+// tokenizer.json): it is applied to the text between special tokens before pre-tokenization,
+// as HF does. All encode/decode methods are const and thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,7 @@
 
 #include "core/status.h"
 #include "tokenizer/bpe_spec.h"
+#include "tokenizer/normalizer.h"
 
 namespace lm::tok {
 
@@ -56,6 +59,11 @@ class Tokenizer {
   Status save(const std::string& path) const;  // .json, .tiktoken, vocab.txt (WordPiece)
   nlohmann::json info() const;                 // type, vocab_size, special tokens, pattern
 
+  // BPE only: the normalizer applied before pre-tokenization (empty: none). Saved in
+  // tokenizer.json; a tokenizer with one cannot be saved as .tiktoken.
+  void set_normalizer(Normalizer n) { norm_ = std::move(n); }
+  const Normalizer& normalizer() const { return norm_; }
+
   bool is_bpe() const { return bpe_ != nullptr; }
   bool is_wordpiece() const { return wp_ != nullptr; }
   const BpeModel* bpe() const { return bpe_.get(); }        // null unless is_bpe()
@@ -64,6 +72,7 @@ class Tokenizer {
  private:
   std::unique_ptr<BpeModel> bpe_;
   std::unique_ptr<WordPiece> wp_;
+  Normalizer norm_;  // BPE: applied before pre-tokenization
 };
 
 }  // namespace lm::tok

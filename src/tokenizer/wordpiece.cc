@@ -3,11 +3,12 @@
 // writing. Special tokens written literally in the text ("[MASK]") are matched before
 // normalization, as HF's added tokens are.
 #include "tokenizer/wordpiece.h"
-#include "core/utf8.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "core/file_util.h"
+#include "core/utf8.h"
 #include "tokenizer/bert_pretokenizer.h"
 #include "tokenizer/normalizer.h"
 
@@ -76,13 +77,21 @@ Result<WordPiece> WordPiece::from_vocab(std::vector<std::string> vocab, WordPiec
 Result<WordPiece> WordPiece::from_vocab_txt(const std::string& path, WordPieceOptions opts) {
   LM_ASSIGN_OR_RETURN(std::string data, read_file(path));
   std::vector<std::string> vocab;
+  std::unordered_map<std::string_view, size_t> seen;  // token -> line
   size_t pos = 0;
   while (pos < data.size()) {
     size_t end = data.find('\n', pos);
     if (end == std::string::npos) end = data.size();
-    std::string line = data.substr(pos, end - pos);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    vocab.push_back(std::move(line));
+    std::string_view line(data.data() + pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    size_t line_no = vocab.size() + 1;
+    if (!utf8_valid(line))
+      return corrupt("{}:{}: not valid UTF-8 (truncated or corrupt?)", path, line_no)
+          .with_hint("a vocab.txt has one UTF-8 token a line");
+    if (auto [it, fresh] = seen.emplace(line, line_no); !fresh)
+      return corrupt("{}:{}: the token '{}' appears twice (first on line {})", path, line_no, line,
+                     it->second);
+    vocab.emplace_back(line);
     pos = end + 1;
   }
   if (vocab.empty()) {

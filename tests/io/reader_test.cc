@@ -165,6 +165,38 @@ TEST(BadInput, InvalidUtf8RepairSkipFail) {
   EXPECT_EQ(tx.stats.repaired_utf8, 1u);
 }
 
+// InvalidUtf8::kKeep: plain text keeps its bytes; JSONL keeps the raw bytes inside the text
+// string (other members get U+FFFD, extra_json stays valid JSON); a line that already holds
+// the private-use code points the escape uses falls back to repair.
+TEST(BadInput, InvalidUtf8Keep) {
+  TempDir t;
+  testing::write_bytes(t.file("k.txt"), "para \xC3\n\nfine \xE2\x82\xAC \xF0\x9F\n");
+  testing::write_bytes(t.file("k.jsonl"),
+                       "{\"text\":\"bad \xFF\xFE end \xE2\x82 \\n\xC3\xA9 \xEF\xBF\xBD\","
+                       "\"id\":\"i\xC3\",\"m\":\"x\xFF\"}\n{\"text\":\"ok\"}\n"
+                       "{\"text\":\"\xF4\x8F\xBF\xBF \xFF\"}\n");
+  ReaderOptions o;
+  o.invalid_utf8 = InvalidUtf8::kKeep;
+  o.text_split = TextSplit::kBlankLines;
+  auto tx = read_all_docs({t.file("k.txt")}, o);
+  ASSERT_TRUE(tx.status.ok()) << tx.status.to_string();
+  ASSERT_EQ(tx.docs.size(), 2u);
+  EXPECT_EQ(tx.docs[0].text, "para \xC3");
+  EXPECT_EQ(tx.docs[1].text.rfind("fine \xE2\x82\xAC \xF0\x9F", 0), 0u);
+  EXPECT_EQ(tx.stats.kept_utf8, 2u);
+  EXPECT_EQ(tx.stats.repaired_utf8, 0u);
+  auto j = read_all_docs({t.file("k.jsonl")}, o);
+  ASSERT_TRUE(j.status.ok()) << j.status.to_string();
+  ASSERT_EQ(j.docs.size(), 3u);
+  EXPECT_EQ(j.docs[0].text, "bad \xFF\xFE end \xE2\x82 \n\xC3\xA9 \xEF\xBF\xBD");
+  EXPECT_EQ(j.docs[0].id, "i\uFFFD");
+  EXPECT_EQ(nlohmann::json::parse(j.docs[0].extra_json)["m"], "x\uFFFD");
+  EXPECT_EQ(j.docs[1].text, "ok");
+  EXPECT_EQ(j.docs[2].text, "\xF4\x8F\xBF\xBF \uFFFD");  // U+10FFFF present: repaired
+  EXPECT_EQ(j.stats.kept_utf8, 1u);
+  EXPECT_EQ(j.stats.repaired_utf8, 1u);
+}
+
 TEST(BadInput, TruncatedAndCorruptCompressedFiles) {
   TempDir t;
   std::string data;

@@ -1,7 +1,8 @@
 // bpe_cli_test.cc: `lmforge tokenizer encode | decode | info | convert` end to end: --text,
 // documents from the sample corpus with 1 and 2 threads giving the same bytes, the three output
 // formats, decode back to the documents, info --json, and clear failures (exit code 1 and a
-// message naming the file) for bad tokenizers, out-of-range ids and disallowed special tokens.
+// message naming the file) for bad tokenizers, out-of-range ids and disallowed special tokens;
+// invalid UTF-8 in input files encoded byte-exactly.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -135,6 +136,46 @@ TEST_F(BpeCli, ConvertAndBadInput) {
   r = run("tokenizer encode -t " + tmp_ + "/missing.json --text x");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("missing.json"), std::string::npos) << r.out;
+}
+
+// Invalid UTF-8 in an input file is encoded byte-exactly (as tiktoken encodes bytes): decoding
+// the ids gives the file's bytes back. JSONL keeps the raw bytes inside the text string.
+TEST_F(BpeCli, InvalidUtf8InFilesRoundTripsByteExactly) {
+  std::string tk = vocab_ + "/cl100k_base.tiktoken";
+  Rng rng(31);
+  std::string bytes = "caf\xC3\xA9 \xFF\xFE ok \xE2\x82 tail \xC3\n\xED\xA0\x80 \xF0\x9F\x98";
+  bytes += testing::random_bytes(rng, 3000) + "\xEF\xBF\xBD end \xC3";
+  ASSERT_TRUE(write_file_atomic(tmp_ + "/bad.txt", bytes).ok());
+  CliRun r = run(fmt::format(
+      "tokenizer encode -t {} --in {}/bad.txt --format binary --out {}/ids.bin", tk, tmp_, tmp_));
+  ASSERT_EQ(r.code, 0) << r.out;
+  r =
+      run(fmt::format("tokenizer decode -t {} --format binary --in {}/ids.bin --to text --out "
+                      "{}/back.txt",
+                      tk, tmp_, tmp_));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(*read_file(tmp_ + "/back.txt") == bytes) << "text file bytes do not round-trip";
+  // --invalid-utf8 repair: the old behaviour (U+FFFD), so the bytes differ.
+  r =
+      run(fmt::format("tokenizer encode -t {} --in {}/bad.txt --format binary --out {}/rep.bin "
+                      "--invalid-utf8 repair",
+                      tk, tmp_, tmp_));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_FALSE(*read_file(tmp_ + "/rep.bin") == *read_file(tmp_ + "/ids.bin"));
+  // JSONL: the raw bytes inside the JSON string are kept.
+  ASSERT_TRUE(write_file_atomic(tmp_ + "/bad.jsonl",
+                                "{\"id\":\"d\xFF\",\"text\":\"a\xFF"
+                                "b \xC3( \\n\xE2\x82\"}\n")
+                  .ok());
+  r = run(fmt::format("tokenizer encode -t {} --in {}/bad.jsonl --format binary --out {}/j.bin", tk,
+                      tmp_, tmp_));
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = run(fmt::format("tokenizer decode -t {} --format binary --in {}/j.bin --to text", tk, tmp_));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(r.out ==
+              "a\xFF"
+              "b \xC3( \n\xE2\x82")
+      << r.out;
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // bpe_test.cc: byte-level BPE without peers: the GPT-2 byte mapping, base64, a hand-made
 // vocabulary ("aaabdaaabac" -> [258, 100, 258, 97, 99]) in merge and rank mode, the split
 // scanners against PCRE2 running the same patterns, round trips on random bytes, the special
-// token policy, decode errors, and corrupt or truncated vocabulary files.
+// token policy, decode errors, corrupt or truncated vocabulary files, and a tokenizer.json
+// normalizer.
 #include "tokenizer/bpe.h"
 
 #include <gtest/gtest.h>
@@ -291,6 +292,63 @@ TEST(BpeBadInput, CorruptJsonFiles) {
   ASSERT_TRUE(reloaded.ok()) << reloaded.status().to_string();
   EXPECT_EQ(reloaded->encode_ordinary("aaabdaaabac"),
             (std::vector<uint32_t>{258, 100, 258, 97, 99}));
+  std::filesystem::remove_all(dir);
+}
+
+// A truncated encoder.json (with its vocab.bpe), and vocab.txt files that are empty, lack
+// [UNK], repeat a token or are cut inside a UTF-8 character: each error names the file.
+TEST(BpeBadInput, TruncatedEncoderJsonAndVocabTxt) {
+  std::string dir = testing::temp_dir("bpe_badvocab");
+  std::filesystem::create_directories(dir + "/g");
+  write_temp(dir, "g/encoder.json", "{\"a\": 0, \"b\": ");
+  write_temp(dir, "g/vocab.bpe", "#version: 0.2\na b\n");
+  expect_error(Tokenizer::load(dir + "/g/encoder.json"), "g/encoder.json: not a JSON object");
+  expect_error(Tokenizer::load(write_temp(dir, "empty-vocab.txt", "")),
+               "empty-vocab.txt: empty vocabulary");
+  expect_error(Tokenizer::load(write_temp(dir, "nounk-vocab.txt", "[PAD]\nhello\n")),
+               "nounk-vocab.txt: the unknown token '[UNK]' is not in the vocabulary");
+  expect_error(Tokenizer::load(write_temp(dir, "dup-vocab.txt", "[UNK]\na\nb\na\n")),
+               "dup-vocab.txt:4: the token 'a' appears twice");
+  expect_error(Tokenizer::load(write_temp(dir, "cut-vocab.txt", "[UNK]\nhello\n\xC3")),
+               "cut-vocab.txt:3: not valid UTF-8");
+  std::filesystem::remove_all(dir);
+}
+
+// A tokenizer.json normalizer is applied before pre-tokenization (special tokens match the raw
+// text), written back by save, refused by .tiktoken, and an unknown type names the file.
+TEST(BpeNormalizer, TokenizerJsonNormalizerAppliedAndSaved) {
+  std::string dir = testing::temp_dir("bpe_norm_unit");
+  auto t = Tokenizer::from_bpe(small_spec(true));
+  ASSERT_TRUE(t.ok());
+  ASSERT_TRUE(t->save(dir + "/plain.json").ok());
+  auto j = nlohmann::json::parse(*read_file(dir + "/plain.json"));
+  EXPECT_TRUE(j["normalizer"].is_null());
+  j["normalizer"] = {{"type", "Sequence"},
+                     {"normalizers", {{{"type", "NFKC"}}, {{"type", "Lowercase"}}}}};
+  auto n = Tokenizer::load(write_temp(dir, "norm.json", j.dump()));
+  ASSERT_TRUE(n.ok()) << n.status().to_string();
+  EXPECT_EQ(n->normalizer().steps(),
+            (std::vector<NormStep>{NormStep::kNfkc, NormStep::kLowercase}));
+  EXPECT_EQ(n->encode_ordinary("\uFF21\uFF21\uFF21\uFF22"),
+            std::vector<uint32_t>{258});  // ＡＡＡＢ
+  EXPECT_EQ(n->encode_ordinary("AAAB"), std::vector<uint32_t>{258});
+  EXPECT_EQ(t->encode_ordinary("AAAB"), (std::vector<uint32_t>{65, 65, 65, 66}));
+  auto special = n->encode("AAAB<|endoftext|>AA", SpecialPolicy::kAllow);
+  ASSERT_TRUE(special.ok());
+  EXPECT_EQ(*special, (std::vector<uint32_t>{258, 259, 256}));
+  EXPECT_EQ(n->info()["normalizer"]["type"], "Sequence");
+  ASSERT_TRUE(n->save(dir + "/saved.json").ok());
+  auto saved = nlohmann::json::parse(*read_file(dir + "/saved.json"));
+  EXPECT_EQ(saved["normalizer"], j["normalizer"]);
+  auto again = Tokenizer::load(dir + "/saved.json");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->normalizer().steps(), n->normalizer().steps());
+  Status tk = n->save(dir + "/x.tiktoken");
+  EXPECT_FALSE(tk.ok());
+  EXPECT_NE(tk.to_string().find("normalizer"), std::string::npos) << tk.to_string();
+  j["normalizer"] = {{"type", "Precompiled"}};
+  expect_error(Tokenizer::load(write_temp(dir, "precompiled.json", j.dump())),
+               "precompiled.json: normalizer type 'Precompiled' is not supported");
   std::filesystem::remove_all(dir);
 }
 

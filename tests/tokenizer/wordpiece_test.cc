@@ -86,6 +86,17 @@ TEST(WordPiece, DecodeJoinsContinuationsAndCleansUp) {
   EXPECT_EQ(wp.decode(std::vector<uint32_t>{8, 999}), "hello \xEF\xBF\xBD");
 }
 
+// Through the Tokenizer facade: an id out of range is an error by default, U+FFFD when lossy.
+TEST(WordPiece, DecodeOutOfRangeIsAnErrorOrReplaced) {
+  Tokenizer t = Tokenizer::from_wordpiece(small_vocab());
+  std::vector<uint32_t> ids = {8, 999};
+  auto r = t.decode(ids);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("id 999 (position 1) is out of range"), std::string::npos)
+      << r.status().to_string();
+  EXPECT_EQ(t.decode_lossy(ids), "hello \xEF\xBF\xBD");
+}
+
 TEST(WordPiece, VocabTxtAndJsonRoundTrip) {
   WordPiece wp = small_vocab();
   std::string dir = wptest::temp_dir("wp_roundtrip");

@@ -34,6 +34,7 @@ Status run_pack(PackArgs* a) {
   o.out = a->out;
   o.reader.text_field = a->text_field;
   o.reader.id_field = a->id_field;
+  o.reader.invalid_utf8 = io::InvalidUtf8::kKeep;  // byte-exact tokens, as tokenizer encode
   o.formats.clear();
   for (const auto& f : a->formats) {
     LM_ASSIGN_OR_RETURN(auto fmt, dataset::parse_format(f));

@@ -2,12 +2,13 @@
 // cmd_tokenizer_train.cc adds `train`). encode reads documents with any DocumentReader and
 // writes one id sequence per document, in input order for any --threads, as jsonl (an array per
 // line), text (space-separated ids per line) or binary (little-endian uint32); --text encodes
-// one string. decode reverses it; info prints vocabulary size, special tokens and split pattern.
+// one string; invalid UTF-8 in the documents is kept byte for byte by default (--invalid-utf8).
+// decode reverses it; info prints vocabulary size, special tokens and split pattern.
 #include <fmt/core.h>
 #include <omp.h>
 
-#include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "cli.h"
@@ -26,6 +27,7 @@ using tok::Tokenizer;
 
 struct Options {
   std::string tokenizer, out, text, ids, format = "jsonl", to, text_field = "text";
+  std::string invalid_utf8 = "keep";
   std::vector<std::string> in;
   int threads = 0;
   bool has_text = false, allow_special = false, special_as_text = false, eot = false;
@@ -62,26 +64,62 @@ Status check_format(const std::string& f) {
   return invalid_argument("--format {}: expected jsonl, text or binary", f);
 }
 
-void format_ids(const std::vector<uint32_t>& ids, const std::string& format, std::string* out) {
-  if (format == "binary") {
+enum class Format { kJsonl, kText, kBinary };
+Format format_of(const std::string& f) {
+  return f == "binary" ? Format::kBinary : f == "text" ? Format::kText : Format::kJsonl;
+}
+
+// Writes the decimal digits of v at p; returns the end.
+inline char* put_decimal(char* p, uint32_t v) {
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  char buf[10];
+  char* b = buf + sizeof(buf);
+  while (v >= 100) {
+    uint32_t r = v % 100;
+    v /= 100;
+    b -= 2;
+    std::memcpy(b, kPairs + 2 * r, 2);
+  }
+  if (v >= 10) {
+    b -= 2;
+    std::memcpy(b, kPairs + 2 * v, 2);
+  } else {
+    *--b = static_cast<char>('0' + v);
+  }
+  size_t n = static_cast<size_t>(buf + sizeof(buf) - b);
+  std::memcpy(p, b, n);
+  return p + n;
+}
+
+void format_ids(const std::vector<uint32_t>& ids, Format format, std::string* out) {
+  size_t old = out->size();
+  if (format == Format::kBinary) {  // little-endian uint32
+    out->resize(old + ids.size() * 4);
+    char* p = out->data() + old;
     for (uint32_t id : ids) {
       unsigned char b[4] = {static_cast<unsigned char>(id), static_cast<unsigned char>(id >> 8),
                             static_cast<unsigned char>(id >> 16),
                             static_cast<unsigned char>(id >> 24)};
-      out->append(reinterpret_cast<const char*>(b), 4);
+      std::memcpy(p, b, 4);
+      p += 4;
     }
     return;
   }
-  bool jsonl = format == "jsonl";
-  if (jsonl) out->push_back('[');
+  bool jsonl = format == Format::kJsonl;
+  thread_local std::vector<char> buf;
+  buf.resize(std::max(buf.size(), ids.size() * 11 + 3));  // up to 10 digits and a separator
+  char* p = buf.data();
+  if (jsonl) *p++ = '[';
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (i) out->push_back(jsonl ? ',' : ' ');
-    char buf[16];
-    char* end = std::to_chars(buf, buf + sizeof(buf), ids[i]).ptr;
-    out->append(buf, end);
+    if (i) *p++ = jsonl ? ',' : ' ';
+    p = put_decimal(p, ids[i]);
   }
-  if (jsonl) out->push_back(']');
-  out->push_back('\n');
+  if (jsonl) *p++ = ']';
+  *p++ = '\n';
+  out->append(buf.data(), p);
 }
 
 tok::SpecialPolicy policy_of(const Options& o) {
@@ -111,6 +149,7 @@ Status encode_batch(const Tokenizer& t, const Options& o, const std::vector<io::
   std::vector<size_t> counts(docs.size());
   auto eot = t.eot_id();
   tok::SpecialPolicy policy = policy_of(o);
+  Format format = format_of(o.format);
   Timer wall;
   double cpu = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : cpu)
@@ -123,7 +162,7 @@ Status encode_batch(const Tokenizer& t, const Options& o, const std::vector<io::
       errors[i] = t.encode(docs[i].text, policy, &ids);
       if (o.eot && eot) ids.push_back(*eot);
       counts[i] = ids.size();
-      format_ids(ids, o.format, &outs[i]);
+      format_ids(ids, format, &outs[i]);
     }
     cpu += thread_cpu_seconds() - c0;
   }
@@ -144,6 +183,10 @@ Status encode_batch(const Tokenizer& t, const Options& o, const std::vector<io::
 Status encode_documents(const Tokenizer& t, const Options& o, Sink* sink, EncodeStats* st) {
   io::ReaderOptions ro;
   ro.text_field = o.text_field;
+  ro.invalid_utf8 = o.invalid_utf8 == "repair" ? io::InvalidUtf8::kRepair
+                    : o.invalid_utf8 == "skip" ? io::InvalidUtf8::kSkip
+                    : o.invalid_utf8 == "fail" ? io::InvalidUtf8::kFail
+                                               : io::InvalidUtf8::kKeep;
   LM_ASSIGN_OR_RETURN(auto reader, io::DocumentReader::open(o.in, ro));
   int threads = resolve_threads(o.threads);
   Progress progress("encode", 0, true);
@@ -297,6 +340,8 @@ Status run_info(const Options& o) {
   if (j.contains("scanner"))
     fmt::print("split pattern ({} scanner, {} ranks): {}\n", j["scanner"].get<std::string>(),
                j["ranks"].get<std::string>(), j["pattern"].get<std::string>());
+  if (j.contains("normalizer") && !j["normalizer"].is_null())
+    fmt::print("normalizer: {}\n", j["normalizer"].dump());
   fmt::print("special tokens:{}\n", j["special_tokens"].empty() ? " none" : "");
   for (const auto& [text, id] : j["special_tokens"].items())
     fmt::print("  {} {}\n", id.get<uint32_t>(), text);
@@ -327,6 +372,11 @@ void setup(CLI::App& app) {
   enc->add_option("--format", o.format, "jsonl | text | binary (little-endian uint32)")
       ->capture_default_str();
   enc->add_option("--text-field", o.text_field, "JSONL member holding the text")
+      ->capture_default_str();
+  enc->add_option("--invalid-utf8", o.invalid_utf8,
+                  "Invalid UTF-8 in --in: keep the bytes (byte-exact, as tiktoken; JSONL: bytes "
+                  "inside the text string), repair (U+FFFD), skip the document, or fail")
+      ->check(CLI::IsMember({"keep", "repair", "skip", "fail"}))
       ->capture_default_str();
   enc->add_flag("--allow-special", o.allow_special, "Special-token text becomes its special id");
   enc->add_flag("--special-as-text", o.special_as_text, "Special-token text is ordinary text");
