@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/clean/run.sh: throughput of `lmforge clean` per core on the sample corpus: the whole
-# default recipe (normalise, CLD2 language id on a 2 KB prefix, Gopher, C4, FineWeb, gibberish,
-# boilerplate, then dedup), the filters alone (--no-dedup), and language id alone, on 1 thread,
+# default recipe (normalise, Gopher quality, CLD2 language id on a 512-byte prefix, Gopher
+# repetition, C4, FineWeb, gibberish, boilerplate, then dedup; [pipeline].order), the filters
+# alone (--no-dedup), and keeping every language (--lang all), on 1 thread,
 # printed beside the published per-core figures of dolma / NeMo Curator / datatrove (notes §6).
 # Usage: bench/clean/run.sh [LMFORGE] [SAMPLE_DIR]   (builds the sample if SAMPLE_DIR is missing)
 set -euo pipefail

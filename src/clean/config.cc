@@ -51,6 +51,11 @@ class Section {
     *out = *v;
     return ok_status();
   }
+  // Several numbers in [0, 1].
+  Status get_fractions(std::initializer_list<std::pair<const char*, double*>> keys) {
+    for (const auto& [key, out] : keys) LM_RETURN_IF_ERROR(get(key, out, 0, 1));
+    return ok_status();
+  }
   Status get(const char* key, std::string* out, const std::vector<std::string>& allowed = {}) {
     const toml::node* n = find(key);
     if (!n) return ok_status();
@@ -98,6 +103,12 @@ class Section {
       (*out)[std::string(k.str())] = v.as_string()->get();
     }
     return ok_status();
+  }
+  // An error about the value of `key` (which must be present).
+  Status error(const char* key, const std::string& what) const {
+    const toml::node* n = t_->get(key);
+    return invalid_argument("{}:{}: [{}].{}: {}", file_, n ? n->source().begin.line : 0, name_, key,
+                            what);
   }
   // Unknown keys are errors.
   Status finish() const {
@@ -169,10 +180,10 @@ Status read_gopher_quality(Section& s, GopherQualityConfig* c) {
 
 Status read_gopher_repetition(Section& s, GopherRepetitionConfig* c) {
   LM_RETURN_IF_ERROR(s.get("enabled", &c->enabled));
-  LM_RETURN_IF_ERROR(s.get("max_dup_line_frac", &c->max_dup_line_frac, 0, 1));
-  LM_RETURN_IF_ERROR(s.get("max_dup_para_frac", &c->max_dup_para_frac, 0, 1));
-  LM_RETURN_IF_ERROR(s.get("max_dup_line_char_frac", &c->max_dup_line_char_frac, 0, 1));
-  LM_RETURN_IF_ERROR(s.get("max_dup_para_char_frac", &c->max_dup_para_char_frac, 0, 1));
+  LM_RETURN_IF_ERROR(s.get_fractions({{"max_dup_line_frac", &c->max_dup_line_frac},
+                                      {"max_dup_para_frac", &c->max_dup_para_frac},
+                                      {"max_dup_line_char_frac", &c->max_dup_line_char_frac},
+                                      {"max_dup_para_char_frac", &c->max_dup_para_char_frac}}));
   LM_RETURN_IF_ERROR(s.get("max_top_ngram", &c->max_top_ngram, 0, 1));
   return s.get("max_dup_ngram", &c->max_dup_ngram, 0, 1);
 }
@@ -192,19 +203,19 @@ Status read_c4(Section& s, C4Config* c) {
 
 Status read_fineweb(Section& s, FineWebConfig* c) {
   LM_RETURN_IF_ERROR(s.get("enabled", &c->enabled));
-  LM_RETURN_IF_ERROR(s.get("min_line_punct_ratio", &c->min_line_punct_ratio, 0, 1));
-  LM_RETURN_IF_ERROR(s.get("max_short_line_ratio", &c->max_short_line_ratio, 0, 1));
+  LM_RETURN_IF_ERROR(s.get_fractions({{"min_line_punct_ratio", &c->min_line_punct_ratio},
+                                      {"max_short_line_ratio", &c->max_short_line_ratio},
+                                      {"max_dup_line_char_ratio", &c->max_dup_line_char_ratio}}));
   LM_RETURN_IF_ERROR(s.get("short_line_length", &c->short_line_length, 0, 1 << 30));
-  LM_RETURN_IF_ERROR(s.get("max_dup_line_char_ratio", &c->max_dup_line_char_ratio, 0, 1));
   return s.get("max_newline_ratio", &c->max_newline_ratio, 0, 1e9);
 }
 
 Status read_gibberish(Section& s, GibberishConfig* c) {
   LM_RETURN_IF_ERROR(s.get("enabled", &c->enabled));
-  LM_RETURN_IF_ERROR(s.get("max_symbol_ratio", &c->max_symbol_ratio, 0, 1));
-  LM_RETURN_IF_ERROR(s.get("max_digit_ratio", &c->max_digit_ratio, 0, 1));
-  LM_RETURN_IF_ERROR(s.get("max_url_ratio", &c->max_url_ratio, 0, 1));
-  return s.get("min_alpha_ratio", &c->min_alpha_ratio, 0, 1);
+  return s.get_fractions({{"max_symbol_ratio", &c->max_symbol_ratio},
+                          {"max_digit_ratio", &c->max_digit_ratio},
+                          {"max_url_ratio", &c->max_url_ratio},
+                          {"min_alpha_ratio", &c->min_alpha_ratio}});
 }
 
 Status read_boilerplate(Section& s, BoilerplateConfig* c) {
@@ -237,6 +248,22 @@ Status read_dedup(Section& s, DedupConfig* c) {
   return s.get("seed", &c->seed);
 }
 
+Status read_pipeline(Section& s, PipelineConfig* c) {
+  LM_RETURN_IF_ERROR(s.get("order", &c->order));
+  std::set<std::string> seen;
+  for (const auto& name : c->order) {
+    const bool known =
+        std::find(kDefaultOrder.begin(), kDefaultOrder.end(), name) != kDefaultOrder.end();
+    if (!known || !seen.insert(name).second) {
+      return s.error("order", fmt::format("{} stage \"{}\"", known ? "repeated" : "unknown", name))
+          .with_hint(
+              "stages: normalize language gopher_quality gopher_repetition c4 fineweb "
+              "gibberish boilerplate toxicity (dedup always runs last)");
+    }
+  }
+  return ok_status();
+}
+
 template <typename T>
 Status read_table(const toml::table& root, const char* name, const std::string& file,
                   Status (*reader)(Section&, T*), T* out) {
@@ -260,17 +287,18 @@ Result<CleanConfig> parse_config(std::string_view text, const std::string& name)
     return invalid_argument("{}:{}: {}", name, e.source().begin.line, e.description());
   }
   static const std::set<std::string> kTables = {
-      "normalize", "language",  "gopher_repetition", "gopher_quality", "c4",
-      "fineweb",   "gibberish", "boilerplate",       "toxicity",       "dedup"};
+      "pipeline", "normalize", "language",    "gopher_repetition", "gopher_quality", "c4",
+      "fineweb",  "gibberish", "boilerplate", "toxicity",          "dedup"};
   for (const auto& [k, v] : root) {
     if (!kTables.count(std::string(k.str()))) {
       return invalid_argument("{}:{}: unknown key [{}]", name, v.source().begin.line, k.str())
           .with_hint(
-              "tables: normalize language gopher_repetition gopher_quality c4 fineweb "
+              "tables: pipeline normalize language gopher_repetition gopher_quality c4 fineweb "
               "gibberish boilerplate toxicity dedup");
     }
   }
   CleanConfig c;
+  LM_RETURN_IF_ERROR(read_table(root, "pipeline", name, read_pipeline, &c.pipeline));
   LM_RETURN_IF_ERROR(read_table(root, "normalize", name, read_normalize, &c.normalize));
   LM_RETURN_IF_ERROR(read_table(root, "language", name, read_language, &c.language));
   LM_RETURN_IF_ERROR(
@@ -289,6 +317,13 @@ Result<CleanConfig> parse_config(std::string_view text, const std::string& name)
 Result<CleanConfig> load_config(const std::string& path) {
   LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
   return parse_config(text, path);
+}
+
+std::vector<std::string> stage_order(const PipelineConfig& c) {
+  std::vector<std::string> order = c.order;
+  for (const auto& name : kDefaultOrder)
+    if (std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
+  return order;
 }
 
 Result<dedup::DedupOptions> dedup_options(const DedupConfig& c) {

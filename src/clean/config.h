@@ -1,8 +1,8 @@
 // config.h: the cleaning recipe: one struct per stage with every threshold named, the built-in
 // default (a Gopher + C4 + FineWeb recipe, thresholds from the papers / datatrove defaults, see
 // examples/clean.toml), and strict TOML parsing: an unknown key or a bad value is an error
-// naming the file and key. Stage order is fixed: normalize, language, gopher_quality,
-// gopher_repetition, c4, fineweb, gibberish, boilerplate, toxicity, dedup.
+// naming the file and key. Stage order: [pipeline].order (default kDefaultOrder: the cheap
+// gopher_quality word counts before CLD2), then dedup.
 #pragma once
 
 #include <map>
@@ -122,7 +122,24 @@ struct DedupConfig {
   uint64_t memory_mb = 256;  // sort buffers of the dedup stage
 };
 
+// The filter stages in the order they run. A document is removed by the first stage in this
+// order whose rule fails, and its record names that stage. Stages that only read the text
+// (language, gopher_quality, gopher_repetition, fineweb, gibberish, toxicity with scope
+// "document") give the same kept set in any order among themselves; stages that change it
+// (normalize, c4, boilerplate, toxicity lines) change what later stages see. gopher_quality
+// before language: the stop-word rule, which depends on the language, waits for the language
+// stage (documents it removes are still reported as gopher_quality / min_stop_words).
+inline const std::vector<std::string> kDefaultOrder = {
+    "normalize", "gopher_quality", "language",    "gopher_repetition", "c4",
+    "fineweb",   "gibberish",      "boilerplate", "toxicity"};
+
+struct PipelineConfig {
+  // Stages not listed run after the listed ones, in kDefaultOrder; a name twice is an error.
+  std::vector<std::string> order = kDefaultOrder;
+};
+
 struct CleanConfig {
+  PipelineConfig pipeline;
   NormalizeConfig normalize;
   LanguageConfig language;
   GopherRepetitionConfig gopher_repetition;
@@ -138,6 +155,8 @@ struct CleanConfig {
 // Parses TOML text; `name` (the file) prefixes every error. Keys absent keep their defaults.
 Result<CleanConfig> parse_config(std::string_view toml, const std::string& name);
 Result<CleanConfig> load_config(const std::string& path);
+// [pipeline].order completed with the unlisted stages (kDefaultOrder).
+std::vector<std::string> stage_order(const PipelineConfig& c);
 // Options for the dedup module from the [dedup] table.
 Result<dedup::DedupOptions> dedup_options(const DedupConfig& c);
 

@@ -18,8 +18,7 @@ class Normalize : public Filter {
   explicit Normalize(std::unique_ptr<text::Normalizer> n) : n_(std::move(n)) {}
   std::string_view stage() const override { return "normalize"; }
   Verdict apply(io::Document* doc, FilterContext* ctx) const override {
-    doc->text = n_->normalize(doc->text);
-    ctx->invalidate();
+    if (n_->normalize_in_place(&doc->text)) ctx->invalidate();
     if (doc->text.empty()) return Verdict::remove("empty", 0);
     return {};
   }
@@ -140,24 +139,24 @@ class Toxicity : public Filter {
     std::vector<std::string_view> lines;
     split_lines(doc->text, &lines);
     std::string out;
-    size_t dropped = 0, bytes = 0, model_dropped = 0, model_bytes = 0;
-    for (auto l : lines) {
+    bool any = false;
+    for (uint32_t i = 0; i < lines.size(); ++i) {
+      const std::string_view l = lines[i];
+      std::string_view rule;
       if (count_hits(l, lang) > 0) {
-        ++dropped;
-        bytes += l.size() + 1;
-        continue;
+        rule = "words";
+      } else if (model_ && !l.empty() && toxic_prob(l) >= c_.threshold) {
+        rule = "model";
       }
-      if (model_ && !l.empty() && toxic_prob(l) >= c_.threshold) {
-        ++model_dropped;
-        model_bytes += l.size() + 1;
+      if (!rule.empty()) {
+        ctx->remove_line(stage(), rule, i, l, 1, l.size() + 1);
+        any = true;
         continue;
       }
       out.append(l);
       out.push_back('\n');
     }
-    if (dropped + model_dropped == 0) return {};
-    if (dropped) ctx->remove_lines(stage(), "words", dropped, bytes);
-    if (model_dropped) ctx->remove_lines(stage(), "model", model_dropped, model_bytes);
+    if (!any) return {};
     if (!out.empty()) out.pop_back();
     doc->text = std::move(out);
     ctx->invalidate();
@@ -246,27 +245,49 @@ Result<std::unique_ptr<Filter>> make_toxicity(const ToxicityConfig& c) {
       new Toxicity(c, std::move(all), std::move(by_lang), std::move(model)));
 }
 
-Result<std::vector<std::unique_ptr<Filter>>> make_filters(const CleanConfig& c) {
-  std::vector<std::unique_ptr<Filter>> f;
-  if (c.normalize.enabled) {
+namespace {
+
+// The filter(s) of stage `name` when enabled (none otherwise). `language_later`: the language
+// stage runs after this one.
+Status add_stage(const CleanConfig& c, const std::string& name, bool language_later,
+                 bool quality_before_language, std::vector<std::unique_ptr<Filter>>* f) {
+  if (name == "normalize" && c.normalize.enabled) {
     LM_ASSIGN_OR_RETURN(auto n, make_normalize(c.normalize));
-    f.push_back(std::move(n));
-  }
-  if (c.language.enabled) {
+    f->push_back(std::move(n));
+  } else if (name == "language" && c.language.enabled) {
     LM_ASSIGN_OR_RETURN(auto l, make_language(c.language));
-    f.push_back(std::move(l));
-  }
-  // Quality before repetition (datatrove runs repetition first): the kept set is the same, and
-  // the cheap word-count rules drop most short documents before the n-gram counting.
-  if (c.gopher_quality.enabled) f.push_back(make_gopher_quality(c.gopher_quality));
-  if (c.gopher_repetition.enabled) f.push_back(make_gopher_repetition(c.gopher_repetition));
-  if (c.c4.enabled) f.push_back(make_c4(c.c4));
-  if (c.fineweb.enabled) f.push_back(make_fineweb(c.fineweb));
-  if (c.gibberish.enabled) f.push_back(make_gibberish(c.gibberish));
-  if (c.boilerplate.enabled) f.push_back(make_boilerplate(c.boilerplate));
-  if (c.toxicity.enabled) {
+    f->push_back(std::move(l));
+    if (quality_before_language) f->push_back(make_stop_word_check(c.gopher_quality));
+  } else if (name == "gopher_quality" && c.gopher_quality.enabled) {
+    f->push_back(make_gopher_quality(c.gopher_quality, language_later));
+  } else if (name == "gopher_repetition" && c.gopher_repetition.enabled) {
+    f->push_back(make_gopher_repetition(c.gopher_repetition));
+  } else if (name == "c4" && c.c4.enabled) {
+    f->push_back(make_c4(c.c4));
+  } else if (name == "fineweb" && c.fineweb.enabled) {
+    f->push_back(make_fineweb(c.fineweb));
+  } else if (name == "gibberish" && c.gibberish.enabled) {
+    f->push_back(make_gibberish(c.gibberish));
+  } else if (name == "boilerplate" && c.boilerplate.enabled) {
+    f->push_back(make_boilerplate(c.boilerplate));
+  } else if (name == "toxicity" && c.toxicity.enabled) {
     LM_ASSIGN_OR_RETURN(auto t, make_toxicity(c.toxicity));
-    if (t) f.push_back(std::move(t));
+    if (t) f->push_back(std::move(t));
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<std::vector<std::unique_ptr<Filter>>> make_filters(const CleanConfig& c) {
+  const std::vector<std::string> order = stage_order(c.pipeline);
+  auto pos = [&](const char* name) { return std::find(order.begin(), order.end(), name); };
+  const bool quality_first =
+      c.language.enabled && c.gopher_quality.enabled && pos("gopher_quality") < pos("language");
+  std::vector<std::unique_ptr<Filter>> f;
+  for (const auto& name : order) {
+    const bool language_later = c.language.enabled && pos(name.c_str()) < pos("language");
+    LM_RETURN_IF_ERROR(add_stage(c, name, language_later, quality_first, &f));
   }
   return f;
 }

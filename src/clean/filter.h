@@ -33,6 +33,13 @@ struct LineRemoval {
   uint64_t lines = 0, bytes = 0;
 };
 
+// One line a line rule took out of a document (written to DIR/removed-lines/).
+struct RemovedLine {
+  std::string_view stage, rule;  // static strings
+  uint32_t line = 0;             // index among the lines of the text the stage saw
+  std::string text;              // the line as the stage saw it
+};
+
 // Counts 64-bit hashes (open addressing; reset between documents).
 class HashCounter {
  public:
@@ -51,12 +58,21 @@ class FilterContext {
   // The words of `text`, split once per text version (invalidate() after changing the text).
   const std::vector<text::Word>& words(std::string_view text);
   void invalidate() { words_valid_ = false; }
+  // Counts `lines` lines / `bytes` bytes taken by a rule (statistics only).
   void remove_lines(std::string_view stage, std::string_view rule, uint64_t lines, uint64_t bytes);
+  // Counts them and records the line itself (when record_lines) for DIR/removed-lines/.
+  void remove_line(std::string_view stage, std::string_view rule, uint32_t index,
+                   std::string_view line, uint64_t lines, uint64_t bytes);
   void start_document() {
     removals.clear();
+    removed_lines.clear();
+    stop_words_pending = false;
     words_valid_ = false;
   }
-  std::vector<LineRemoval> removals;  // of the current document
+  std::vector<LineRemoval> removals;       // counts of the current filter (pipeline clears)
+  std::vector<RemovedLine> removed_lines;  // of the current document, all filters
+  bool record_lines = true;
+  bool stop_words_pending = false;  // gopher_quality left its stop-word rule to a later check
   HashCounter counter;
   std::vector<uint64_t> u64;
   std::string scratch;
@@ -71,9 +87,16 @@ class Filter {
   virtual ~Filter() = default;
   virtual std::string_view stage() const = 0;
   virtual Verdict apply(io::Document* doc, FilterContext* ctx) const = 0;
+  // A continuation finishes an earlier filter of the same stage (documents are not counted
+  // into the stage twice; its removals are the stage's).
+  virtual bool continuation() const { return false; }
 };
 
-std::unique_ptr<Filter> make_gopher_quality(const GopherQualityConfig& c);
+// stop_words_later: the language stage runs after gopher_quality, so documents without a
+// language get the stop-word rule from make_stop_word_check(), placed after language.
+std::unique_ptr<Filter> make_gopher_quality(const GopherQualityConfig& c,
+                                            bool stop_words_later = false);
+std::unique_ptr<Filter> make_stop_word_check(const GopherQualityConfig& c);
 std::unique_ptr<Filter> make_gopher_repetition(const GopherRepetitionConfig& c);
 std::unique_ptr<Filter> make_c4(const C4Config& c);
 std::unique_ptr<Filter> make_fineweb(const FineWebConfig& c);
@@ -84,7 +107,8 @@ Result<std::unique_ptr<Filter>> make_language(const LanguageConfig& c);
 // Null (no error) when the toxicity stage has nothing to look for.
 Result<std::unique_ptr<Filter>> make_toxicity(const ToxicityConfig& c);
 
-// The enabled stages of `c` in pipeline order (dedup is not a Filter; the pipeline runs it).
+// The enabled stages of `c` in the order of [pipeline].order (dedup is not a Filter; the
+// pipeline runs it last).
 Result<std::vector<std::unique_ptr<Filter>>> make_filters(const CleanConfig& c);
 
 // Splits on '\n' (a trailing newline gives no extra empty line).

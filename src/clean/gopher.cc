@@ -48,6 +48,12 @@ const std::vector<text::Word>& FilterContext::words(std::string_view text) {
   return words_;
 }
 
+void FilterContext::remove_line(std::string_view stage, std::string_view rule, uint32_t index,
+                                std::string_view line, uint64_t lines, uint64_t bytes) {
+  remove_lines(stage, rule, lines, bytes);
+  if (record_lines) removed_lines.push_back({stage, rule, index, std::string(line)});
+}
+
 void FilterContext::remove_lines(std::string_view stage, std::string_view rule, uint64_t lines,
                                  uint64_t bytes) {
   for (auto& r : removals) {
@@ -106,71 +112,156 @@ bool in_list(const std::vector<std::string>& list, const std::string& x) {
   return std::find(list.begin(), list.end(), x) != list.end();
 }
 
+// Stop-word lookup without allocation: words of up to 8 bytes are packed, ASCII-lowercased,
+// into a 64-bit key and looked up in a small sorted array; longer ones in a string set.
+class StopWords {
+ public:
+  explicit StopWords(const std::vector<std::string>& words) {
+    std::string low;
+    for (const auto& w : words) {
+      ascii_lower(w, &low);
+      if (low.empty()) continue;
+      if (low.size() <= 8) {
+        packed_.push_back(pack(low));
+        lengths_ |= 1u << low.size();
+      } else {
+        long_.insert(low);
+      }
+    }
+    std::sort(packed_.begin(), packed_.end());
+  }
+  bool contains(std::string_view w, std::string* scratch) const {
+    if (w.size() <= 8) {
+      if (!(lengths_ & (1u << w.size()))) return false;
+      return std::binary_search(packed_.begin(), packed_.end(), pack(w));
+    }
+    if (long_.empty()) return false;
+    ascii_lower(w, scratch);
+    return long_.count(*scratch) > 0;
+  }
+
+ private:
+  static uint64_t pack(std::string_view w) {
+    uint64_t k = 0;
+    for (size_t i = 0; i < w.size(); ++i) {
+      unsigned char c = static_cast<unsigned char>(w[i]);
+      if (c >= 'A' && c <= 'Z') c += 32;
+      k |= static_cast<uint64_t>(c) << (8 * i);
+    }
+    return k;
+  }
+  std::vector<uint64_t> packed_;
+  uint32_t lengths_ = 0;  // bit n: a packed word of n bytes exists
+  std::unordered_set<std::string> long_;
+};
+
+// The word statistics of the Gopher quality rules.
+struct WordStats {
+  size_t words = 0, non_symbol = 0, total_len = 0, alpha = 0;
+};
+
+WordStats word_stats(const std::vector<text::Word>& words) {
+  WordStats s;
+  s.words = words.size();
+  for (const auto& w : words) {
+    if (!w.symbol) {
+      ++s.non_symbol;
+      s.total_len += w.length;
+    }
+    s.alpha += w.alpha;
+  }
+  return s;
+}
+
 class GopherQuality : public Filter {
  public:
-  explicit GopherQuality(const GopherQualityConfig& c)
-      : c_(c), stop_(c.stop_words.begin(), c.stop_words.end()) {}
+  // stop_words_later: the document's language may be unknown here because the language stage
+  // runs later; documents without a language then skip the stop-word rule, which
+  // make_stop_word_check() (placed after the language stage) applies.
+  GopherQuality(const GopherQualityConfig& c, bool stop_words_later)
+      : c_(c), stop_(c.stop_words), stop_words_later_(stop_words_later) {}
   std::string_view stage() const override { return "gopher_quality"; }
 
   Verdict apply(io::Document* doc, FilterContext* ctx) const override {
     const std::string& text = doc->text;
     const auto& words = ctx->words(text);
-    size_t n_words = words.size(), n_non_symbol = 0, total_len = 0, n_alpha = 0, n_stop = 0;
-    bool check_stop =
-        c_.stop_word_langs.empty() || doc->lang.empty() || in_list(c_.stop_word_langs, doc->lang);
-    std::string& low = ctx->scratch;
-    for (const auto& w : words) {
-      if (!w.symbol) {
-        ++n_non_symbol;
-        total_len += w.length;
-      }
-      if (w.alpha) ++n_alpha;
-      if (check_stop && w.text.size() <= 8) {
-        ascii_lower(w.text, &low);
-        if (stop_.count(low)) ++n_stop;
-      }
-    }
+    const WordStats ws = word_stats(words);
+    const size_t n_non_symbol = ws.non_symbol;
     if (n_non_symbol < static_cast<size_t>(c_.min_words))
       return Verdict::remove("min_words", n_non_symbol);
     if (n_non_symbol > static_cast<size_t>(c_.max_words))
       return Verdict::remove("max_words", n_non_symbol);
-    double avg = n_non_symbol ? static_cast<double>(total_len) / n_non_symbol : 0;
+    double avg = n_non_symbol ? static_cast<double>(ws.total_len) / n_non_symbol : 0;
     if (avg < c_.min_avg_word_length) return Verdict::remove("min_avg_word_length", avg);
     if (avg > c_.max_avg_word_length) return Verdict::remove("max_avg_word_length", avg);
-    double nw = std::max<size_t>(n_words, 1);
+    double nw = std::max<size_t>(ws.words, 1);
     double hash = count_sub(text, "#") / nw;
     if (hash > c_.max_hash_ratio) return Verdict::remove("max_hash_ratio", hash);
     double ell = (count_sub(text, "...") + count_sub(text, "\u2026")) / nw;
     if (ell > c_.max_ellipsis_ratio) return Verdict::remove("max_ellipsis_ratio", ell);
-    Verdict v = line_rules(text, ctx);
+    Verdict v = line_rules(text);
     if (!v.keep) return v;
-    double alpha = n_alpha / nw;
+    double alpha = ws.alpha / nw;
     if (alpha < c_.min_alpha_words) return Verdict::remove("min_alpha_words", alpha);
-    if (check_stop && n_stop < static_cast<size_t>(c_.min_stop_words)) {
-      return Verdict::remove("min_stop_words", n_stop);
+    if (stop_words_later_ && doc->lang.empty()) {
+      ctx->stop_words_pending = true;
+      return {};
     }
+    return stop_word_rule(*doc, ctx);
+  }
+
+  // The stop-word rule alone (see make_stop_word_check).
+  Verdict stop_word_rule(const io::Document& doc, FilterContext* ctx) const {
+    if (!c_.stop_word_langs.empty() && !doc.lang.empty() && !in_list(c_.stop_word_langs, doc.lang))
+      return {};
+    const size_t need = static_cast<size_t>(c_.min_stop_words);
+    size_t n_stop = 0;
+    for (const auto& w : ctx->words(doc.text)) {
+      if (n_stop >= need) break;  // enough: the rule passes
+      n_stop += stop_.contains(w.text, &ctx->scratch);
+    }
+    if (n_stop < need) return Verdict::remove("min_stop_words", n_stop);
     return {};
   }
 
  private:
-  Verdict line_rules(std::string_view text, FilterContext* ctx) const {
-    std::vector<std::string_view> lines;
-    split_lines(text, &lines);
-    if (lines.empty()) return {};
-    size_t bullets = 0, ellipsis = 0;
-    for (auto line : lines) {
-      auto t = trim(line);
+  Verdict line_rules(std::string_view text) const {
+    size_t lines = 0, bullets = 0, ellipsis = 0;
+    for (size_t start = 0; start < text.size();) {
+      size_t nl = text.find('\n', start);
+      if (nl == std::string_view::npos) nl = text.size();
+      auto t = trim(text.substr(start, nl - start));
+      ++lines;
       if (t.starts_with("\u2022") || t.starts_with("-")) ++bullets;
       if (t.ends_with("...") || t.ends_with("\u2026")) ++ellipsis;
+      start = nl + 1;
     }
-    double b = static_cast<double>(bullets) / lines.size();
+    if (lines == 0) return {};
+    double b = static_cast<double>(bullets) / lines;
     if (b > c_.max_bullet_lines) return Verdict::remove("max_bullet_lines", b);
-    double e = static_cast<double>(ellipsis) / lines.size();
+    double e = static_cast<double>(ellipsis) / lines;
     if (e > c_.max_ellipsis_lines) return Verdict::remove("max_ellipsis_lines", e);
     return {};
   }
   GopherQualityConfig c_;
-  std::unordered_set<std::string> stop_;
+  StopWords stop_;
+  bool stop_words_later_;
+};
+
+// Gopher's stop-word rule for documents whose language was unknown when gopher_quality ran
+// (it ran before the language stage); reported as stage gopher_quality.
+class StopWordCheck : public Filter {
+ public:
+  explicit StopWordCheck(const GopherQualityConfig& c) : q_(c, false) {}
+  std::string_view stage() const override { return "gopher_quality"; }
+  bool continuation() const override { return true; }
+  Verdict apply(io::Document* doc, FilterContext* ctx) const override {
+    if (!ctx->stop_words_pending) return {};
+    return q_.stop_word_rule(*doc, ctx);
+  }
+
+ private:
+  GopherQuality q_;
 };
 
 // Duplicate elements (lines or paragraphs): how many repeat an earlier one, and their chars.
@@ -299,8 +390,11 @@ class GopherRepetition : public Filter {
 
 }  // namespace
 
-std::unique_ptr<Filter> make_gopher_quality(const GopherQualityConfig& c) {
-  return std::make_unique<GopherQuality>(c);
+std::unique_ptr<Filter> make_gopher_quality(const GopherQualityConfig& c, bool stop_words_later) {
+  return std::make_unique<GopherQuality>(c, stop_words_later);
+}
+std::unique_ptr<Filter> make_stop_word_check(const GopherQualityConfig& c) {
+  return std::make_unique<StopWordCheck>(c);
 }
 std::unique_ptr<Filter> make_gopher_repetition(const GopherRepetitionConfig& c) {
   return std::make_unique<GopherRepetition>(c);

@@ -86,7 +86,8 @@ class C4 : public Filter {
     std::string out;
     out.reserve(doc->text.size());
     size_t sentences = 0;
-    for (auto raw : lines) {
+    for (uint32_t index = 0; index < lines.size(); ++index) {
+      const std::string_view raw = lines[index];
       std::string_view line = strip(raw);
       if (line.empty()) continue;
       size_t n_tokens = 0, longest = 0;
@@ -97,7 +98,8 @@ class C4 : public Filter {
       if (rule.empty() && c_.remove_citations && line.find('[') != std::string_view::npos) {
         cleaned = remove_citations(line);
         if (cleaned.size() != line.size()) {
-          ctx->remove_lines(stage(), "remove_citations", 0, line.size() - cleaned.size());
+          ctx->remove_line(stage(), "remove_citations", index, raw, 0,
+                           line.size() - cleaned.size());
           line = cleaned;
         }
       }
@@ -106,7 +108,7 @@ class C4 : public Filter {
         return Verdict::remove(rule, 1);
       }
       if (!rule.empty()) {
-        ctx->remove_lines(stage(), rule, 1, raw.size() + 1);
+        ctx->remove_line(stage(), rule, index, raw, 1, raw.size() + 1);
         continue;
       }
       sentences += c_.min_sentences > 0 ? count_sentences(line) : 1;
@@ -226,22 +228,23 @@ class Boilerplate : public Filter {
     std::vector<std::string_view> lines;
     split_lines(doc->text, &lines);
     std::string out;
-    size_t non_empty = 0, dropped = 0, dropped_bytes = 0;
-    for (auto line : lines) {
-      bool empty = strip(line).empty();
+    size_t non_empty = 0;
+    std::vector<uint32_t> dropped;
+    for (uint32_t i = 0; i < lines.size(); ++i) {
+      bool empty = strip(lines[i]).empty();
       non_empty += !empty;
-      if (!empty && is_boilerplate(line, ctx)) {
-        ++dropped;
-        dropped_bytes += line.size() + 1;
+      if (!empty && is_boilerplate(lines[i], ctx)) {
+        dropped.push_back(i);
         continue;
       }
-      out.append(line);
+      out.append(lines[i]);
       out.push_back('\n');
     }
-    if (dropped == 0) return {};
-    double r = non_empty ? static_cast<double>(dropped) / non_empty : 0;
+    if (dropped.empty()) return {};
+    double r = non_empty ? static_cast<double>(dropped.size()) / non_empty : 0;
     if (r > c_.max_line_ratio) return Verdict::remove("max_line_ratio", r);
-    ctx->remove_lines(stage(), "phrases", dropped, dropped_bytes);
+    for (uint32_t i : dropped)
+      ctx->remove_line(stage(), "phrases", i, lines[i], 1, lines[i].size() + 1);
     if (!doc->text.ends_with('\n') && !out.empty()) out.pop_back();
     doc->text = std::move(out);
     ctx->invalidate();

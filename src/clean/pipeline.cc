@@ -15,6 +15,7 @@
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/progress.h"
+#include "core/progress_block.h"
 #include "core/threads.h"
 #include "core/timer.h"
 #include "dedup/dedup.h"
@@ -42,12 +43,14 @@ struct Outcome {
   bool kept = true;
   std::string_view stage;
   Verdict verdict;
+  std::vector<RemovedLine> lines;  // taken out by line rules, in order
 };
 
-// Per-thread statistics, indexed by filter.
+// Per-thread statistics, indexed by stage slot (a continuation filter shares its stage's slot).
 struct LocalStats {
   std::vector<StageStats> stages;
   std::vector<double> seconds;
+  uint64_t documents = 0;
   CleanStats groups;  // input/kept/removed and by_source/by_lang only
 };
 
@@ -60,30 +63,129 @@ void note_group(GroupStats* g, uint64_t in_bytes, const Outcome& o, uint64_t out
   }
 }
 
-Outcome process_document(const std::vector<std::unique_ptr<Filter>>& filters, io::Document* doc,
-                         FilterContext* ctx, LocalStats* st) {
-  ctx->start_document();
-  uint64_t in_bytes = doc->text.size();
+struct Unit {
+  size_t index = 0;
+  std::string input;
+  std::string prefix;  // f00003
+  std::string state_path;
+};
+
+// The progress display of `lmforge clean`: a header line (bytes read, rate) and one line per
+// stage with the documents into and out of it so far, summed over the threads' statistics when
+// a redraw is due (after a batch).
+class StageProgress {
+ public:
+  explicit StageProgress(std::vector<std::string> names)
+      : names_(std::move(names)), base_(names_.size()) {}
+  template <typename Locals>
+  void update(const Locals& locals, uint64_t bytes) {
+    bytes_ += bytes;
+    if (block_.due()) block_.draw(lines(locals));
+  }
+  template <typename Locals>
+  void unit_done(const Locals& locals) {
+    for (const auto& l : locals)
+      for (size_t i = 0; i < base_.size(); ++i) base_[i].merge(l.stages[i]);
+  }
+  void finish() { block_.finish(lines(std::vector<StageStatsHolder>{})); }
+
+ private:
+  struct StageStatsHolder {
+    std::vector<StageStats> stages;
+  };
+  template <typename Locals>
+  std::vector<std::string> lines(const Locals& locals) const {
+    std::vector<StageStats> sum = base_;
+    for (const auto& l : locals)
+      for (size_t i = 0; i < sum.size(); ++i) sum[i].merge(l.stages[i]);
+    const double t = block_.elapsed();
+    std::vector<std::string> out = {
+        fmt::format("clean: {} read [{}, {}/s]", format_bytes(static_cast<double>(bytes_)),
+                    format_duration(t), format_bytes(t > 0 ? bytes_ / t : 0.0))};
+    for (size_t i = 0; i < sum.size(); ++i) {
+      const StageStats& s = sum[i];
+      const double removed = s.in.docs ? 100.0 * (s.in.docs - s.out.docs) / s.in.docs : 0.0;
+      out.push_back(fmt::format("  {:<18} {:>11} docs in {:>11} out ({:5.1f}% removed)", names_[i],
+                                s.in.docs, s.out.docs, removed));
+    }
+    return out;
+  }
+  std::vector<std::string> names_;
+  std::vector<StageStats> base_;  // finished units
+  uint64_t bytes_ = 0;
+  ProgressBlock block_;
+};
+
+struct Ctx {
+  const CleanConfig* config = nullptr;
+  const CleanOptions* opts = nullptr;
+  const std::vector<std::unique_ptr<Filter>>* filters = nullptr;
+  std::string kept_dir, removed_dir, lines_dir;
+  std::vector<size_t> slot;  // per filter: index into slot_names
+  std::vector<std::string> slot_names;
+  int threads = 1;
+  StageProgress* progress = nullptr;
+};
+
+// Stage time is sampled (one document in kTimeEvery per thread, scaled up): two clock reads per
+// filter per document cost more than the cheap filters themselves.
+constexpr uint64_t kTimeEvery = 16;
+
+Verdict timed_apply(const Filter& f, io::Document* doc, FilterContext* ctx, double* seconds) {
+  auto t0 = std::chrono::steady_clock::now();
+  Verdict v = f.apply(doc, ctx);
+  *seconds +=
+      kTimeEvery * std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return v;
+}
+
+void count_line_removals(const std::vector<LineRemoval>& removals, StageStats* s) {
+  for (const auto& r : removals) {
+    Count& c = s->lines[std::string(r.rule)];
+    c.docs += r.lines;
+    c.bytes += r.bytes;
+  }
+}
+
+// Runs the filters over one document until one removes it. A continuation filter's removal
+// moves the document from its stage's "out" to its "removed".
+Outcome run_filters(const Ctx& c, io::Document* doc, FilterContext* ctx, LocalStats* st) {
+  const auto& filters = *c.filters;
+  const bool timed = st->documents++ % kTimeEvery == 0;
   Outcome o;
   for (size_t i = 0; i < filters.size(); ++i) {
-    StageStats& s = st->stages[i];
-    s.in.add(doc->text.size());
+    const Filter& f = *filters[i];
+    StageStats& s = st->stages[c.slot[i]];
+    const bool cont = f.continuation();
+    if (!cont) s.in.add(doc->text.size());
     ctx->removals.clear();
-    auto t0 = std::chrono::steady_clock::now();
-    Verdict v = filters[i]->apply(doc, ctx);
-    st->seconds[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    for (const auto& r : ctx->removals) {
-      Count& c = s.lines[std::string(r.rule)];
-      c.docs += r.lines;
-      c.bytes += r.bytes;
-    }
+    const size_t mark = ctx->removed_lines.size(), size = doc->text.size();
+    Verdict v = timed ? timed_apply(f, doc, ctx, &st->seconds[c.slot[i]]) : f.apply(doc, ctx);
+    count_line_removals(ctx->removals, &s);
     if (!v.keep) {
+      // Removed with its text untouched: the lines this filter took are in the record anyway.
+      if (doc->text.size() == size) ctx->removed_lines.resize(mark);
       s.removed[std::string(v.rule)].add(doc->text.size());
-      o = {false, filters[i]->stage(), std::move(v)};
+      if (cont) {
+        --s.out.docs;
+        s.out.bytes -= doc->text.size();
+      }
+      o.kept = false;
+      o.stage = f.stage();
+      o.verdict = std::move(v);
       break;
     }
-    s.out.add(doc->text.size());
+    if (!cont) s.out.add(doc->text.size());
   }
+  return o;
+}
+
+Outcome process_document(const Ctx& c, io::Document* doc, FilterContext* ctx, LocalStats* st) {
+  ctx->start_document();
+  const uint64_t in_bytes = doc->text.size();
+  Outcome o = run_filters(c, doc, ctx, st);
+  o.lines = std::move(ctx->removed_lines);
+  ctx->removed_lines.clear();
   CleanStats& g = st->groups;
   g.input.add(in_bytes);
   (o.kept ? g.kept : g.removed).add(doc->text.size());
@@ -92,52 +194,59 @@ Outcome process_document(const std::vector<std::unique_ptr<Filter>>& filters, io
   return o;
 }
 
-struct Unit {
-  size_t index = 0;
-  std::string input;
-  std::string prefix;  // f00003
-  std::string state_path;
-};
-
-struct Ctx {
-  const CleanConfig* config;
-  const CleanOptions* opts;
-  const std::vector<std::unique_ptr<Filter>>* filters;
-  std::string kept_dir, removed_dir;
-  int threads = 1;
-  Progress* progress = nullptr;
-};
-
-void fold(const std::vector<std::unique_ptr<Filter>>& filters, const LocalStats& l,
-          CleanStats* out) {
-  for (size_t i = 0; i < filters.size(); ++i) {
-    out->stage(std::string(filters[i]->stage())).merge(l.stages[i]);
-    out->seconds[std::string(filters[i]->stage())] += l.seconds[i];
+void fold(const Ctx& c, const LocalStats& l, CleanStats* out) {
+  for (size_t i = 0; i < c.slot_names.size(); ++i) {
+    out->stage(c.slot_names[i]).merge(l.stages[i]);
+    out->seconds[c.slot_names[i]] += l.seconds[i];
   }
   out->merge(l.groups);
 }
 
+// The removed-lines record of one line: {"id","text":<the line>,"source","lang","removed":
+// {"stage","rule","line","document":"kept"|"removed"}}.
+Status write_removed_lines(const io::Document& d, const Outcome& o, io::ShardWriter* w) {
+  if (o.lines.empty()) return ok_status();
+  io::Document l;
+  l.id = d.id;
+  l.source = d.source;
+  l.lang = d.lang;
+  for (const auto& r : o.lines) {
+    l.text = r.text;
+    l.extra_json = json{{"removed",
+                         {{"stage", r.stage},
+                          {"rule", r.rule},
+                          {"line", r.line},
+                          {"document", o.kept ? "kept" : "removed"}}}}
+                       .dump();
+    LM_RETURN_IF_ERROR(w->write(l));
+  }
+  return ok_status();
+}
+
+struct Writers {
+  std::unique_ptr<io::ShardWriter> kept, removed, lines;
+};
+
 // Filters one batch in parallel and writes it in order.
-Status run_batch(const Ctx& c, std::vector<io::Document>* batch, io::ShardWriter* kept,
-                 io::ShardWriter* removed, std::vector<LocalStats>* locals,
-                 std::vector<FilterContext>* contexts) {
+Status run_batch(const Ctx& c, std::vector<io::Document>* batch, Writers* w,
+                 std::vector<LocalStats>* locals, std::vector<FilterContext>* contexts) {
   std::vector<Outcome> outcomes(batch->size());
-  const auto& filters = *c.filters;
   int64_t n = static_cast<int64_t>(batch->size());
 #pragma omp parallel for schedule(dynamic, 8) num_threads(c.threads)
   for (int64_t i = 0; i < n; ++i) {
     int t = omp_get_thread_num();
-    outcomes[i] = process_document(filters, &(*batch)[i], &(*contexts)[t], &(*locals)[t]);
+    outcomes[i] = process_document(c, &(*batch)[i], &(*contexts)[t], &(*locals)[t]);
   }
   for (int64_t i = 0; i < n; ++i) {
     io::Document& d = (*batch)[i];
     const Outcome& o = outcomes[i];
+    LM_RETURN_IF_ERROR(write_removed_lines(d, o, w->lines.get()));
     if (o.kept) {
-      LM_RETURN_IF_ERROR(kept->write(d));
+      LM_RETURN_IF_ERROR(w->kept->write(d));
     } else {
       d.extra_json =
           add_removed(d.extra_json, o.stage, o.verdict.rule, o.verdict.value, o.verdict.detail);
-      LM_RETURN_IF_ERROR(removed->write(d));
+      LM_RETURN_IF_ERROR(w->removed->write(d));
     }
   }
   return ok_status();
@@ -154,21 +263,43 @@ Result<json> shard_list(const std::vector<std::string>& shards, const std::strin
   return list;
 }
 
-// Cleans one input file and records its state.
-Result<CleanStats> run_unit(const Ctx& c, const Unit& u) {
-  LM_ASSIGN_OR_RETURN(auto reader, io::DocumentReader::open({u.input}, c.opts->read));
+Result<Writers> open_writers(const Ctx& c, const Unit& u) {
   io::WriterOptions wo;
   wo.prefix = u.prefix;
   wo.shard_bytes = c.opts->shard_bytes;
   wo.dir = c.kept_dir;
-  LM_ASSIGN_OR_RETURN(auto kept, io::ShardWriter::create(wo));
-  wo.dir = c.removed_dir;
+  Writers w;
+  LM_ASSIGN_OR_RETURN(w.kept, io::ShardWriter::create(wo));
   wo.zstd_level = 1;  // most documents are removed: compress them fast
-  LM_ASSIGN_OR_RETURN(auto removed, io::ShardWriter::create(wo));
+  wo.dir = c.removed_dir;
+  LM_ASSIGN_OR_RETURN(w.removed, io::ShardWriter::create(wo));
+  wo.dir = c.lines_dir;
+  LM_ASSIGN_OR_RETURN(w.lines, io::ShardWriter::create(wo));
+  return w;
+}
+
+// Closes the writers and records the unit's outputs, their checksums and its stats.
+Status finish_unit(const Ctx& c, const Unit& u, Writers* w, const CleanStats& stats) {
+  json state = {{"input", u.input},
+                {"fingerprint", fmt::format("{:016x}", hash64(c.opts->fingerprint))},
+                {"stats", stats.to_json()}};
+  for (auto [key, writer] :
+       {std::pair{"kept", w->kept.get()}, std::pair{"removed", w->removed.get()},
+        std::pair{"lines", w->lines.get()}}) {
+    LM_RETURN_IF_ERROR(writer->close());
+    LM_ASSIGN_OR_RETURN(state[key], shard_list(writer->shards(), c.opts->out_dir));
+  }
+  return write_file_atomic(u.state_path, state.dump(1) + "\n");
+}
+
+// Cleans one input file and records its state.
+Result<CleanStats> run_unit(const Ctx& c, const Unit& u) {
+  LM_ASSIGN_OR_RETURN(auto reader, io::DocumentReader::open({u.input}, c.opts->read));
+  LM_ASSIGN_OR_RETURN(Writers w, open_writers(c, u));
   std::vector<LocalStats> locals(c.threads);
   for (auto& l : locals) {
-    l.stages.resize(c.filters->size());
-    l.seconds.resize(c.filters->size());
+    l.stages.resize(c.slot_names.size());
+    l.seconds.resize(c.slot_names.size());
   }
   std::vector<FilterContext> contexts(c.threads);
   std::vector<io::Document> batch;
@@ -183,22 +314,14 @@ Result<CleanStats> run_unit(const Ctx& c, const Unit& u) {
       bytes += d.text.size();
       batch.push_back(std::move(d));
     }
-    LM_RETURN_IF_ERROR(run_batch(c, &batch, kept.get(), removed.get(), &locals, &contexts));
-    if (c.progress) c.progress->add(bytes);
+    LM_RETURN_IF_ERROR(run_batch(c, &batch, &w, &locals, &contexts));
+    if (c.progress) c.progress->update(locals, bytes);
   }
-  LM_RETURN_IF_ERROR(kept->close());
-  LM_RETURN_IF_ERROR(removed->close());
+  if (c.progress) c.progress->unit_done(locals);
   CleanStats stats;
-  for (const auto& f : *c.filters) stats.stage(std::string(f->stage()));
-  for (const auto& l : locals) fold(*c.filters, l, &stats);
-  LM_ASSIGN_OR_RETURN(json kept_list, shard_list(kept->shards(), c.opts->out_dir));
-  LM_ASSIGN_OR_RETURN(json removed_list, shard_list(removed->shards(), c.opts->out_dir));
-  json state = {{"input", u.input},
-                {"fingerprint", fmt::format("{:016x}", hash64(c.opts->fingerprint))},
-                {"kept", kept_list},
-                {"removed", removed_list},
-                {"stats", stats.to_json()}};
-  LM_RETURN_IF_ERROR(write_file_atomic(u.state_path, state.dump(1) + "\n"));
+  for (const auto& name : c.slot_names) stats.stage(name);
+  for (const auto& l : locals) fold(c, l, &stats);
+  LM_RETURN_IF_ERROR(finish_unit(c, u, &w, stats));
   return stats;
 }
 
@@ -214,7 +337,9 @@ Result<CleanStats> load_unit(const Unit& u, const CleanOptions& o) {
       state.value("fingerprint", "") != fmt::format("{:016x}", hash64(o.fingerprint))) {
     return invalid_argument("{}: made from another input or config", u.state_path);
   }
-  for (const char* key : {"kept", "removed"}) {
+  for (const char* key : {"kept", "removed", "lines"}) {
+    if (!state.contains(key))
+      return corrupt("{}: no \"{}\" outputs (old or corrupt)", u.state_path, key);
     for (const auto& s : state[key]) {
       std::string path = o.out_dir + "/" + s.value("path", "");
       auto m = MappedFile::open(path);
@@ -307,6 +432,9 @@ Status run_dedup_step(const CleanConfig& config, const CleanOptions& o, int thre
   LM_ASSIGN_OR_RETURN(auto kept, io::ShardWriter::create(wo));
   wo.dir = o.out_dir + "/removed";
   LM_ASSIGN_OR_RETURN(auto removed, io::ShardWriter::create(wo));
+  wo.dir = o.out_dir + "/removed-lines";
+  wo.zstd_level = 1;
+  LM_ASSIGN_OR_RETURN(auto lines, io::ShardWriter::create(wo));
   dedup::DedupStats ds;
   if (!inputs.empty()) {
     LM_ASSIGN_OR_RETURN(dedup::DedupOptions d, dedup_options(config.dedup));
@@ -317,13 +445,14 @@ Status run_dedup_step(const CleanConfig& config, const CleanOptions& o, int thre
     d.resume = o.resume;
     d.memory_budget = config.dedup.memory_mb << 20;
 #ifdef LMFORGE_HAVE_DEDUP
-    auto r = dedup::run_dedup(inputs, io::ReaderOptions{}, d, *kept, *removed);
+    auto r = dedup::run_dedup(inputs, io::ReaderOptions{}, d, *kept, *removed, lines.get());
     if (!r.ok()) return r.status().with_context("dedup stage");
     ds = std::move(r).value();
 #endif
   }
   LM_RETURN_IF_ERROR(kept->close());
   LM_RETURN_IF_ERROR(removed->close());
+  LM_RETURN_IF_ERROR(lines->close());
   add_dedup_stats(ds, total);
   total->seconds["dedup"] += dedup_timer.seconds();
   return ok_status();
@@ -379,35 +508,21 @@ Status check_options(const CleanOptions& o) {
   return ok_status();
 }
 
-}  // namespace
+// Stats slots: one per stage name, in filter order (a continuation joins its stage's slot).
+void assign_slots(Ctx* c) {
+  for (const auto& f : *c->filters) {
+    const std::string name(f->stage());
+    auto it = std::find(c->slot_names.begin(), c->slot_names.end(), name);
+    c->slot.push_back(it - c->slot_names.begin());
+    if (it == c->slot_names.end()) c->slot_names.push_back(name);
+  }
+}
 
-Result<CleanStats> run_clean(const CleanConfig& config, const CleanOptions& o) {
-  LM_RETURN_IF_ERROR(check_options(o));
-  LM_ASSIGN_OR_RETURN(std::vector<std::string> files, io::expand_inputs(o.inputs));
-  LM_ASSIGN_OR_RETURN(auto filters, make_filters(config));
-  if (config.dedup.enabled) LM_RETURN_IF_ERROR(dedup_options(config.dedup).status());
-  Ctx c{&config, &o, &filters, o.out_dir + (config.dedup.enabled ? "/filtered" : "/kept"),
-        o.out_dir + "/removed"};
-  c.threads = resolve_threads(o.threads);
-  std::vector<Unit> units;
-  std::vector<std::string> mine = {fmt::format("dedup-r{:03d}", o.rank)};
-  for (size_t i = 0; i < files.size(); ++i) {
-    units.push_back({i, files[i], fmt::format("f{:05d}", i),
-                     fmt::format("{}/.state/unit-{:05d}.json", o.out_dir, i)});
-    if (static_cast<int>(i % o.world) == o.rank) mine.push_back(units.back().prefix);
-  }
-  LM_RETURN_IF_ERROR(make_dirs(o.out_dir + "/.state"));
-  if (!o.resume) {
-    for (const auto& d : {c.kept_dir, c.removed_dir, o.out_dir + "/kept", o.out_dir + "/.state"}) {
-      LM_RETURN_IF_ERROR(remove_outputs(d, mine));
-    }
-    for (const auto& u : units)
-      if (static_cast<int>(u.index % o.world) == o.rank) fs::remove(u.state_path);
-  }
-  Progress progress("clean", 0, true);
-  c.progress = &progress;
+// This rank's units, cleaned or (--resume) loaded from their state.
+Result<CleanStats> clean_units(const Ctx& c, const std::vector<Unit>& units) {
+  const CleanOptions& o = *c.opts;
   CleanStats total;
-  for (const auto& f : filters) total.stage(std::string(f->stage()));
+  for (const auto& name : c.slot_names) total.stage(name);
   for (const auto& u : units) {
     if (static_cast<int>(u.index % o.world) != o.rank) continue;
     if (o.resume) {
@@ -421,10 +536,47 @@ Result<CleanStats> run_clean(const CleanConfig& config, const CleanOptions& o) {
         log_warn("{}; cleaning {} again", done.status().message(), u.input);
       }
     }
-    auto s = run_unit(c, u);
-    if (!s.ok()) return s.status();
-    total.merge(*s);
+    LM_ASSIGN_OR_RETURN(CleanStats s, run_unit(c, u));
+    total.merge(s);
   }
+  return total;
+}
+
+}  // namespace
+
+Result<CleanStats> run_clean(const CleanConfig& config, const CleanOptions& o) {
+  LM_RETURN_IF_ERROR(check_options(o));
+  LM_ASSIGN_OR_RETURN(std::vector<std::string> files, io::expand_inputs(o.inputs));
+  LM_ASSIGN_OR_RETURN(auto filters, make_filters(config));
+  if (config.dedup.enabled) LM_RETURN_IF_ERROR(dedup_options(config.dedup).status());
+  Ctx c;
+  c.config = &config;
+  c.opts = &o;
+  c.filters = &filters;
+  c.kept_dir = o.out_dir + (config.dedup.enabled ? "/filtered" : "/kept");
+  c.removed_dir = o.out_dir + "/removed";
+  c.lines_dir = o.out_dir + "/removed-lines";
+  c.threads = resolve_threads(o.threads);
+  assign_slots(&c);
+  std::vector<Unit> units;
+  std::vector<std::string> mine = {fmt::format("dedup-r{:03d}", o.rank)};
+  for (size_t i = 0; i < files.size(); ++i) {
+    units.push_back({i, files[i], fmt::format("f{:05d}", i),
+                     fmt::format("{}/.state/unit-{:05d}.json", o.out_dir, i)});
+    if (static_cast<int>(i % o.world) == o.rank) mine.push_back(units.back().prefix);
+  }
+  LM_RETURN_IF_ERROR(make_dirs(o.out_dir + "/.state"));
+  if (!o.resume) {
+    for (const auto& d :
+         {c.kept_dir, c.removed_dir, c.lines_dir, o.out_dir + "/kept", o.out_dir + "/.state"}) {
+      LM_RETURN_IF_ERROR(remove_outputs(d, mine));
+    }
+    for (const auto& u : units)
+      if (static_cast<int>(u.index % o.world) == o.rank) fs::remove(u.state_path);
+  }
+  StageProgress progress(c.slot_names);
+  c.progress = &progress;
+  LM_ASSIGN_OR_RETURN(CleanStats total, clean_units(c, units));
   progress.finish();
   if (config.dedup.enabled) LM_RETURN_IF_ERROR(run_dedup_step(config, o, c.threads, units, &total));
   LM_RETURN_IF_ERROR(write_stats(total, o));

@@ -1,6 +1,9 @@
-// pipeline.h: `lmforge clean`: read documents, run the recipe's stages on all cores, write kept
-// and removed documents (each removed one with {"stage","rule","value"}) as JSONL.zst under
-// DIR/kept and DIR/removed, then deduplicate (the dedup module) and write DIR/stats.json.
+// pipeline.h: `lmforge clean`: read documents, run the recipe's stages ([pipeline].order) on all
+// cores, write kept and removed documents (each removed one with {"stage","rule","value"}) as
+// JSONL.zst under DIR/kept and DIR/removed, the lines that line rules took out under
+// DIR/removed-lines (one record per line: {"id","text","removed":{"stage","rule","line",
+// "document"}}), then deduplicate (the dedup module) and write DIR/stats.json. A progress block
+// shows documents into and out of every stage.
 // Work is split by input file: file i belongs to rank i % world; each file is one resumable
 // unit whose outputs are checksummed in DIR/.state. Output bytes do not depend on threads.
 #pragma once

@@ -1,5 +1,6 @@
 // progress.cc: rendering and rate-limiting for Progress.
 #include "core/progress.h"
+#include "core/progress_block.h"
 
 #include <fmt/core.h>
 #include <unistd.h>
@@ -103,6 +104,47 @@ std::string Progress::render(double elapsed) const {
   double remaining = rate > 0 ? (total - std::min(n, total)) / rate : -1;
   return fmt::format("{}: {:3.0f}%|{}| {}/{} [{}<{}, {}]", desc_, frac * 100, bar, amount(n),
                      amount(total), format_duration(elapsed), format_duration(remaining), rate_s);
+}
+
+ProgressBlock::ProgressBlock() {
+  start_ = last_draw_ = std::chrono::steady_clock::now();
+  int force = g_force_tty.load();
+  tty_ = force >= 0 ? force == 1 : isatty(STDERR_FILENO) == 1;
+}
+
+ProgressBlock::~ProgressBlock() = default;
+
+double ProgressBlock::elapsed() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+bool ProgressBlock::due() const {
+  if (!g_enabled || finished_) return false;
+  auto since = std::chrono::steady_clock::now() - last_draw_;
+  return std::chrono::duration<double>(since).count() >= (tty_ ? 0.1 : g_period.load());
+}
+
+void ProgressBlock::print(const std::vector<std::string>& lines) {
+  std::string out;
+  if (tty_ && lines_on_screen_ > 0) out += fmt::format("\x1b[{}A", lines_on_screen_);
+  for (const auto& l : lines) out += (tty_ ? "\r\x1b[2K" : "") + l + "\n";
+  std::fputs(out.c_str(), stderr);
+  std::fflush(stderr);
+  lines_on_screen_ = lines.size();
+  drawn_ = true;
+  last_draw_ = std::chrono::steady_clock::now();
+}
+
+void ProgressBlock::draw(const std::vector<std::string>& lines) {
+  if (!g_enabled || finished_) return;
+  print(lines);
+}
+
+void ProgressBlock::finish(const std::vector<std::string>& lines) {
+  if (finished_) return;
+  finished_ = true;
+  if (!g_enabled || (!drawn_ && elapsed() < 1.0)) return;
+  print(lines);
 }
 
 }  // namespace lm

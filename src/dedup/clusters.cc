@@ -2,7 +2,11 @@
 // joins every edge; the root of a cluster is always its smallest (earliest) document, so the
 // result does not depend on edge order. Writes, per rank, the removed documents of its files
 // with their rule, estimated Jaccard similarity to the kept document, and the kept id.
-// Memory: 8 bytes per document (parent + cluster size) plus the ids of cluster roots.
+// Memory: 8 bytes per document (parent + cluster size) plus the ids of cluster roots; the
+// signatures are checked (memory-mapped piece by piece) and then read with pread as needed.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <unordered_map>
 
 #include "core/log.h"
@@ -65,14 +69,37 @@ DocIndex build_index(const Job& job, const std::vector<nlohmann::json>& sig_mark
   return ix;
 }
 
-// Signature of dense document d (for similarities), from the per-rank signature files.
+// Signatures of dense documents (for similarities), read from the per-rank signature files
+// (checked when opened) with pread into two small buffers: the clusters stage touches the
+// signatures of the documents in edges only, in no useful order, and reading them keeps its
+// resident memory independent of the corpus size (a memory map would keep every touched page).
 struct Signatures {
-  std::vector<MappedBlob> blobs;
+  std::vector<int> fds;
   int k = 0;
-  const uint32_t* get(const DocIndex& ix, uint64_t d) const {
+  mutable std::vector<uint32_t> a_buf, b_buf;
+  Signatures() = default;
+  Signatures(const Signatures&) = delete;
+  ~Signatures() {
+    for (int fd : fds) ::close(fd);
+  }
+  Status add(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return io_error("{}: cannot open", path);
+    fds.push_back(fd);
+    return ok_status();
+  }
+  bool read(const DocIndex& ix, uint64_t d, std::vector<uint32_t>* buf) const {
     int r = 0;
     while (ix.rank_base[r + 1] <= d) ++r;
-    return reinterpret_cast<const uint32_t*>(blobs[r].data()) + (d - ix.rank_base[r]) * k;
+    buf->resize(k);
+    const size_t bytes = static_cast<size_t>(k) * 4;
+    const off_t offset = static_cast<off_t>(8 + (d - ix.rank_base[r]) * bytes);
+    return ::pread(fds[r], buf->data(), bytes, offset) == static_cast<ssize_t>(bytes);
+  }
+  // Estimated Jaccard similarity of documents a and b (0 when a read fails).
+  double similarity(const DocIndex& ix, uint64_t a, uint64_t b) const {
+    if (!read(ix, a, &a_buf) || !read(ix, b, &b_buf)) return 0;
+    return signature_similarity(a_buf.data(), b_buf.data(), k);
   }
 };
 
@@ -89,8 +116,7 @@ Status join_edges(const Job& job, const DocIndex& ix, const Signatures& sigs, do
     const uint64_t n = blob.size() / sizeof(Edge);
     for (uint64_t i = 0; i < n; ++i) {
       const uint64_t a = ix.dense(e[i].a), b = ix.dense(e[i].b);
-      if (e[i].kind == kEdgeNear && verify > 0 &&
-          signature_similarity(sigs.get(ix, a), sigs.get(ix, b), sigs.k) < verify) {
+      if (e[i].kind == kEdgeNear && verify > 0 && sigs.similarity(ix, a, b) < verify) {
         ++*rejected;
         continue;
       }
@@ -136,8 +162,7 @@ Status write_removed(const Job& job, const DocIndex& ix, const UnionFind& uf,
       const uint32_t rule = exact[d] ? kRuleExact : kRuleMinhash;
       float value = 1.0f;
       if (rule == kRuleMinhash && sigs.k > 0) {
-        value =
-            static_cast<float>(signature_similarity(sigs.get(ix, d), sigs.get(ix, root), sigs.k));
+        value = static_cast<float>(sigs.similarity(ix, d, root));
       }
       const std::string& id = ids.at(root);
       const uint32_t len = static_cast<uint32_t>(id.size());
@@ -178,7 +203,7 @@ Result<DedupStats> stage_clusters(const Job& job) {
         return corrupt("{}: size does not match the document count",
                        job.path(fmt::format("s1-r{}.sig", r)));
       }
-      sigs.blobs.push_back(std::move(b));
+      LM_RETURN_IF_ERROR(sigs.add(job.path(fmt::format("s1-r{}.sig", r))));
     }
   }
   const auto& m = job.opts.minhash;

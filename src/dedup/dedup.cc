@@ -188,7 +188,8 @@ Status add_marker_stats(const Job& job, int rank, DedupStats* st) {
 
 Result<DedupStats> run_dedup_stage(const std::vector<std::string>& inputs,
                                    const io::ReaderOptions& read, const DedupOptions& opts,
-                                   io::ShardWriter* kept, io::ShardWriter* removed) {
+                                   io::ShardWriter* kept, io::ShardWriter* removed,
+                                   io::ShardWriter* removed_lines) {
   LM_ASSIGN_OR_RETURN(Job job, make_job(inputs, read, opts));
   const int rank = opts.rank;
   const bool all = opts.stage == Stage::kAll;
@@ -218,7 +219,7 @@ Result<DedupStats> run_dedup_stage(const std::vector<std::string>& inputs,
   }
   if (all || opts.stage == Stage::kFilter) {
     auto stage_times = st.stage_seconds;
-    LM_ASSIGN_OR_RETURN(st, stage_filter(job, rank, kept, removed));
+    LM_ASSIGN_OR_RETURN(st, stage_filter(job, rank, kept, removed, removed_lines));
     for (const auto& [k, v] : stage_times) st.stage_seconds[k] = v;
     LM_RETURN_IF_ERROR(add_marker_stats(job, rank, &st));
     if (all && opts.world == 1 && !opts.keep_work) remove_work_files(job);
@@ -228,10 +229,10 @@ Result<DedupStats> run_dedup_stage(const std::vector<std::string>& inputs,
 
 Result<DedupStats> run_dedup(const std::vector<std::string>& inputs, const io::ReaderOptions& read,
                              const DedupOptions& opts, io::ShardWriter& kept,
-                             io::ShardWriter& removed) {
+                             io::ShardWriter& removed, io::ShardWriter* removed_lines) {
   DedupOptions o = opts;
   o.stage = Stage::kAll;
-  return run_dedup_stage(inputs, read, o, &kept, &removed);
+  return run_dedup_stage(inputs, read, o, &kept, &removed, removed_lines);
 }
 
 Result<DedupStats> collect_rank_stats(const std::vector<std::string>& inputs,

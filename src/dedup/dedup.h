@@ -103,16 +103,20 @@ struct DedupStats {
 // "removed": {"stage":"dedup","rule":"exact|minhash|lines","value":<estimated Jaccard | lines
 // removed>,"kept_id":"<id of the kept document of its cluster>"} merged into their extra_json.
 // Writers are used only by the filter stage (they may be null for the others) and are not
-// closed. Same inputs + options give the same documents in the same order for any threads;
-// with world > 1 the concatenation of the ranks' outputs in rank order equals world == 1.
+// closed. `removed_lines`, when given, receives one record per line (or paragraph) that line
+// dedup took out of a document: {"id","text":<the line>,"source","lang","removed":{"stage":
+// "dedup","rule":"lines","line":<index>,"document":"kept"|"removed"}}. Same inputs + options give
+// the same documents in the same order for any threads; with world > 1 the concatenation of the
+// ranks' outputs in rank order equals world == 1.
 Result<DedupStats> run_dedup_stage(const std::vector<std::string>& inputs,
                                    const io::ReaderOptions& read, const DedupOptions& opts,
-                                   io::ShardWriter* kept, io::ShardWriter* removed);
+                                   io::ShardWriter* kept, io::ShardWriter* removed,
+                                   io::ShardWriter* removed_lines = nullptr);
 
 // All stages (opts.stage is ignored), as the clean pipeline calls it.
 Result<DedupStats> run_dedup(const std::vector<std::string>& inputs, const io::ReaderOptions& read,
                              const DedupOptions& opts, io::ShardWriter& kept,
-                             io::ShardWriter& removed);
+                             io::ShardWriter& removed, io::ShardWriter* removed_lines = nullptr);
 
 // With world > 1: every rank's filter stats from the work folder, merged (kAll waits for the
 // ranks still filtering; a single stage needs them all done).

@@ -81,7 +81,29 @@ struct FilterState {
   io::ShardWriter* kept;
   io::ShardWriter* removed;
   DedupStats* st;
+  io::ShardWriter* removed_lines = nullptr;
+  std::vector<std::pair<uint32_t, std::string>> dropped;  // of the current document
 };
+
+// One record per unit line dedup took out of `doc` (see dedup.h).
+Status write_dropped(FilterState* s, const io::Document& doc, bool doc_kept) {
+  if (!s->removed_lines || s->dropped.empty()) return ok_status();
+  io::Document l;
+  l.id = doc.id;
+  l.source = doc.source;
+  l.lang = doc.lang;
+  for (auto& [line, text] : s->dropped) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    l.text = std::move(text);
+    nlohmann::json r = {{"stage", "dedup"},
+                        {"rule", "lines"},
+                        {"line", line},
+                        {"document", doc_kept ? "kept" : "removed"}};
+    l.extra_json = nlohmann::json{{"removed", std::move(r)}}.dump();
+    LM_RETURN_IF_ERROR(s->removed_lines->write(l));
+  }
+  return ok_status();
+}
 
 Status next_drop(FilterState* s) {
   LM_ASSIGN_OR_RETURN(bool more, s->drops->next(&s->drop));
@@ -104,6 +126,7 @@ Result<uint64_t> drop_lines(FilterState* s, uint64_t key, io::Document* doc, boo
   for (uint32_t i = 0; i < units.size(); ++i) {
     if (s->drop.key == key && s->drop.line == i) {
       ++dropped;
+      if (s->removed_lines) s->dropped.emplace_back(i, std::string(units[i]));
       s->st->line_bytes_removed += units[i].size();
       LM_RETURN_IF_ERROR(next_drop(s));
       continue;
@@ -139,7 +162,9 @@ Status filter_doc(FilterState* s, uint64_t key, uint64_t dense, io::Document* do
     return remove(&st.minhash, "minhash", r.value, r.kept_id);
   }
   bool emptied = false;
+  s->dropped.clear();
   LM_ASSIGN_OR_RETURN(uint64_t dropped, drop_lines(s, key, doc, &emptied));
+  LM_RETURN_IF_ERROR(write_dropped(s, *doc, !emptied));
   if (emptied) {
     return remove(&st.lines, "lines", static_cast<double>(dropped), "");
   }
@@ -153,7 +178,7 @@ Status filter_doc(FilterState* s, uint64_t key, uint64_t dense, io::Document* do
 }  // namespace
 
 Result<DedupStats> stage_filter(const Job& job, int rank, io::ShardWriter* kept,
-                                io::ShardWriter* removed) {
+                                io::ShardWriter* removed, io::ShardWriter* removed_lines) {
   Timer timer;
   const int world = job.opts.world;
   std::vector<std::string> names;
@@ -180,7 +205,7 @@ Result<DedupStats> stage_filter(const Job& job, int rank, io::ShardWriter* kept,
   DedupStats st;
   st.rank = rank;
   st.world = world;
-  FilterState s{&job, &rs, drops.get(), {}, false, kept, removed, &st};
+  FilterState s{&job, &rs, drops.get(), {}, false, kept, removed, &st, removed_lines, {}};
   LM_RETURN_IF_ERROR(next_drop(&s));
   Progress progress(fmt::format("dedup 4/4 filter (rank {})", rank), 0, true);
   io::Document doc;

@@ -96,7 +96,7 @@ Result<DedupStats> stage_signatures(const Job& job, int rank);
 Status stage_buckets(const Job& job, int part);
 Result<DedupStats> stage_clusters(const Job& job);
 Result<DedupStats> stage_filter(const Job& job, int rank, io::ShardWriter* kept,
-                                io::ShardWriter* removed);
+                                io::ShardWriter* removed, io::ShardWriter* removed_lines);
 
 // Splits text into units (lines, or paragraphs separated by blank lines); each unit keeps its
 // trailing separator, so concatenating all units gives the text back.

@@ -1,4 +1,4 @@
-// chars.cc: character classes (see chars.h); ASCII from tables, the rest from ICU uchar.h.
+// chars.cc: character classes (see chars.h); the ASCII table and the ICU paths for the rest.
 #include "text/chars.h"
 
 #include <unicode/uchar.h>
@@ -8,25 +8,17 @@
 
 namespace lm::text {
 
-bool is_alpha(char32_t cp) {
-  if (cp < 0x80) return (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
-  return u_isalpha(static_cast<UChar32>(cp));
-}
+const uint8_t kAsciiClass[128] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 8, 8, 8, 8, 8, 8,
+    8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 8, 8, 8, 8, 8,
+    8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 8, 8, 8, 8, 0,
+};
 
-bool is_digit(char32_t cp) {
-  if (cp < 0x80) return cp >= '0' && cp <= '9';
-  return u_isdigit(static_cast<UChar32>(cp));
-}
-
-bool is_space(char32_t cp) {
-  if (cp < 0x80) return cp == ' ' || (cp >= '\t' && cp <= '\r');
-  return u_isUWhiteSpace(static_cast<UChar32>(cp));
-}
-
-bool is_punct(char32_t cp) {
-  if (cp < 0x80)
-    return (cp >= 0x21 && cp <= 0x2f) || (cp >= 0x3a && cp <= 0x40) || (cp >= 0x5b && cp <= 0x60) ||
-           (cp >= 0x7b && cp <= 0x7e);
+bool is_alpha_slow(char32_t cp) { return u_isalpha(static_cast<UChar32>(cp)); }
+bool is_digit_slow(char32_t cp) { return u_isdigit(static_cast<UChar32>(cp)); }
+bool is_space_slow(char32_t cp) { return u_isUWhiteSpace(static_cast<UChar32>(cp)); }
+bool is_punct_slow(char32_t cp) {
   int32_t mask = U_GC_P_MASK | U_GC_S_MASK;
   return (U_GET_GC_MASK(static_cast<UChar32>(cp)) & mask) != 0;
 }

@@ -1,5 +1,6 @@
 // normalize.cc: ICU NFKC / lowercase / accent stripping for non-ASCII text, then one code point
-// pass (controls, white space, punctuation variants) shared with the ASCII fast path.
+// pass (controls, white space, punctuation variants) shared with the ASCII fast path. Text that
+// the pass would not change (checked in one scan, plus ICU's NFKC quick check) is not copied.
 #include "text/normalize.h"
 
 #include <unicode/bytestream.h>
@@ -86,6 +87,57 @@ void emit(PassState* st, char32_t cp, bool collapse) {
   }
 }
 
+// byte_pass for ASCII text with collapse_whitespace: one tight loop writing into a buffer of
+// the input's size (the pass never lengthens ASCII text). Same output as the generic pass.
+std::string ascii_collapse_pass(std::string_view text, const NormalizeOptions& o) {
+  std::string out(text.size(), '\0');
+  char* w = out.data();
+  char* const begin = w;
+  size_t pending_nl = 0;
+  bool pending_sp = false, line_start = true;
+  const size_t n = text.size();
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c > ' ' && c < 0x7f) {  // the common case: a visible character
+      if (pending_nl) {
+        if (w != begin) {
+          *w++ = '\n';
+          if (pending_nl >= 2) *w++ = '\n';
+        }
+        pending_nl = 0;
+      }
+      if (pending_sp) *w++ = ' ';
+      pending_sp = line_start = false;
+      *w++ = static_cast<char>(o.lowercase && c >= 'A' && c <= 'Z' ? c + 32 : c);
+      continue;
+    }
+    if (c == '\r') {
+      if (i + 1 < n && text[i + 1] == '\n') continue;
+      c = '\n';
+    }
+    if (c == '\n') {
+      pending_sp = false;
+      ++pending_nl;
+      line_start = true;
+    } else if (o.remove_controls && c != '\t' && (c < 0x20 || c == 0x7f)) {
+      continue;
+    } else if (c == ' ' || (c >= '\t' && c <= '\r')) {
+      if (!line_start) pending_sp = true;
+    } else {  // a control kept (remove_controls off)
+      if (pending_nl && w != begin) {
+        *w++ = '\n';
+        if (pending_nl >= 2) *w++ = '\n';
+      }
+      pending_nl = 0;
+      if (pending_sp) *w++ = ' ';
+      pending_sp = line_start = false;
+      *w++ = static_cast<char>(c);
+    }
+  }
+  out.resize(w - begin);
+  return out;
+}
+
 std::string byte_pass(std::string_view text, const NormalizeOptions& o) {
   std::string out;
   out.reserve(text.size());
@@ -112,7 +164,61 @@ std::string byte_pass(std::string_view text, const NormalizeOptions& o) {
   return out;
 }
 
+// A non-ASCII sequence at p[i] (valid UTF-8) that byte_pass changes: C1 controls, NBSP, soft
+// hyphen, guillemets, Unicode spaces, zero-width characters, curly quotes, dashes, primes, BOM.
+bool special_multibyte(const unsigned char* p, size_t i) {
+  const unsigned char d = p[i + 1];
+  switch (p[i]) {
+    case 0xC2:
+      return d <= 0xA0 || d == 0xAB || d == 0xAD || d == 0xBB;
+    case 0xE1:
+      return d == 0x9A && p[i + 2] == 0x80;
+    case 0xE2: {
+      const unsigned char e = p[i + 2];
+      if (d == 0x80) {
+        return e <= 0x9F || e == 0xA8 || e == 0xA9 || e == 0xAF || e == 0xB2 || e == 0xB3;
+      }
+      if (d == 0x81) return e == 0x9F || e == 0xA0;
+      return d == 0x88 && e == 0x92;
+    }
+    case 0xE3:
+      return d == 0x80 && p[i + 2] == 0x80;
+    case 0xEF:
+      return d == 0xBB && p[i + 2] == 0xBF;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
+
+// True when byte_pass(t) == t for valid UTF-8 `t` (it reads up to 2 bytes past a lead byte): no
+// control or special character, no \r or tab, no space or newline at either end, no double space,
+// no space next to a newline, no three newlines in a row (and no A-Z when lowercasing). One pass,
+// no copy.
+bool byte_pass_is_identity(std::string_view t, const NormalizeOptions& o) {
+  if (!o.remove_controls || !o.collapse_whitespace) return false;
+  if (t.empty()) return true;
+  if (t.front() == ' ' || t.front() == '\n' || t.back() == ' ' || t.back() == '\n') return false;
+  const auto* p = reinterpret_cast<const unsigned char*>(t.data());
+  const size_t n = t.size();
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char c = p[i];
+    if (c >= 'A') {
+      if (c < 0x7f) {
+        if (o.lowercase && c <= 'Z') return false;
+        continue;
+      }
+      if (c == 0x7f || special_multibyte(p, i)) return false;
+    } else if (c == ' ') {  // not last: t.back() != ' '
+      if (p[i + 1] == ' ' || p[i + 1] == '\n') return false;
+    } else if (c < 0x20) {
+      if (c != '\n') return false;  // not last: t.back() != '\n'
+      if (p[i + 1] == ' ' || (p[i + 1] == '\n' && i + 2 < n && p[i + 2] == '\n')) return false;
+    }
+  }
+  return true;
+}
 
 Normalizer::~Normalizer() = default;
 
@@ -150,17 +256,55 @@ std::string Normalizer::unicode_pass(std::string_view text) const {
   return out;
 }
 
+// NFKC only (the default): already-normalised text (most text) is left alone, the rest is
+// normalised on UTF-8 directly; lowercase or accent stripping go through UTF-16.
+std::string Normalizer::unicode_text(std::string_view text) const {
+  const auto* nfkc = static_cast<const icu::Normalizer2*>(nfkc_);
+  if (!options_.lowercase && !options_.strip_accents) {
+    UErrorCode err = U_ZERO_ERROR;
+    if (!options_.nfkc || nfkc->isNormalizedUTF8(icu::StringPiece(text.data(), text.size()), err))
+      return std::string(text);
+    std::string out;
+    icu::StringByteSink<std::string> sink(&out, static_cast<int32_t>(text.size()));
+    err = U_ZERO_ERROR;
+    nfkc->normalizeUTF8(0, icu::StringPiece(text.data(), text.size()), sink, nullptr, err);
+    if (U_SUCCESS(err)) return out;
+  }
+  return unicode_pass(text);
+}
+
+std::string code_point_pass(std::string_view text, const NormalizeOptions& options) {
+  return byte_pass(text, options);
+}
+
 std::string Normalizer::normalize(std::string_view text) const {
-  if (is_ascii(text)) return byte_pass(text, options_);
+  if (is_ascii(text)) {
+    return options_.collapse_whitespace ? ascii_collapse_pass(text, options_)
+                                        : byte_pass(text, options_);
+  }
   std::string repaired;
   if (!utf8_valid(text)) {
     repaired = utf8_repair(text);
     text = repaired;
   }
-  if (!options_.nfkc && !options_.lowercase && !options_.strip_accents) {
-    return byte_pass(text, options_);
+  return byte_pass(unicode_text(text), options_);
+}
+
+bool Normalizer::normalize_in_place(std::string* text) const {
+  const std::string_view t = *text;
+  if (is_ascii(t)) {
+    if (byte_pass_is_identity(t, options_)) return false;
+  } else if (!options_.lowercase && !options_.strip_accents && utf8_valid(t) &&
+             byte_pass_is_identity(t, options_)) {
+    UErrorCode err = U_ZERO_ERROR;
+    const auto* nfkc = static_cast<const icu::Normalizer2*>(nfkc_);
+    if (!options_.nfkc || nfkc->isNormalizedUTF8(icu::StringPiece(t.data(), t.size()), err))
+      return false;
   }
-  return byte_pass(unicode_pass(text), options_);
+  std::string out = normalize(t);
+  if (out == t) return false;
+  *text = std::move(out);
+  return true;
 }
 
 }  // namespace lm::text

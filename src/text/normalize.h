@@ -27,15 +27,26 @@ class Normalizer {
   ~Normalizer();
   // Thread-safe. Invalid UTF-8 is replaced by U+FFFD first.
   std::string normalize(std::string_view text) const;
+  // Same result as *text = normalize(*text), without a copy when the text is already normal
+  // (the common case). Returns true when the text changed.
+  bool normalize_in_place(std::string* text) const;
   const NormalizeOptions& options() const { return options_; }
 
  private:
   Normalizer() = default;
   std::string unicode_pass(std::string_view text) const;
+  std::string unicode_text(std::string_view text) const;
   NormalizeOptions options_;
   const void* nfkc_ = nullptr;  // icu::Normalizer2 (owned by ICU)
   const void* nfd_ = nullptr;
   const void* nfc_ = nullptr;
 };
+
+// True when the code point pass (controls, white space, punctuation) would leave valid UTF-8
+// `text` unchanged; exposed for tests.
+bool byte_pass_is_identity(std::string_view text, const NormalizeOptions& options);
+// The generic code point pass alone (no ICU); normalize() has a faster one for ASCII text that
+// must give the same result (tests compare them).
+std::string code_point_pass(std::string_view text, const NormalizeOptions& options);
 
 }  // namespace lm::text

@@ -25,6 +25,19 @@ TEST(Config, ExampleFileIsTheDefault) {
   EXPECT_EQ(c->boilerplate.phrases, d.boilerplate.phrases);
   EXPECT_EQ(c->gibberish.max_symbol_ratio, d.gibberish.max_symbol_ratio);
   EXPECT_EQ(c->dedup.preset, d.dedup.preset);
+  EXPECT_EQ(c->pipeline.order, d.pipeline.order);
+}
+
+TEST(Config, PipelineOrder) {
+  auto c = parse_config("[pipeline]\norder = [\"normalize\", \"language\"]\n", "t.toml");
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  auto order = stage_order(c->pipeline);
+  ASSERT_EQ(order.size(), kDefaultOrder.size());
+  EXPECT_EQ(order[0], "normalize");
+  EXPECT_EQ(order[1], "language");
+  EXPECT_EQ(order[2], "gopher_quality");  // the rest in the default order
+  EXPECT_EQ(order.back(), "toxicity");
+  EXPECT_EQ(stage_order(PipelineConfig{}), kDefaultOrder);
 }
 
 TEST(Config, ParsesValues) {
@@ -56,6 +69,10 @@ TEST(Config, ErrorsNameTheKey) {
   expect_error("[gopher_quality]\nmin_words = -1\n", "[gopher_quality].min_words");
   expect_error("[fineweb]\nmin_line_punct_ratio = 1.5\n", "[fineweb].min_line_punct_ratio");
   expect_error("[language]\nbackend = \"cld3\"\n", "[language].backend");
+  expect_error("[pipeline]\norder = [\"c4\", \"langid\"]\n",
+               "my.toml:2: [pipeline].order: unknown stage \"langid\"");
+  expect_error("[pipeline]\norder = [\"c4\", \"c4\"]\n", "[pipeline].order: repeated stage");
+  expect_error("[pipeline]\nordr = []\n", "[pipeline].ordr");
   expect_error("[language]\nlangs = \"en\"\n", "[language].langs");
   expect_error("[gopher_repetition]\nmax_top_ngram = [0.2, 0.1]\n",
                "[gopher_repetition].max_top_ngram");

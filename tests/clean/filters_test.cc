@@ -1,6 +1,7 @@
 // filters_test.cc: every cleaning rule at its threshold: the measured value just under (kept)
 // and just over (removed with the rule's name), for Gopher quality and repetition, C4, FineWeb,
 // gibberish, boilerplate, toxicity and language.
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -130,6 +131,38 @@ TEST(GopherQuality, AlphaWordsAndStopWords) {
   EXPECT_EQ(run(*stop, "The " + join(x)).value, 1);
   // Not applied to languages outside stop_word_langs.
   EXPECT_TRUE(run(*stop, join(x), nullptr, "de").keep);
+  // Case-insensitive; stop words longer than 8 bytes count too.
+  GopherQualityConfig longer;
+  longer.stop_words = {"the", "nevertheless"};
+  auto f2 = make_gopher_quality(longer);
+  EXPECT_TRUE(run(*f2, "THE " + join(x) + " Nevertheless").keep);
+  EXPECT_EQ(run(*f2, "THE " + join(x) + " Neverthelesss").rule, "min_stop_words");
+}
+
+// Before the language stage: documents without a language leave the stop-word rule to the
+// check that follows language id, which reports it as gopher_quality / min_stop_words.
+TEST(GopherQuality, StopWordRuleWaitsForTheLanguage) {
+  auto early = make_gopher_quality(GopherQualityConfig{}, true);
+  auto check = make_stop_word_check(GopherQualityConfig{});
+  EXPECT_TRUE(check->continuation());
+  EXPECT_EQ(check->stage(), "gopher_quality");
+  const std::string text = join(distinct_words(60, 5));
+  FilterContext ctx;
+  io::Document d{"id", text, "", "", ""};
+  ctx.start_document();
+  EXPECT_TRUE(early->apply(&d, &ctx).keep);
+  EXPECT_TRUE(ctx.stop_words_pending);
+  d.lang = "de";  // what language id found: not a stop-word language
+  EXPECT_TRUE(check->apply(&d, &ctx).keep);
+  d.lang = "en";
+  Verdict v = check->apply(&d, &ctx);
+  EXPECT_FALSE(v.keep);
+  EXPECT_EQ(v.rule, "min_stop_words");
+  // A document that already has a language gets the rule at once.
+  EXPECT_EQ(run(*early, text, nullptr, "en").rule, "min_stop_words");
+  ctx.start_document();
+  EXPECT_FALSE(ctx.stop_words_pending);
+  EXPECT_TRUE(check->apply(&d, &ctx).keep);  // nothing pending: nothing to check
 }
 
 GopherRepetitionConfig repetition_only(const std::string& keep) {
@@ -213,6 +246,14 @@ TEST(C4, LineRules) {
   EXPECT_EQ(lines["min_words_per_line"], 1u);
   EXPECT_EQ(lines["drop_javascript_lines"], 1u);
   EXPECT_EQ(lines["drop_policy_lines"], 1u);
+  // Every removed line is recorded with its rule and index (for DIR/removed-lines/).
+  std::string rec;
+  for (const auto& r : ctx.removed_lines)
+    rec += fmt::format("{}/{}/{}:{}|", r.stage, r.rule, r.line, r.text);
+  EXPECT_EQ(rec,
+            "c4/min_words_per_line/0:Two words.|c4/drop_javascript_lines/2:Use javascript to see "
+            "this.|c4/drop_policy_lines/3:Read our privacy policy today.|"
+            "c4/remove_citations/4:A fact [1] is cited [edit] here.|");
   std::string w1000(1000, 'a'), w1001(1001, 'a');
   EXPECT_TRUE(run(*f, "ok " + w1000 + " fine.").keep);
   EXPECT_EQ(run(*f, "ok " + w1001 + " fine.").rule, "empty");

@@ -1,6 +1,8 @@
 // pipeline_test.cc: run_clean end to end on a small generated corpus: every input document ends
-// up kept or removed with a reason; the same bytes for 1 and 2 threads; 2 ranks keep the same
-// set as 1; --resume skips finished files and redoes one whose output was corrupted.
+// up kept or removed with a reason; lines taken by line rules are written to removed-lines/;
+// stage order changes attribution but not the kept set; the same bytes for 1 and 2 threads;
+// 2 ranks keep the same set as 1; --resume skips finished files and redoes one whose output was
+// corrupted; the per-stage progress lines.
 #include "clean/pipeline.h"
 
 #include <gtest/gtest.h>
@@ -64,6 +66,7 @@ std::vector<std::string> make_corpus(const std::string& dir) {
       std::string text = english_doc(&rng);
       if (f == 0 && i == 0) first = text;
       if (i % 10 == 3) text = first;  // exact duplicates
+      if (i % 10 == 1) text += "\nPlease enable JavaScript to view this page.\nShort line";
       if (i % 10 == 5) text = "Too short.";
       if (i % 10 == 7) {
         text =
@@ -89,7 +92,8 @@ class PipelineTest : public testing::Test {
     inputs_ = make_corpus(dir_ + "/in");
   }
   CleanStats clean(const std::string& out, int threads, int rank = 0, int world = 1,
-                   bool resume = false, bool dedup = true) {
+                   bool resume = false, bool dedup = true,
+                   std::vector<std::string> order = kDefaultOrder) {
     CleanOptions o;
     o.inputs = inputs_;
     o.out_dir = out;
@@ -99,6 +103,7 @@ class PipelineTest : public testing::Test {
     o.resume = resume;
     o.batch_bytes = 4096;  // several batches per file
     CleanConfig c;
+    c.pipeline.order = std::move(order);
     c.dedup.enabled = dedup;
     c.dedup.memory_mb = 16;
     auto s = run_clean(c, o);
@@ -146,12 +151,12 @@ TEST_F(PipelineTest, EveryDocumentIsKeptOrRemovedWithAReason) {
             extra["removed"]["rule"].get<std::string>()]++;
     EXPECT_FALSE(kept.count(id)) << id;
   }
-  int german = 0;
-  for (const auto& [id, extra] : removed) german += extra["removed"].value("lang", "") == "de";
-  EXPECT_EQ(german, 24);
-  EXPECT_EQ(reasons["language/langs"], 48);  // German, and "Too short." (unknown language)
-  EXPECT_GE(reasons["dedup/exact"], 23);     // the copies of d0-0
-  EXPECT_EQ(removed.at("d1-7")["removed"]["lang"], "de");
+  // The short German documents and "Too short." fail gopher_quality's word count, which runs
+  // before language id by default.
+  EXPECT_EQ(reasons["gopher_quality/min_words"], 48);
+  EXPECT_EQ(reasons["language/langs"], 0);
+  EXPECT_GE(reasons["dedup/exact"], 23);  // the copies of d0-0
+  EXPECT_EQ(removed.at("d1-7")["removed"]["rule"], "min_words");
   EXPECT_TRUE(kept.count("d0-0"));
   auto stats = nlohmann::json::parse(*read_file(dir_ + "/out/stats.json"));
   EXPECT_EQ(stats["input"]["documents"], 240);
@@ -160,10 +165,90 @@ TEST_F(PipelineTest, EveryDocumentIsKeptOrRemovedWithAReason) {
   EXPECT_NE(s.table().find("gopher_quality"), std::string::npos);
 }
 
+// Language id first (datatrove's order): the same documents are kept; the removed ones name the
+// first stage that removed them, so German is now removed by language with its language.
+TEST_F(PipelineTest, OrderChangesAttributionNotTheKeptSet) {
+  CleanStats fast = clean(dir_ + "/fast", 2);
+  std::vector<std::string> order = {"normalize", "language", "gopher_quality"};
+  CleanStats lang_first = clean(dir_ + "/slow", 2, 0, 1, false, true, order);
+  EXPECT_EQ(read_tree(dir_ + "/fast", "kept"), read_tree(dir_ + "/slow", "kept"));
+  EXPECT_EQ(read_tree(dir_ + "/fast", "removed-lines"), read_tree(dir_ + "/slow", "removed-lines"));
+  auto removed = read_docs(dir_ + "/slow/removed");
+  int german = 0, by_language = 0;
+  for (const auto& [id, extra] : removed) {
+    german += extra["removed"].value("lang", "") == "de";
+    by_language += extra["removed"]["stage"] == "language";
+  }
+  EXPECT_EQ(german, 24);
+  EXPECT_EQ(by_language, 48);  // German, and "Too short." (unknown language)
+  EXPECT_EQ(removed.at("d1-7")["removed"]["lang"], "de");
+  EXPECT_EQ(read_docs(dir_ + "/fast/removed").size(), removed.size());
+  // Cheap rules first: CLD2 sees only the documents gopher_quality let through.
+  EXPECT_LT(fast.stages.at("language").in.docs, lang_first.stages.at("language").in.docs);
+  auto removed_by = [](const CleanStats& st, const char* stage, const char* rule) {
+    const auto& r = st.stages.at(stage).removed;
+    return r.count(rule) ? r.at(rule).docs : 0;
+  };
+  for (const char* rule : {"min_stop_words", "min_alpha_words", "max_avg_word_length"})
+    EXPECT_EQ(removed_by(fast, "gopher_quality", rule),
+              removed_by(lang_first, "gopher_quality", rule))
+        << rule;
+  const StageStats& q = fast.stages.at("gopher_quality");
+  uint64_t removed_by_q = 0;
+  for (const auto& [rule, c] : q.removed) removed_by_q += c.docs;
+  EXPECT_EQ(q.in.docs - q.out.docs, removed_by_q);  // continuation counted once
+}
+
+// Lines that line rules take out are written to DIR/removed-lines/ with their rule.
+TEST_F(PipelineTest, RemovedLinesAreWrittenOut) {
+  CleanStats s = clean(dir_ + "/out", 2);
+  auto kept = read_docs(dir_ + "/out/kept");
+  auto r = io::DocumentReader::open({dir_ + "/out/removed-lines"});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  io::Document d;
+  std::map<std::string, int> rules;
+  int in_kept = 0;
+  while (*(*r)->next(&d)) {
+    auto rm = nlohmann::json::parse(d.extra_json)["removed"];
+    rules[rm["stage"].get<std::string>() + "/" + rm["rule"].get<std::string>()]++;
+    EXPECT_TRUE(rm.contains("line"));
+    if (rm["document"] == "kept" && kept.count(d.id)) ++in_kept;
+    if (rm["rule"] == "drop_javascript_lines") {
+      EXPECT_EQ(d.text, "Please enable JavaScript to view this page.");
+    }
+    if (rm["rule"] == "min_words_per_line") {
+      EXPECT_EQ(d.text, "Short line");
+    }
+  }
+  EXPECT_EQ(rules["c4/drop_javascript_lines"], 24);
+  EXPECT_EQ(rules["c4/min_words_per_line"], 24);
+  EXPECT_EQ(s.stages.at("c4").lines.at("drop_javascript_lines").docs, 24u);
+  EXPECT_GT(in_kept, 10);
+  auto k = io::DocumentReader::open({dir_ + "/out/kept"});
+  while (*(*k)->next(&d)) EXPECT_EQ(d.text.find("JavaScript"), std::string::npos) << d.id;
+}
+
+// One progress line per stage (periodic lines when not on a terminal).
+TEST_F(PipelineTest, ProgressShowsEveryStage) {
+  Progress::set_enabled(true);
+  Progress::set_force_tty(0);
+  Progress::set_period_seconds(0);
+  testing::internal::CaptureStderr();
+  clean(dir_ + "/out", 1, 0, 1, false, false);
+  std::string err = testing::internal::GetCapturedStderr();
+  Progress::set_enabled(false);
+  Progress::set_force_tty(-1);
+  Progress::set_period_seconds(10);
+  EXPECT_NE(err.find("clean: "), std::string::npos) << err;
+  for (const char* stage : {"normalize", "gopher_quality", "language", "c4", "boilerplate"})
+    EXPECT_NE(err.find(fmt::format("  {:<18} ", stage)), std::string::npos) << stage << err;
+  EXPECT_NE(err.find("240 docs in"), std::string::npos) << err;
+}
+
 TEST_F(PipelineTest, SameBytesForOneAndTwoThreads) {
   clean(dir_ + "/t1", 1);
   clean(dir_ + "/t2", 2);
-  for (const char* sub : {"kept", "removed", "filtered"}) {
+  for (const char* sub : {"kept", "removed", "filtered", "removed-lines"}) {
     auto a = read_tree(dir_ + "/t1", sub), b = read_tree(dir_ + "/t2", sub);
     EXPECT_FALSE(a.empty()) << sub;
     EXPECT_EQ(a, b) << sub;

@@ -4,6 +4,7 @@
 // intermediate named in the error, bad options, and the CLI (stats.json, --explain).
 #include "dedup/dedup.h"
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -152,6 +153,39 @@ TEST(Dedup, LineDedupDropsRepeatsAndEmptiedDocuments) {
   EXPECT_EQ(r.stats.lines_removed, 4u);
   EXPECT_EQ(r.stats.lines.documents, 1u);
   EXPECT_EQ(r.stats.line_bytes_removed, 20u + 29u + 20u + 16u);
+}
+
+TEST(Dedup, RemovedLinesAreWrittenOut) {
+  const std::string dir = fresh_dir("");
+  std::vector<io::Document> docs = {
+      {"a", "Copyright 2020 ACME.\nThe first story starts here.\n", "", "", ""},
+      {"b", "copyright 1999 acme\nA second, different story.\n", "", "", ""},
+      {"c", "The first story starts here!\n---\nCOPYRIGHT 2021 ACME\n", "", "", ""}};
+  auto in = write_jsonl(dir + "/in.jsonl", docs);
+  auto o = options(dir + "/work");
+  o.exact = o.near = false;
+  o.lines = true;
+  auto kept = io::ShardWriter::create({dir + "/out/kept", "p"});
+  auto removed = io::ShardWriter::create({dir + "/out/removed", "p"});
+  auto lines = io::ShardWriter::create({dir + "/out/removed-lines", "p"});
+  ASSERT_TRUE(kept.ok() && removed.ok() && lines.ok());
+  auto st = run_dedup_stage({in}, {}, o, kept->get(), removed->get(), lines->get());
+  ASSERT_TRUE(st.ok()) << st.status().to_string();
+  for (auto* w : {kept->get(), removed->get(), lines->get()}) ASSERT_TRUE(w->close().ok());
+  auto recs = read_docs(dir + "/out/removed-lines");
+  ASSERT_EQ(recs.size(), st->lines_removed);
+  ASSERT_EQ(recs.size(), 3u);
+  std::string got;
+  for (const auto& r : recs) {
+    auto j = nlohmann::json::parse(r.extra_json)["removed"];
+    EXPECT_EQ(j["stage"], "dedup");
+    EXPECT_EQ(j["rule"], "lines");
+    got += fmt::format("{}:{}:{}:{}|", r.id, j["line"].get<int>(), j["document"].get<std::string>(),
+                       r.text);
+  }
+  EXPECT_EQ(got,
+            "b:0:kept:copyright 1999 acme|c:0:removed:The first story starts here!|"
+            "c:2:removed:COPYRIGHT 2021 ACME|");
 }
 
 TEST(Dedup, ParagraphDedup) {

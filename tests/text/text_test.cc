@@ -65,6 +65,47 @@ TEST(Normalize, AsciiFastPath) {
   EXPECT_EQ(norm("MiXeD Case", lower), "mixed case");
 }
 
+// normalize_in_place (which skips text already normal without copying) gives normalize()'s
+// result on random mixes of the characters the pass treats specially, ASCII or not.
+TEST(Normalize, InPlaceEqualsNormalize) {
+  const std::vector<std::string> pieces = {
+      "a",      "B",      "word",   " ",      "  ",     "\n",     "\n\n",   "\n\n\n",
+      "\t",     "\r\n",   "\r",     "\x01",   "\x7f",   ".",      "\u00e9", "\u4e2d",
+      "\u3002", "\u2026", "\u2022", "\u00a0", "\u3000", "\u200b", "\u00ad", "\u201c",
+      "\u2014", "\u2212", "\u00ab", "\ufeff", "\u0085", "\uff46", "\ufb01", "e\u0301",
+      "\u1680", "\u2028", "\u202f", "\u2060", "\u2032", "\u00c9"};
+  for (int lower = 0; lower < 2; ++lower) {
+    NormalizeOptions o;
+    o.lowercase = lower == 1;
+    auto n = Normalizer::create(o);
+    ASSERT_TRUE(n.ok());
+    uint64_t state = 12345;
+    int unchanged = 0;
+    for (int iter = 0; iter < 20000; ++iter) {
+      std::string s;
+      const int len = static_cast<int>(state % 7);
+      for (int k = 0; k < len; ++k) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        s += pieces[(state >> 33) % pieces.size()];
+      }
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      const std::string want = (*n)->normalize(s);
+      std::string got = s;
+      const bool changed = (*n)->normalize_in_place(&got);
+      ASSERT_EQ(got, want) << "input: " << s;
+      EXPECT_EQ(changed, want != s) << "input: " << s;
+      unchanged += !changed;
+      if (is_ascii(s)) {
+        EXPECT_EQ(want, code_point_pass(s, o)) << s;  // the ASCII fast pass == the generic one
+        if (byte_pass_is_identity(s, o)) {
+          EXPECT_EQ(want, s) << s;
+        }
+      }
+    }
+    EXPECT_GT(unchanged, 100);  // the fast path was taken
+  }
+}
+
 TEST(Normalize, UnicodePath) {
   EXPECT_EQ(norm("ｆｕｌｌ ﬁne"), "full fine");  // NFKC
   EXPECT_EQ(norm("\u201cquoted\u201d \u2018it\u2019s\u2019 a\u2014b"), "\"quoted\" 'it's' a-b");

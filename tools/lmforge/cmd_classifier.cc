@@ -7,6 +7,9 @@
 #include "cli.h"
 
 namespace lm::cli {
+
+void add_fasttext_options(CLI::App* sub, text::FastTextTrainOptions* ft);  // cmd_langid.cc
+
 namespace {
 
 struct ClassifierArgs {
@@ -75,12 +78,7 @@ void setup(CLI::App& app) {
   tr->add_option("--holdout", t.data.holdout, "Share held out for evaluation")
       ->capture_default_str();
   tr->add_option("--seed", t.data.seed, "Seed of the held-out split")->capture_default_str();
-  tr->add_option("--epoch", t.ft.epoch, "fastText epochs")->capture_default_str();
-  tr->add_option("--dim", t.ft.dim, "fastText dimension")->capture_default_str();
-  tr->add_option("--lr", t.ft.lr, "fastText learning rate")->capture_default_str();
-  tr->add_option("--word-ngrams", t.ft.word_ngrams, "Word n-grams")->capture_default_str();
-  tr->add_option("--minn", t.ft.minn, "Shortest character n-gram (0: none)")->capture_default_str();
-  tr->add_option("--maxn", t.ft.maxn, "Longest character n-gram")->capture_default_str();
+  add_fasttext_options(tr, &t.ft);
   add_json_flag(tr, &t.json);
   set_action(tr, [] { return train(t); });
   auto* pr = sub->add_subcommand("predict", "Print {id, labels:[{label, prob}]} per document");

@@ -1,7 +1,8 @@
 // cmd_clean.cc: `lmforge clean --in INPUT... --out DIR [--config clean.toml]`: normalise, filter
 // (language, Gopher, C4, FineWeb, gibberish, boilerplate, toxicity) and deduplicate documents.
-// Writes DIR/kept/, DIR/removed/ (each record says which stage and rule removed it) and
-// DIR/stats.json, and prints a table per stage, rule, source and language (or --json).
+// Writes DIR/kept/, DIR/removed/ (each record says which stage and rule removed it),
+// DIR/removed-lines/ (each line a line rule took out, with its rule) and DIR/stats.json, and
+// prints a table per stage, rule, source and language (or --json).
 #include <fmt/core.h>
 
 #include "clean/config.h"
@@ -78,7 +79,7 @@ Status run(const CleanArgs& a) {
     return ok_status();
   }
   fmt::print("{}", stats.table());
-  fmt::print("\nthread-seconds per stage:");
+  fmt::print("\nthread-seconds per stage (sampled):");
   for (const auto& [stage, s] : stats.seconds) fmt::print(" {} {:.2f}", stage, s);
   fmt::print("\n");
   fmt::print("\n{} documents in, {} kept, in {:.1f} s ({:.1f} MB/s); outputs in {}/\n",
@@ -91,7 +92,8 @@ void setup(CLI::App& app) {
       "clean", "Normalise, filter and deduplicate documents, recording every decision");
   static CleanArgs a;
   sub->add_option("--in,inputs", a.inputs, "Files, directories or glob patterns")->required();
-  sub->add_option("--out", a.out, "Output folder (kept/, removed/, stats.json)")->required();
+  sub->add_option("--out", a.out, "Output folder (kept/, removed/, removed-lines/, stats.json)")
+      ->required();
   sub->add_option("--config", a.config,
                   "Recipe (TOML); default: the built-in Gopher + C4 + "
                   "FineWeb recipe, see examples/clean.toml");

@@ -1,5 +1,6 @@
 // cmd_dedup.cc: `lmforge dedup --in INPUT... --out DIR`: exact, MinHash + LSH and line dedup.
-// Writes DIR/kept/, DIR/removed/ (JSONL.zst; removed records say why) and DIR/stats.json, and
+// Writes DIR/kept/, DIR/removed/ (JSONL.zst; removed records say why), with --lines
+// DIR/removed-lines/ (one record per dropped line, see docs/dedup.md) and DIR/stats.json, and
 // prints a table (or --json). `--explain` prints the threshold and S-curve of a bands x rows
 // setting without reading anything. --rank/--world (or MPI/Slurm variables) split the work.
 #include <fmt/core.h>
@@ -101,17 +102,21 @@ Status run(const DedupArgs& a) {
   read.text_field = a.text_field;
   read.id_field = a.id_field;
   const std::string prefix = o.world > 1 ? fmt::format("part-r{:05}", o.rank) : "part";
-  std::unique_ptr<io::ShardWriter> kept, removed;
+  std::unique_ptr<io::ShardWriter> kept, removed, lines;
   const bool filter = o.stage == dedup::Stage::kAll || o.stage == dedup::Stage::kFilter;
   if (filter) {
     LM_ASSIGN_OR_RETURN(kept, io::ShardWriter::create({a.out + "/kept", prefix}));
     LM_ASSIGN_OR_RETURN(removed, io::ShardWriter::create({a.out + "/removed", prefix}));
+    if (o.lines) {
+      LM_ASSIGN_OR_RETURN(lines, io::ShardWriter::create({a.out + "/removed-lines", prefix}));
+    }
   }
-  LM_ASSIGN_OR_RETURN(dedup::DedupStats st,
-                      dedup::run_dedup_stage(a.inputs, read, o, kept.get(), removed.get()));
+  LM_ASSIGN_OR_RETURN(dedup::DedupStats st, dedup::run_dedup_stage(a.inputs, read, o, kept.get(),
+                                                                   removed.get(), lines.get()));
   if (filter) {
     LM_RETURN_IF_ERROR(kept->close());
     LM_RETURN_IF_ERROR(removed->close());
+    if (lines) LM_RETURN_IF_ERROR(lines->close());
   }
   if (!filter) {
     log_info("dedup: stage {} done for rank {}", a.stage, o.rank);

@@ -9,6 +9,20 @@
 #include "text/langid.h"
 
 namespace lm::cli {
+
+// The fastText training options (defaults from *ft); `lmforge classifier train` uses them too.
+void add_fasttext_options(CLI::App* sub, text::FastTextTrainOptions* ft) {
+  sub->add_option("--epoch", ft->epoch, "fastText epochs")->capture_default_str();
+  sub->add_option("--dim", ft->dim, "fastText dimension")->capture_default_str();
+  sub->add_option("--lr", ft->lr, "fastText learning rate")->capture_default_str();
+  sub->add_option("--minn", ft->minn, "Shortest character n-gram (0: none)")->capture_default_str();
+  sub->add_option("--maxn", ft->maxn, "Longest character n-gram")->capture_default_str();
+  sub->add_option("--word-ngrams", ft->word_ngrams, "Word n-grams")->capture_default_str();
+  sub->add_option("--bucket", ft->bucket, "Hash buckets for n-grams")->capture_default_str();
+  sub->add_option("--train-threads", ft->threads, "fastText threads (1: same model every run)")
+      ->capture_default_str();
+}
+
 namespace {
 
 struct LangidArgs {
@@ -38,15 +52,7 @@ void add_train_options(CLI::App* sub, LangidArgs* a) {
   sub->add_option("--out", a->out, "Model file to write (.bin)")->required();
   sub->add_option("--max-per-label", a->data.max_per_label, "Training documents per label")
       ->capture_default_str();
-  sub->add_option("--epoch", a->ft.epoch, "fastText epochs")->capture_default_str();
-  sub->add_option("--dim", a->ft.dim, "fastText dimension")->capture_default_str();
-  sub->add_option("--lr", a->ft.lr, "fastText learning rate")->capture_default_str();
-  sub->add_option("--minn", a->ft.minn, "Shortest character n-gram")->capture_default_str();
-  sub->add_option("--maxn", a->ft.maxn, "Longest character n-gram")->capture_default_str();
-  sub->add_option("--word-ngrams", a->ft.word_ngrams, "Word n-grams")->capture_default_str();
-  sub->add_option("--bucket", a->ft.bucket, "Hash buckets for n-grams")->capture_default_str();
-  sub->add_option("--train-threads", a->ft.threads, "fastText threads (1: same model every run)")
-      ->capture_default_str();
+  add_fasttext_options(sub, &a->ft);
 }
 
 Status print_eval(const clean::EvalReport& r, bool json, nlohmann::json extra = {}) {
