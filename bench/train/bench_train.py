@@ -4,7 +4,8 @@ lmforge vs PyTorch (Debian python3-torch, /usr/bin/python3) side by side in one 
 configs of the training notes, with random tokens: tokens/s (median of the steps after 2
 warm-up steps), GFLOP/s (nanoGPT's 6N + 12 L C T per token), MFU vs the measured sgemm peak,
 and peak RSS. Prints a Markdown table and the lmforge/PyTorch ratios. Timings are figures, not
-tests. PyTorch runs with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=threads, OMP_WAIT_POLICY=PASSIVE
+tests. --repeats N alternates the two N times per config and reports the medians (tokens/s and
+the per-pair ratio), which steadies the ratio on a shared, loaded machine. PyTorch runs with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=threads, OMP_WAIT_POLICY=PASSIVE
 and torch.set_num_threads(threads), as in the notes."""
 import argparse, json, os, resource, shutil, struct, subprocess, sys, tempfile
 
@@ -121,33 +122,50 @@ def run_torch(cfg, steps, threads):
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if xs else float("nan")
+
+
+def median_run(runs):
+    """The run with the median tokens/s (its RSS and peak go with it); None if there are none."""
+    runs = sorted(runs, key=lambda r: r["tokens_per_sec"])
+    return runs[len(runs) // 2] if runs else None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("lmforge")
     ap.add_argument("--configs", default="i,ii,iii")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=8)
+    ap.add_argument("--repeats", type=int, default=1)
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="bench_train_")
     rows = []
     for name in a.configs.split(","):
         cfg = CONFIGS[name]
         steps = a.steps if name != "iii" else max(3, a.steps // 2)
-        ours = run_lmforge(a.lmforge, work, name, cfg, steps, a.threads)
-        theirs = run_torch(cfg, steps, a.threads)
+        pairs = []
+        for _ in range(a.repeats):
+            o = run_lmforge(a.lmforge, work, name, cfg, steps, a.threads)
+            t = run_torch(cfg, steps, a.threads)
+            pairs.append((o, t))
+            tt = t["tokens_per_sec"] if t else float("nan")
+            print(f"config ({name}): lmforge {o['tokens_per_sec']:.0f} tok/s, PyTorch {tt:.0f} tok/s, "
+                  f"ratio {o['tokens_per_sec'] / tt:.2f}x, load {os.getloadavg()[0]:.1f}", flush=True)
+        ours, theirs = median_run([p[0] for p in pairs]), median_run([p[1] for p in pairs if p[1]])
+        ratio = median([p[0]["tokens_per_sec"] / p[1]["tokens_per_sec"] for p in pairs if p[1]])
         fpt = ours["flops_per_token"]
-        rows.append((name, ours, theirs, fpt))
-        t = theirs["tokens_per_sec"] if theirs else float("nan")
-        print(f"config ({name}): lmforge {ours['tokens_per_sec']:.0f} tok/s, PyTorch {t:.0f} tok/s, "
-              f"ratio {ours['tokens_per_sec'] / t:.2f}x", flush=True)
+        rows.append((name, ours, theirs, fpt, ratio))
     print(f"\nthreads {a.threads}; sgemm peak measured by lmforge: {rows[0][1]['peak'] / 1e9:.1f} GFLOP/s\n")
     print("| config | lmforge tok/s | PyTorch tok/s | ratio | lmforge GFLOP/s | MFU (of sgemm peak) | "
           "lmforge peak RSS | PyTorch peak RSS |")
     print("|---|---|---|---|---|---|---|---|")
-    for name, o, t, fpt in rows:
+    for name, o, t, fpt, ratio in rows:
         tt = t["tokens_per_sec"] if t else float("nan")
         gf = o["tokens_per_sec"] * fpt / 1e9
-        print(f"| ({name}) | {o['tokens_per_sec']:.0f} | {tt:.0f} | {o['tokens_per_sec'] / tt:.2f}x | {gf:.1f} | "
+        print(f"| ({name}) | {o['tokens_per_sec']:.0f} | {tt:.0f} | {ratio:.2f}x | {gf:.1f} | "
               f"{100 * gf * 1e9 / o['peak']:.0f}% | {o['rss_mb']:.0f} MB | {t['rss_mb'] if t else float('nan'):.0f} MB |")
     shutil.rmtree(work, ignore_errors=True)
 

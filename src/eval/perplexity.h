@@ -16,6 +16,7 @@ struct EvalOptions {
   std::string split = "auto";  // auto (val if present, else train) | val | train
   int batch_size = 8;
   int seq_len = 0;         // 0 = the model's context
+  std::string loader_mode = "concatenate";  // concatenate | pad | docmask (as the run trained)
   int64_t max_batches = 0; // 0 = the whole split (one pass)
   int threads = 0;
 };

@@ -2,7 +2,9 @@
 // functions with explicit shapes (llm.c's recipe). Two implementations share the signatures:
 // ref (plain loops, obviously correct) and cpu (OpenMP + OpenBLAS sgemm, fused elementwise).
 // Weights use HF GPT-2 Conv1D layout: a linear layer's weight is (C, OC) and out = inp @ w.
-// Backward kernels ACCUMULATE (+=) into parameter and input gradients.
+// Backward kernels ACCUMULATE (+=) into parameter gradients. Input gradients: matmul, head,
+// attention and GELU backward OVERWRITE dinp (no zeroing needed before them; GELU's dinp may
+// alias dout); layernorm and encoder backward accumulate (they feed the residual stream).
 #pragma once
 
 #include <cstddef>
@@ -33,11 +35,14 @@ struct KernelSet {
   void (*head_backward)(float* dinp, float* dwte, const float* dlogits, const float* inp,
                         const float* wte, int N, int C, int V);
   // Causal self-attention. qkv (B,T,3C) = [q | k | v], out (B,T,C), att (B,NH,T,T) the
-  // probabilities (zero above the diagonal). scratch (B,NH,T,T) is work space for backward.
-  void (*attention_forward)(float* out, float* att, const float* qkv, int B, int T, int C,
-                            int NH);
+  // probabilities (zero where a position is not visible). scratch (B,NH,T,T) is work space for
+  // backward. seg (B,T) may be null; if given, position t sees u only when u <= t and
+  // seg[u] == seg[t] (document masking); equal ids must form one contiguous run in each row
+  // (documents in order, as the docmask loader writes them).
+  void (*attention_forward)(float* out, float* att, const float* qkv, const int32_t* seg, int B,
+                            int T, int C, int NH);
   void (*attention_backward)(float* dqkv, float* scratch, const float* dout, const float* qkv,
-                             const float* att, int B, int T, int C, int NH);
+                             const float* att, const int32_t* seg, int B, int T, int C, int NH);
   // GELU, tanh approximation (GPT-2's gelu_new).
   void (*gelu_forward)(float* out, const float* inp, size_t n);
   void (*gelu_backward)(float* dinp, const float* inp, const float* dout, size_t n);

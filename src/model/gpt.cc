@@ -43,12 +43,12 @@ void Gpt::zero_grad() { std::memset(grads_.data(), 0, grads_.size() * sizeof(flo
 size_t Gpt::activation_bytes() const {
   size_t n = 0;
   for (const auto& a : acts_)
-    for (const auto* v : {&a.ln1, &a.ln1_mean, &a.ln1_rstd, &a.qkv, &a.atty, &a.att, &a.attproj,
-                          &a.res2, &a.ln2, &a.ln2_mean, &a.ln2_rstd, &a.fch, &a.fch_gelu,
-                          &a.fcproj, &a.res3})
+    for (const auto* v :
+         {&a.ln1, &a.ln1_mean, &a.ln1_rstd, &a.qkv, &a.atty, &a.att, &a.attproj, &a.res2, &a.ln2,
+          &a.ln2_mean, &a.ln2_rstd, &a.fch, &a.fch_gelu, &a.fcproj, &a.res3})
       n += v->capacity();
   for (const auto* v : {&encoded_, &lnf_, &lnf_mean_, &lnf_rstd_, &logits_, &losses_, &dlosses_,
-                        &dres_, &dsmall_, &dqkv_, &datt_, &dbig_, &dbig2_})
+                        &dres_, &dsmall_, &dqkv_, &datt_, &dbig_})
     n += v->capacity();
   return n * sizeof(float);
 }
@@ -68,7 +68,7 @@ void Gpt::ensure_activations(int B, int T) {
   encoded_.resize(N * C), lnf_.resize(N * C), lnf_mean_.resize(N), lnf_rstd_.resize(N);
   logits_.resize(N * config_.vocab_size), losses_.resize(N), dlosses_.resize(N);
   dres_.resize(N * C), dsmall_.resize(N * C), dqkv_.resize(N * 3 * C), datt_.resize(natt);
-  dbig_.resize(N * 4 * C), dbig2_.resize(N * 4 * C);
+  dbig_.resize(N * 4 * C);
 }
 
 Status Gpt::check_batch(const Batch& b) const {
@@ -101,7 +101,8 @@ void Gpt::block_forward(int l, const float* x, int B, int T) {
   k.layernorm_forward(a.ln1.data(), a.ln1_mean.data(), a.ln1_rstd.data(), x, p.ln1_w, p.ln1_b, N,
                       C);
   k.matmul_forward(a.qkv.data(), a.ln1.data(), p.qkv_w, p.qkv_b, N, C, 3 * C);
-  k.attention_forward(a.atty.data(), a.att.data(), a.qkv.data(), B, T, C, config_.n_head);
+  const int32_t* seg = segments_.empty() ? nullptr : segments_.data();
+  k.attention_forward(a.atty.data(), a.att.data(), a.qkv.data(), seg, B, T, C, config_.n_head);
   k.matmul_forward(a.attproj.data(), a.atty.data(), p.proj_w, p.proj_b, N, C, C);
   k.residual_forward(a.res2.data(), x, a.attproj.data(), (size_t)N * C);
   k.layernorm_forward(a.ln2.data(), a.ln2_mean.data(), a.ln2_rstd.data(), a.res2.data(), p.ln2_w,
@@ -119,7 +120,14 @@ float Gpt::forward(const Batch& b) {
   size_t N = (size_t)b.B * b.T;
   int C = config_.n_embd, V = config_.vocab_size;
   inputs_.assign(b.inputs, b.inputs + N);
-  if (b.positions) positions_.assign(b.positions, b.positions + N); else positions_.clear();
+  if (b.positions)
+    positions_.assign(b.positions, b.positions + N);
+  else
+    positions_.clear();
+  if (b.segments)
+    segments_.assign(b.segments, b.segments + N);
+  else
+    segments_.clear();
   const int32_t* pos = b.positions ? positions_.data() : nullptr;
   k_->encoder_forward(encoded_.data(), inputs_.data(), pos, pv_.wte, pv_.wpe, b.B, b.T, C);
   const float* x = encoded_.data();
@@ -158,26 +166,22 @@ void Gpt::block_backward(int l, const float* x, int B, int T) {
   LayerActs& a = acts_[l];
   int N = B * T, C = config_.n_embd;
   size_t nc = (size_t)N * C;
-  auto zero = [](std::vector<float>& v, size_t n) { std::memset(v.data(), 0, n * sizeof(float)); };
+  const int32_t* seg = segments_.empty() ? nullptr : segments_.data();
+  // The matmul, GELU and attention backward kernels overwrite their input gradient, so the
+  // scratch buffers need no zeroing; layernorm backward accumulates into dres (the residual).
   // res3 = res2 + fcproj: dres flows to both.
-  zero(dbig_, 4 * nc);
   k.matmul_backward(dbig_.data(), g.fcproj_w, g.fcproj_b, dres_.data(), a.fch_gelu.data(),
                     p.fcproj_w, N, 4 * C, C);
-  zero(dbig2_, 4 * nc);
-  k.gelu_backward(dbig2_.data(), a.fch.data(), dbig_.data(), 4 * nc);
-  zero(dsmall_, nc);
-  k.matmul_backward(dsmall_.data(), g.fc_w, g.fc_b, dbig2_.data(), a.ln2.data(), p.fc_w, N, C,
+  k.gelu_backward(dbig_.data(), a.fch.data(), dbig_.data(), 4 * nc);  // in place
+  k.matmul_backward(dsmall_.data(), g.fc_w, g.fc_b, dbig_.data(), a.ln2.data(), p.fc_w, N, C,
                     4 * C);
   k.layernorm_backward(dres_.data(), g.ln2_w, g.ln2_b, dsmall_.data(), a.res2.data(), p.ln2_w,
                        a.ln2_mean.data(), a.ln2_rstd.data(), N, C);
   // res2 = x + attproj
-  zero(dsmall_, nc);
-  k.matmul_backward(dsmall_.data(), g.proj_w, g.proj_b, dres_.data(), a.atty.data(), p.proj_w, N,
-                    C, C);
-  zero(dqkv_, 3 * nc);
-  k.attention_backward(dqkv_.data(), datt_.data(), dsmall_.data(), a.qkv.data(), a.att.data(), B,
-                       T, C, config_.n_head);
-  zero(dsmall_, nc);
+  k.matmul_backward(dsmall_.data(), g.proj_w, g.proj_b, dres_.data(), a.atty.data(), p.proj_w, N, C,
+                    C);
+  k.attention_backward(dqkv_.data(), datt_.data(), dsmall_.data(), a.qkv.data(), a.att.data(), seg,
+                       B, T, C, config_.n_head);
   k.matmul_backward(dsmall_.data(), g.qkv_w, g.qkv_b, dqkv_.data(), a.ln1.data(), p.qkv_w, N, C,
                     3 * C);
   k.layernorm_backward(dres_.data(), g.ln1_w, g.ln1_b, dsmall_.data(), x, p.ln1_w,
@@ -191,7 +195,6 @@ void Gpt::backward(float scale) {
   for (auto& d : dl) d *= scale;
   // probabilities -> dlogits in place
   k_->crossentropy_backward(logits_.data(), logits_.data(), targets_.data(), dl.data(), N, V);
-  std::memset(dsmall_.data(), 0, (size_t)N * C * sizeof(float));
   k_->head_backward(dsmall_.data(), gv_.wte, logits_.data(), lnf_.data(), pv_.wte, N, C, V);
   std::memset(dres_.data(), 0, (size_t)N * C * sizeof(float));
   const float* xl = config_.n_layer > 0 ? acts_.back().res3.data() : encoded_.data();

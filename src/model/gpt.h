@@ -15,10 +15,13 @@ namespace lm::model {
 
 // One batch: B x T int32 inputs and targets, optional loss mask (1 = counts) and positions.
 struct Batch {
-  const int32_t* inputs = nullptr;   // (B,T)
-  const int32_t* targets = nullptr;  // (B,T); null = no loss (logits only)
-  const float* mask = nullptr;       // (B,T); null = every target counts
+  const int32_t* inputs = nullptr;     // (B,T)
+  const int32_t* targets = nullptr;    // (B,T); null = no loss (logits only)
+  const float* mask = nullptr;         // (B,T); null = every target counts
   const int32_t* positions = nullptr;  // (B,T); null = 0..T-1 in every row
+  // (B,T) document index within the row (contiguous runs); null = one document per row. When
+  // given, attention does not cross documents (docmask).
+  const int32_t* segments = nullptr;
   int B = 0, T = 0;
 };
 
@@ -71,8 +74,8 @@ class Gpt {
   std::vector<LayerActs> acts_;
   std::vector<float> encoded_, lnf_, lnf_mean_, lnf_rstd_, logits_, losses_, dlosses_;
   // backward scratch, reused by every layer
-  std::vector<float> dres_, dsmall_, dqkv_, datt_, dbig_, dbig2_;
-  std::vector<int32_t> inputs_, targets_, positions_;
+  std::vector<float> dres_, dsmall_, dqkv_, datt_, dbig_;
+  std::vector<int32_t> inputs_, targets_, positions_, segments_;
   int B_ = 0, T_ = 0, cap_bt_ = 0, cap_t_ = 0;
   bool have_targets_ = false;
 };

@@ -48,6 +48,8 @@ double global_norm(const float* g, size_t n) {
   for (size_t c = 0; c < nchunk; c++) {
     double s = 0;
     size_t e = std::min(n, (c + 1) * kChunk);
+    // simd: a fixed (vector-lane) summation order within the chunk, the same for any thread count
+#pragma omp simd reduction(+ : s)
     for (size_t i = c * kChunk; i < e; i++) s += (double)g[i] * g[i];
     part[c] = s;
   }
@@ -62,6 +64,7 @@ double clip_grad_norm(float* g, size_t n, double max_norm) {
     double coef = max_norm / (norm + 1e-6);
     if (coef < 1.0) {
       float c = (float)coef;
+#pragma omp parallel for simd schedule(static) num_threads(kernels::kernel_threads())
       for (size_t i = 0; i < n; i++) g[i] *= c;
     }
   }

@@ -11,6 +11,9 @@ Status to_model_batch(const dataset::Batch& in, const model::Gpt& gpt, const std
                       .targets = in.targets.data(),
                       .mask = in.loss_mask.empty() ? nullptr : in.loss_mask.data(),
                       .positions = in.position_ids.empty() ? nullptr : in.position_ids.data(),
+                      // docmask: attention stays within each document (all 0 otherwise; pad
+                      // mode's -1 padding segment only changes the masked padded positions)
+                      .segments = in.segment_ids.empty() ? nullptr : in.segment_ids.data(),
                       .B = in.B,
                       .T = in.T};
   Status s = gpt.check_batch(*out);

@@ -65,7 +65,7 @@ const std::vector<ConfigKey>& config_keys() {
       {"n_layer", "Transformer blocks"}, {"n_head", "attention heads"},
       {"n_embd", "model width"}, {"bias", "biases in linear layers and LayerNorms (true/false)"},
       {"data", "packed data PREFIX (lmforge pack --out PREFIX)"}, {"out", "run directory"},
-      {"loader_mode", "concatenate | pad"}, {"seq_len", "tokens per row (T)"},
+      {"loader_mode", "concatenate | pad | docmask"}, {"seq_len", "tokens per row (T)"},
       {"batch_size", "rows per micro-batch per process (B)"},
       {"grad_accum", "micro-batches per optimizer step"}, {"max_steps", "optimizer steps"},
       {"warmup_steps", "linear warm-up steps"}, {"lr", "peak learning rate"},
@@ -205,11 +205,9 @@ Status TrainConfig::validate() const {
     return invalid_argument("config: lr_schedule '{}' is not cosine or constant", lr_schedule);
   if (kernels != "cpu" && kernels != "ref")
     return invalid_argument("config: kernels '{}' is not cpu or ref", kernels);
-  if (loader_mode != "concatenate" && loader_mode != "pad")
-    return invalid_argument("config: loader_mode '{}' is not supported by the trainer",
-                            loader_mode)
-        .with_hint("use concatenate or pad (docmask needs segment-masked attention, not yet "
-                   "implemented)");
+  if (loader_mode != "concatenate" && loader_mode != "pad" && loader_mode != "docmask")
+    return invalid_argument("config: loader_mode '{}' is not concatenate, pad or docmask",
+                            loader_mode);
   return ok_status();
 }
 

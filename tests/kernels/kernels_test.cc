@@ -1,6 +1,8 @@
 // kernels_test.cc: every kernel of the cpu set against the ref set on random shapes (odd sizes
 // included), and every ref backward against central finite differences of its forward, in
 // double-checked float (loss = sum(out * R) for a fixed random R).
+#include "kernels/kernels.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "core/rng.h"
-#include "kernels/kernels.h"
 
 namespace lm::kernels {
 namespace {
@@ -34,7 +35,8 @@ double rel_err(const Vec& a, const Vec& b) {
 struct Shape {
   int B, T, C, NH, V;
 };
-const Shape kShapes[] = {{1, 1, 4, 1, 5}, {2, 7, 12, 3, 13}, {3, 17, 20, 4, 37}, {2, 33, 64, 4, 101}};
+const Shape kShapes[] = {
+    {1, 1, 4, 1, 5}, {2, 7, 12, 3, 13}, {3, 17, 20, 4, 37}, {2, 33, 64, 4, 101}};
 
 class KernelsVsRef : public ::testing::TestWithParam<int> {
  protected:
@@ -104,7 +106,8 @@ TEST_P(KernelsVsRef, MatmulAndHead) {
     R.head_forward(l1.data(), x.data(), wte.data(), N, C, V);
     K.head_forward(l2.data(), x.data(), wte.data(), N, C, V);
     EXPECT_LT(rel_err(l2, l1), 1e-5);
-    Vec dl = randn((size_t)N * V, rng), hx1(x.size()), hx2(x.size()), hw1(wte.size()), hw2(wte.size());
+    Vec dl = randn((size_t)N * V, rng), hx1(x.size()), hx2(x.size()), hw1(wte.size()),
+        hw2(wte.size());
     R.head_backward(hx1.data(), hw1.data(), dl.data(), x.data(), wte.data(), N, C, V);
     K.head_backward(hx2.data(), hw2.data(), dl.data(), x.data(), wte.data(), N, C, V);
     EXPECT_LT(rel_err(hx2, hx1), 1e-5);
@@ -119,13 +122,15 @@ TEST_P(KernelsVsRef, AttentionGeluCrossEntropy) {
     size_t natt = (size_t)s.B * s.NH * T * T;
     Vec qkv = randn((size_t)N * 3 * C, rng), o1((size_t)N * C), o2((size_t)N * C);
     Vec a1(natt), a2(natt), sc(natt);
-    R.attention_forward(o1.data(), a1.data(), qkv.data(), s.B, T, C, s.NH);
-    K.attention_forward(o2.data(), a2.data(), qkv.data(), s.B, T, C, s.NH);
+    R.attention_forward(o1.data(), a1.data(), qkv.data(), nullptr, s.B, T, C, s.NH);
+    K.attention_forward(o2.data(), a2.data(), qkv.data(), nullptr, s.B, T, C, s.NH);
     EXPECT_LT(rel_err(o2, o1), 1e-5);
     EXPECT_LT(rel_err(a2, a1), 1e-5);
     Vec dy = randn((size_t)N * C, rng), d1(qkv.size(), 0.25f), d2(qkv.size(), 0.25f);
-    R.attention_backward(d1.data(), sc.data(), dy.data(), qkv.data(), a1.data(), s.B, T, C, s.NH);
-    K.attention_backward(d2.data(), sc.data(), dy.data(), qkv.data(), a1.data(), s.B, T, C, s.NH);
+    R.attention_backward(d1.data(), sc.data(), dy.data(), qkv.data(), a1.data(), nullptr, s.B, T, C,
+                         s.NH);
+    K.attention_backward(d2.data(), sc.data(), dy.data(), qkv.data(), a1.data(), nullptr, s.B, T, C,
+                         s.NH);
     EXPECT_LT(rel_err(d2, d1), 1e-5);
 
     Vec x = randn((size_t)N * C, rng, 2.0f), g1(x.size()), g2(x.size());
@@ -151,6 +156,61 @@ TEST_P(KernelsVsRef, AttentionGeluCrossEntropy) {
     K.crossentropy_backward(dd2.data(), dd2.data(), tg.data(), dls.data(), N, V);
     EXPECT_LT(rel_err(dd2, dd1), 1e-5);
   }
+}
+
+// Document segments (contiguous runs of ids per row) for docmask attention: random cut points.
+std::vector<int32_t> random_segments(int B, int T, Rng& rng) {
+  std::vector<int32_t> seg((size_t)B * T);
+  for (int b = 0; b < B; b++) {
+    int id = 0;
+    for (int t = 0; t < T; t++) {
+      if (t > 0 && rng.below(23) == 0) id++;
+      seg[(size_t)b * T + t] = id;
+    }
+  }
+  return seg;
+}
+
+// Sequences longer than the cpu kernel's 64-row blocks (the masked blocks are skipped), with and
+// without document segments.
+TEST_P(KernelsVsRef, AttentionBlocksAndSegments) {
+  for (int T : {64, 65, 130, 201}) {
+    for (bool docs : {false, true}) {
+      Rng rng(T * 3 + docs);
+      int B = 2, NH = 2, C = 16, N = B * T;
+      size_t natt = (size_t)B * NH * T * T;
+      std::vector<int32_t> segv = random_segments(B, T, rng);
+      const int32_t* seg = docs ? segv.data() : nullptr;
+      Vec qkv = randn((size_t)N * 3 * C, rng), o1((size_t)N * C), o2((size_t)N * C);
+      Vec a1(natt), a2(natt, 7.0f), sc(natt, 5.0f);
+      R.attention_forward(o1.data(), a1.data(), qkv.data(), seg, B, T, C, NH);
+      K.attention_forward(o2.data(), a2.data(), qkv.data(), seg, B, T, C, NH);
+      EXPECT_LT(rel_err(o2, o1), 1e-5) << T << " " << docs;
+      EXPECT_LT(rel_err(a2, a1), 1e-5) << T << " " << docs;
+      Vec dy = randn((size_t)N * C, rng), d1(qkv.size(), 0.5f), d2(qkv.size(), 0.5f);
+      R.attention_backward(d1.data(), sc.data(), dy.data(), qkv.data(), a1.data(), seg, B, T, C,
+                           NH);
+      K.attention_backward(d2.data(), sc.data(), dy.data(), qkv.data(), a2.data(), seg, B, T, C,
+                           NH);
+      EXPECT_LT(rel_err(d2, d1), 1e-5) << T << " " << docs;
+    }
+  }
+}
+
+// With segments, each document's output equals attention over that document alone.
+TEST(RefKernels, SegmentsEqualSeparateDocuments) {
+  const KernelSet& R = ref_kernels();
+  Rng rng(9);
+  int T = 12, C = 8, NH = 2, cut = 5;
+  Vec qkv = randn((size_t)T * 3 * C, rng), o((size_t)T * C), att((size_t)NH * T * T);
+  std::vector<int32_t> seg(T);
+  for (int t = 0; t < T; t++) seg[t] = t < cut ? 0 : 1;
+  R.attention_forward(o.data(), att.data(), qkv.data(), seg.data(), 1, T, C, NH);
+  Vec tail(qkv.begin() + (size_t)cut * 3 * C, qkv.end()), o2((size_t)(T - cut) * C);
+  Vec att2((size_t)NH * (T - cut) * (T - cut));
+  R.attention_forward(o2.data(), att2.data(), tail.data(), nullptr, 1, T - cut, C, NH);
+  Vec o_tail(o.begin() + (size_t)cut * C, o.end());
+  EXPECT_LT(rel_err(o_tail, o2), 1e-6);
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, KernelsVsRef, ::testing::Values(1, 2, 3));
@@ -215,13 +275,25 @@ TEST(RefGradients, FiniteDifferences) {
   Vec qkv = randn(N * 3 * C, rng), att(B * NH * T * T), sc(att.size());
   auto at = [&] {
     Vec o(N * C);
-    R.attention_forward(o.data(), att.data(), qkv.data(), B, T, C, NH);
+    R.attention_forward(o.data(), att.data(), qkv.data(), nullptr, B, T, C, NH);
     return o;
   };
   at();
   Vec dqkv(qkv.size());
-  R.attention_backward(dqkv.data(), sc.data(), Rw.data(), qkv.data(), att.data(), B, T, C, NH);
+  R.attention_backward(dqkv.data(), sc.data(), Rw.data(), qkv.data(), att.data(), nullptr, B, T, C,
+                       NH);
   EXPECT_LT(fd_check(qkv, at, dqkv, Rw), 2e-3);
+  std::vector<int32_t> seg = {0, 0, 1, 1, 1, 0, 1, 1, 2, 2};  // (B,T): documents within rows
+  auto ats = [&] {
+    Vec o(N * C);
+    R.attention_forward(o.data(), att.data(), qkv.data(), seg.data(), B, T, C, NH);
+    return o;
+  };
+  ats();
+  Vec dqkv_s(qkv.size());
+  R.attention_backward(dqkv_s.data(), sc.data(), Rw.data(), qkv.data(), att.data(), seg.data(), B,
+                       T, C, NH);
+  EXPECT_LT(fd_check(qkv, ats, dqkv_s, Rw), 2e-3);
   // gelu
   Vec gdx(N * C);
   auto ge = [&] {
@@ -259,10 +331,11 @@ namespace {
 // slices), which makes training runs reproducible across --threads.
 TEST(CpuKernels, SameBytesForAnyThreadCount) {
   const KernelSet& K = cpu_kernels();
-  int B = 3, T = 37, C = 48, NH = 4, V = 301, N = B * T, OC = 4 * C;
+  int B = 3, T = 97, C = 48, NH = 4, V = 301, N = B * T, OC = 4 * C;
   Rng rng(42);
   Vec x = randn((size_t)N * C, rng), w = randn((size_t)C * OC, rng), bias = randn(OC, rng);
-  Vec dy = randn((size_t)N * OC, rng), wte = randn((size_t)V * C, rng), dl = randn((size_t)N * V, rng);
+  Vec dy = randn((size_t)N * OC, rng), wte = randn((size_t)V * C, rng),
+      dl = randn((size_t)N * V, rng);
   Vec qkv = randn((size_t)N * 3 * C, rng), dq = randn((size_t)N * C, rng), lw = randn(C, rng);
   std::vector<int32_t> tok(N);
   for (auto& t : tok) t = (int32_t)rng.below(V);
@@ -278,9 +351,17 @@ TEST(CpuKernels, SameBytesForAnyThreadCount) {
     K.head_backward(hx.data(), hw.data(), dl.data(), x.data(), wte.data(), N, C, V);
     out.insert(out.end(), {lg, hx, hw});
     Vec at((size_t)N * C), att((size_t)B * NH * T * T), sc(att.size()), dqkv(qkv.size());
-    K.attention_forward(at.data(), att.data(), qkv.data(), B, T, C, NH);
-    K.attention_backward(dqkv.data(), sc.data(), dq.data(), qkv.data(), att.data(), B, T, C, NH);
+    K.attention_forward(at.data(), att.data(), qkv.data(), nullptr, B, T, C, NH);
+    K.attention_backward(dqkv.data(), sc.data(), dq.data(), qkv.data(), att.data(), nullptr, B, T,
+                         C, NH);
     out.insert(out.end(), {at, dqkv});
+    std::vector<int32_t> seg((size_t)N);
+    for (int i = 0; i < N; i++) seg[i] = (i % T) / 10;  // documents of 10 tokens
+    Vec ats((size_t)N * C), dqs(qkv.size());
+    K.attention_forward(ats.data(), att.data(), qkv.data(), seg.data(), B, T, C, NH);
+    K.attention_backward(dqs.data(), sc.data(), dq.data(), qkv.data(), att.data(), seg.data(), B, T,
+                         C, NH);
+    out.insert(out.end(), {ats, dqs});
     Vec ln((size_t)N * C), m(N), r(N), lx((size_t)N * C), lww(C), lb(C);
     K.layernorm_forward(ln.data(), m.data(), r.data(), x.data(), lw.data(), lw.data(), N, C);
     K.layernorm_backward(lx.data(), lww.data(), lb.data(), dq.data(), x.data(), lw.data(), m.data(),
@@ -295,9 +376,9 @@ TEST(CpuKernels, SameBytesForAnyThreadCount) {
     return out;
   };
   auto one = run(1), two = run(2), three = run(3);
-  const char* names[] = {"mm fwd", "mm dx", "mm dw", "mm db", "head fwd", "head dx", "head dw",
-                         "att fwd", "att bwd", "ln fwd", "ln dx", "ln dw", "ln db", "enc dwte",
-                         "enc dwpe", "xent"};
+  const char* names[] = {"mm fwd",  "mm dx",   "mm dw",   "mm db",       "head fwd",    "head dx",
+                         "head dw", "att fwd", "att bwd", "att seg fwd", "att seg bwd", "ln fwd",
+                         "ln dx",   "ln dw",   "ln db",   "enc dwte",    "enc dwpe",    "xent"};
   for (size_t i = 0; i < one.size(); i++) {
     EXPECT_TRUE(one[i] == two[i]) << names[i];
     EXPECT_TRUE(one[i] == three[i]) << names[i];

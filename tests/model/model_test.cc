@@ -27,7 +27,8 @@ TEST(GptConfigTest, CountsMatchTheTrainingNotes) {
   EXPECT_EQ(gpt2.num_params(), 124439808);
   EXPECT_EQ(ParamLayout(gpt2).total(), (size_t)gpt2.num_params());
   GptConfig c1{.vocab_size = 8192, .n_ctx = 256, .n_layer = 4, .n_head = 4, .n_embd = 256};
-  EXPECT_NEAR(c1.num_params_no_position() / 1e6, 5.257, 0.001);  // notes: 5.52 M with a 1024-row wpe
+  EXPECT_NEAR(c1.num_params_no_position() / 1e6, 5.257,
+              0.001);                                     // notes: 5.52 M with a 1024-row wpe
   EXPECT_NEAR(c1.flops_per_token(256) / 1e6, 34.8, 0.3);  // notes: 34.7 M
   GptConfig c2{.vocab_size = 8192, .n_ctx = 256, .n_layer = 6, .n_head = 6, .n_embd = 384};
   EXPECT_NEAR(c2.flops_per_token(256) / 1e6, 89.8, 0.3);
@@ -40,7 +41,8 @@ TEST(GptConfigTest, CountsMatchTheTrainingNotes) {
 }
 
 TEST(GptConfigTest, HfJsonRoundTrip) {
-  GptConfig c{.vocab_size = 300, .n_ctx = 64, .n_layer = 3, .n_head = 2, .n_embd = 16, .bias = false};
+  GptConfig c{
+      .vocab_size = 300, .n_ctx = 64, .n_layer = 3, .n_head = 2, .n_embd = 16, .bias = false};
   auto j = c.to_hf_json();
   EXPECT_EQ(j["model_type"], "gpt2");
   EXPECT_EQ(j["n_ctx"], 64);
@@ -53,6 +55,38 @@ TEST(GptConfigTest, HfJsonRoundTrip) {
   j["n_head"] = 2;
   j["model_type"] = "llama";
   EXPECT_FALSE(GptConfig::from_hf_json(j, "x").ok());
+}
+
+// docmask: a row holding two documents (segments, positions restarting at each) gives each
+// token the same loss as running the documents in rows of their own.
+TEST(GptTest, SegmentsEqualSeparateDocuments) {
+  kernels::set_kernel_threads(2);
+  GptConfig c{.vocab_size = 41, .n_ctx = 80, .n_layer = 2, .n_head = 2, .n_embd = 16};
+  for (const kernels::KernelSet* ks : {&kernels::ref_kernels(), &kernels::cpu_kernels()}) {
+    Gpt g(c, *ks);
+    g.init_weights(3);
+    const int T = 77, cut = 70;  // two documents of 70 and 7 tokens (crossing 64-row blocks)
+    Rng rng(4);
+    std::vector<int32_t> in(T), tg(T), seg(T), pos(T);
+    for (int t = 0; t < T; t++) {
+      in[t] = (int32_t)rng.below(c.vocab_size), tg[t] = (int32_t)rng.below(c.vocab_size);
+      seg[t] = t < cut ? 0 : 1;
+      pos[t] = t < cut ? t : t - cut;
+    }
+    g.forward({.inputs = in.data(),
+               .targets = tg.data(),
+               .positions = pos.data(),
+               .segments = seg.data(),
+               .B = 1,
+               .T = T});
+    std::vector<float> joint(g.losses(), g.losses() + T);
+    g.forward({.inputs = in.data(), .targets = tg.data(), .B = 1, .T = cut});
+    std::vector<float> first(g.losses(), g.losses() + cut);
+    g.forward({.inputs = in.data() + cut, .targets = tg.data() + cut, .B = 1, .T = T - cut});
+    std::vector<float> second(g.losses(), g.losses() + (T - cut));
+    for (int t = 0; t < T; t++)
+      EXPECT_NEAR(joint[t], t < cut ? first[t] : second[t - cut], 1e-5) << ks->name << " " << t;
+  }
 }
 
 TEST(GptTest, RefAndCpuAgreeThroughTheModel) {
@@ -115,7 +149,8 @@ TEST(SafetensorsTest, RoundTripAndErrors) {
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.status().message().find("model.safetensors"), std::string::npos);
   // garbage header
-  ASSERT_TRUE(write_file_atomic(w.string(), std::string("\x10\0\0\0\0\0\0\0{not json}xxxxxx", 24)).ok());
+  ASSERT_TRUE(
+      write_file_atomic(w.string(), std::string("\x10\0\0\0\0\0\0\0{not json}xxxxxx", 24)).ok());
   EXPECT_FALSE(SafeTensorsFile::open(w.string()).ok());
   ASSERT_TRUE(write_file_atomic(w.string(), "abc").ok());
   EXPECT_FALSE(SafeTensorsFile::open(w.string()).ok());

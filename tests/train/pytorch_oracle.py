@@ -2,7 +2,9 @@
 """pytorch_oracle.py DIR: PyTorch as the oracle for lmforge's GPT. Builds the same model in
 PyTorch from DIR/model.safetensors + config.json (lmforge's initial weights, HF GPT-2 names and
 Conv1D layout), runs the fixed batch in DIR/lmforge.safetensors and checks lmforge's logits,
-loss and every gradient (relative error < 1e-4, fp32), then the losses of 10 AdamW steps.
+loss and every gradient (relative error < 1e-4, fp32), then the losses of 10 AdamW steps. When
+the batch carries "segments" and "positions" (docmask), attention is causal within each
+document and positions are the given ones.
 Exits 77 (skip, printed) when torch is missing, 1 on any mismatch."""
 import json
 import math
@@ -53,11 +55,14 @@ class Gpt(torch.nn.Module):
         b = self.w(pre + ".bias")
         return y + b if b is not None else y
 
-    def forward(self, idx):
+    def forward(self, idx, seg=None, pos=None):
         B, T = idx.shape
         C, H = self.cfg["n_embd"], self.cfg["n_head"]
-        x = self.w("transformer.wte.weight")[idx] + self.w("transformer.wpe.weight")[:T]
+        wpe = self.w("transformer.wpe.weight")
+        x = self.w("transformer.wte.weight")[idx] + (wpe[:T] if pos is None else wpe[pos])
         mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+        if seg is not None:  # (B, 1, T, T): same document only
+            mask = (mask & (seg[:, :, None] == seg[:, None, :]))[:, None]
         for l in range(self.cfg["n_layer"]):
             p = f"transformer.h.{l}."
             qkv = self.lin(self.ln(x, p + "ln_1"), p + "attn.c_attn")
@@ -92,6 +97,8 @@ def main():
     torch.manual_seed(0)
     model = Gpt(cfg, weights)
     idx, tgt, mask = ours["inputs"].long(), ours["targets"].long(), ours["mask"]
+    seg = ours["segments"].long() if "segments" in ours else None
+    pos = ours["positions"].long() if "positions" in ours else None
     failures = []
 
     def check(name, a, b, tol):
@@ -101,7 +108,7 @@ def main():
             failures.append(name)
         print(f"{'ok  ' if ok else 'FAIL'} {name:45s} rel err {e:.2e} (tol {tol:.0e})")
 
-    logits = model(idx)
+    logits = model(idx, seg, pos)
     check("logits", ours["logits"], logits.detach(), 1e-4)
     loss = masked_loss(logits, tgt, mask)
     check("loss", ours["loss"], loss.detach().reshape(1), 1e-4)
@@ -118,7 +125,7 @@ def main():
     losses = []
     for _ in range(10):
         opt.zero_grad()
-        l = masked_loss(model(idx), tgt, mask)
+        l = masked_loss(model(idx, seg, pos), tgt, mask)
         l.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()

@@ -18,6 +18,9 @@ void setup(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--batch-size", o.batch_size, "Rows per batch")->capture_default_str();
   sub->add_option("--seq-len", o.seq_len, "Tokens per row (0 = the model's context)");
+  sub->add_option("--loader-mode", o.loader_mode,
+                  "concatenate | pad | docmask (attention within documents; use the run's mode)")
+      ->capture_default_str();
   sub->add_option("--max-batches", o.max_batches, "Evaluate at most this many batches (0 = all)");
   add_threads_option(sub, &o.threads);
   add_json_flag(sub, &json);

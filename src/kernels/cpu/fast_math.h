@@ -7,7 +7,10 @@
 #include <cstdint>
 #include <cstring>
 
-namespace lm::kernels {
+#include "kernels/cpu/cpu_variant.h"
+
+// In the variant namespace: each compilation (generic, avx2) keeps its own copy.
+namespace lm::kernels::LM_CPU_VARIANT {
 
 inline float fast_exp(float x) {
   x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
@@ -30,4 +33,4 @@ inline float fast_exp(float x) {
 // tanh(u) = 1 - 2 / (exp(2u) + 1), exact to ~3e-7 absolute.
 inline float fast_tanh(float u) { return 1.0f - 2.0f / (fast_exp(2.0f * u) + 1.0f); }
 
-}  // namespace lm::kernels
+}  // namespace lm::kernels::LM_CPU_VARIANT

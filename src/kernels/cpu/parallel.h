@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "kernels/cpu/cpu_variant.h"
 #include "kernels/kernels.h"
 
-namespace lm::kernels {
+// In the variant namespace: each compilation (generic, avx2) keeps its own copy.
+namespace lm::kernels::LM_CPU_VARIANT {
 
 // Row slices handed to sgemm start at multiples of this: OpenBLAS computes a row with the same
 // instruction sequence only when its position within the kernel's unroll (24 rows on Zen/Haswell,
@@ -34,4 +36,23 @@ void parallel_slices(size_t n, size_t align, Fn&& fn) {
   }
 }
 
-}  // namespace lm::kernels
+// Grow-only work space, one per call site and thread (thread_local). Defined here rather than
+// with std::unique_ptr/std::vector so that no out-of-line std:: template is shared between the
+// generic and the AVX2 compilation of these files (the linker keeps one copy of such a template,
+// which could then be the AVX2 one on a CPU without AVX2).
+template <typename T>
+struct Scratch {
+  T* p = nullptr;
+  size_t cap = 0;
+  ~Scratch() { delete[] p; }
+  T* get(size_t n) {
+    if (cap < n) {
+      delete[] p;
+      p = new T[n];
+      cap = n;
+    }
+    return p;
+  }
+};
+
+}  // namespace lm::kernels::LM_CPU_VARIANT

@@ -35,8 +35,8 @@ void encoder_backward(float* dwte, float* dwpe, const float* dout, const int32_t
     }
 }
 
-void layernorm_forward(float* out, float* mean, float* rstd, const float* inp,
-                       const float* weight, const float* bias, int N, int C) {
+void layernorm_forward(float* out, float* mean, float* rstd, const float* inp, const float* weight,
+                       const float* bias, int N, int C) {
   for (int i = 0; i < N; i++) {
     const float* x = inp + (size_t)i * C;
     double m = 0;
@@ -56,8 +56,8 @@ void layernorm_forward(float* out, float* mean, float* rstd, const float* inp,
 }
 
 void layernorm_backward(float* dinp, float* dweight, float* dbias, const float* dout,
-                        const float* inp, const float* weight, const float* mean,
-                        const float* rstd, int N, int C) {
+                        const float* inp, const float* weight, const float* mean, const float* rstd,
+                        int N, int C) {
   for (int i = 0; i < N; i++) {
     const float* dy = dout + (size_t)i * C;
     const float* x = inp + (size_t)i * C;
@@ -90,13 +90,14 @@ void matmul_forward(float* out, const float* inp, const float* weight, const flo
     }
 }
 
-void matmul_backward(float* dinp, float* dweight, float* dbias, const float* dout,
-                     const float* inp, const float* weight, int N, int C, int OC) {
+void matmul_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
+                     const float* weight, int N, int C, int OC) {
   for (int i = 0; i < N; i++)
     for (int c = 0; c < C; c++) {
       double s = 0;
-      for (int o = 0; o < OC; o++) s += (double)dout[(size_t)i * OC + o] * weight[(size_t)c * OC + o];
-      dinp[(size_t)i * C + c] += (float)s;
+      for (int o = 0; o < OC; o++)
+        s += (double)dout[(size_t)i * OC + o] * weight[(size_t)c * OC + o];
+      dinp[(size_t)i * C + c] = (float)s;
     }
   for (int c = 0; c < C; c++)
     for (int o = 0; o < OC; o++) {
@@ -127,7 +128,7 @@ void head_backward(float* dinp, float* dwte, const float* dlogits, const float* 
     for (int c = 0; c < C; c++) {
       double s = 0;
       for (int v = 0; v < V; v++) s += (double)dlogits[(size_t)i * V + v] * wte[(size_t)v * C + c];
-      dinp[(size_t)i * C + c] += (float)s;
+      dinp[(size_t)i * C + c] = (float)s;
     }
   for (int v = 0; v < V; v++)
     for (int c = 0; c < C; c++) {
@@ -137,7 +138,14 @@ void head_backward(float* dinp, float* dwte, const float* dlogits, const float* 
     }
 }
 
-void attention_forward(float* out, float* att, const float* qkv, int B, int T, int C, int NH) {
+// Causal attention within a document: row t of batch row b sees position u iff u <= t and
+// (without segments, or) u and t lie in the same segment.
+bool visible(const int32_t* seg, int b, int T, int t, int u) {
+  return u <= t && (!seg || seg[(size_t)b * T + u] == seg[(size_t)b * T + t]);
+}
+
+void attention_forward(float* out, float* att, const float* qkv, const int32_t* seg, int B, int T,
+                       int C, int NH) {
   int hs = C / NH;
   double scale = 1.0 / std::sqrt((double)hs);
   std::vector<double> pre(T);
@@ -148,6 +156,7 @@ void attention_forward(float* out, float* att, const float* qkv, int B, int T, i
         float* a = att + (((size_t)b * NH + h) * T + t) * T;
         double mx = -1e300;
         for (int u = 0; u <= t; u++) {
+          if (!visible(seg, b, T, t, u)) continue;
           const float* k = qkv + ((size_t)b * T + u) * 3 * C + C + h * hs;
           double s = 0;
           for (int i = 0; i < hs; i++) s += (double)q[i] * k[i];
@@ -155,21 +164,25 @@ void attention_forward(float* out, float* att, const float* qkv, int B, int T, i
           if (pre[u] > mx) mx = pre[u];
         }
         double sum = 0;
-        for (int u = 0; u <= t; u++) sum += std::exp(pre[u] - mx);
-        for (int u = 0; u < T; u++) a[u] = u <= t ? (float)(std::exp(pre[u] - mx) / sum) : 0.0f;
+        for (int u = 0; u <= t; u++)
+          if (visible(seg, b, T, t, u)) sum += std::exp(pre[u] - mx);
+        for (int u = 0; u < T; u++)
+          a[u] = visible(seg, b, T, t, u) ? (float)(std::exp(pre[u] - mx) / sum) : 0.0f;
         float* o = out + ((size_t)b * T + t) * C + h * hs;
         for (int i = 0; i < hs; i++) {
           double s = 0;
-          for (int u = 0; u <= t; u++) s += (double)a[u] * qkv[((size_t)b * T + u) * 3 * C + 2 * C + h * hs + i];
+          for (int u = 0; u <= t; u++)
+            s += (double)a[u] * qkv[((size_t)b * T + u) * 3 * C + 2 * C + h * hs + i];
           o[i] = (float)s;
         }
       }
 }
 
 void attention_backward(float* dqkv, float* scratch, const float* dout, const float* qkv,
-                        const float* att, int B, int T, int C, int NH) {
+                        const float* att, const int32_t* seg, int B, int T, int C, int NH) {
   int hs = C / NH;
   double scale = 1.0 / std::sqrt((double)hs);
+  std::fill(dqkv, dqkv + (size_t)B * T * 3 * C, 0.0f);
   for (int b = 0; b < B; b++)
     for (int h = 0; h < NH; h++)
       for (int t = 0; t < T; t++) {
@@ -178,6 +191,8 @@ void attention_backward(float* dqkv, float* scratch, const float* dout, const fl
         const float* dy = dout + ((size_t)b * T + t) * C + h * hs;
         // out = a @ v: da[u] = dy . v_u ; dv_u += a[u] dy
         for (int u = 0; u <= t; u++) {
+          da[u] = 0.0f;
+          if (!visible(seg, b, T, t, u)) continue;
           const float* v = qkv + ((size_t)b * T + u) * 3 * C + 2 * C + h * hs;
           float* dv = dqkv + ((size_t)b * T + u) * 3 * C + 2 * C + h * hs;
           double s = 0;
@@ -193,6 +208,7 @@ void attention_backward(float* dqkv, float* scratch, const float* dout, const fl
         const float* q = qkv + ((size_t)b * T + t) * 3 * C + h * hs;
         float* dq = dqkv + ((size_t)b * T + t) * 3 * C + h * hs;
         for (int u = 0; u <= t; u++) {
+          if (!visible(seg, b, T, t, u)) continue;
           double dpre = a[u] * (da[u] - dot) * scale;
           const float* k = qkv + ((size_t)b * T + u) * 3 * C + C + h * hs;
           float* dk = dqkv + ((size_t)b * T + u) * 3 * C + C + h * hs;
@@ -220,7 +236,7 @@ void gelu_backward(float* dinp, const float* inp, const float* dout, size_t n) {
     double th = std::tanh(u);
     double sech2 = 1.0 - th * th;
     double g = 0.5 * (1.0 + th) + 0.5 * x * sech2 * kGeluScale * (1.0 + 3.0 * 0.044715 * x * x);
-    dinp[i] += (float)(g * dout[i]);
+    dinp[i] = (float)(g * dout[i]);
   }
 }
 
@@ -228,8 +244,8 @@ void residual_forward(float* out, const float* a, const float* b, size_t n) {
   for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
-void crossentropy_forward(float* losses, float* probs, const float* logits,
-                          const int32_t* targets, int N, int V) {
+void crossentropy_forward(float* losses, float* probs, const float* logits, const int32_t* targets,
+                          int N, int V) {
   for (int i = 0; i < N; i++) {
     const float* l = logits + (size_t)i * V;
     double mx = -1e300;
@@ -255,11 +271,22 @@ void crossentropy_backward(float* dlogits, const float* probs, const int32_t* ta
 }  // namespace
 
 const KernelSet& ref_kernels() {
-  static const KernelSet k = {
-      "ref",           encoder_forward,    encoder_backward,   layernorm_forward,
-      layernorm_backward, matmul_forward,  matmul_backward,    head_forward,
-      head_backward,   attention_forward,  attention_backward, gelu_forward,
-      gelu_backward,   residual_forward,   crossentropy_forward, crossentropy_backward};
+  static const KernelSet k = {"ref",
+                              encoder_forward,
+                              encoder_backward,
+                              layernorm_forward,
+                              layernorm_backward,
+                              matmul_forward,
+                              matmul_backward,
+                              head_forward,
+                              head_backward,
+                              attention_forward,
+                              attention_backward,
+                              gelu_forward,
+                              gelu_backward,
+                              residual_forward,
+                              crossentropy_forward,
+                              crossentropy_backward};
   return k;
 }
 
