@@ -35,6 +35,15 @@ Data make_data(const RunsTable& t, const std::vector<size_t>& idx) {
   return d;
 }
 
+double min_loss(const RunsTable& t) {
+  double m = INFINITY;
+  for (const auto& r : t.runs) m = std::min(m, r.loss);
+  return m;
+}
+
+// An E below this share of the lowest observed loss counts as collapsed onto the E = 0 boundary.
+constexpr double kCollapsedE = 0.01;
+
 std::vector<std::vector<double>> start_grid(bool coarse) {
   std::vector<double> ab = {0, 0.5, 1, 1.5, 2}, e = {-1, -0.5, 0, 0.5, 1},
                       ls = {0, 5, 10, 15, 20, 25};
@@ -125,17 +134,41 @@ Interval interval(const std::vector<double>& v, double ci) {
   return r;
 }
 
+// Starts for one resample: the full-data optimum, and the same with E moved to 50% and 90% of
+// the lowest observed loss. From the optimum alone a resample can never leave an E ~ 0 optimum
+// (the gradient in e = log E vanishes there), which made a collapsed E look certain.
+std::vector<std::vector<double>> resample_starts(const std::vector<double>& raw, double min_loss) {
+  std::vector<std::vector<double>> s = {raw};
+  for (double f : {0.5, 0.9}) {
+    s.push_back(raw);
+    s.back()[2] = std::log(f * min_loss);
+  }
+  return s;
+}
+
+std::vector<double> refit_resample(const Data& d, double delta,
+                                   const std::vector<std::vector<double>>& starts) {
+  LbfgsResult best;
+  best.f = INFINITY;
+  for (const auto& x0 : starts) {
+    LbfgsResult r = run_start(d, delta, x0, LbfgsOptions());
+    if (std::isfinite(r.f) && (!std::isfinite(best.f) || r.f < best.f)) best = r;
+  }
+  if (!std::isfinite(best.f)) return starts[0];
+  return polish(d, delta, best, 1000).x;
+}
+
 void bootstrap(const RunsTable& t, const Approach3Options& opt, int threads, Approach3Result* r) {
   const size_t n = t.runs.size();
   const int k = opt.bootstrap;
+  const auto starts = resample_starts(r->raw, min_loss(t));
   std::vector<std::vector<double>> fits(k);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (int s = 0; s < k; ++s) {
     Rng rng(opt.seed * 1000003ULL + s);  // one stream per resample: thread-count invariant
     std::vector<size_t> idx(n);
     for (auto& i : idx) i = rng.below(n);
-    Data d = make_data(t, idx);
-    fits[s] = polish(d, opt.delta, run_start(d, opt.delta, r->raw, LbfgsOptions()), 1000).x;
+    fits[s] = refit_resample(make_data(t, idx), opt.delta, starts);
   }
   std::vector<double> E, A, B, al, be, share;
   for (auto& p : fits) {
@@ -154,6 +187,33 @@ void bootstrap(const RunsTable& t, const Approach3Options& opt, int threads, App
   r->alpha = interval(al, opt.ci);
   r->beta = interval(be, opt.ci);
   r->a_share = interval(share, opt.ci);
+  const double floor = kCollapsedE * min_loss(t);
+  r->E_collapsed_share =
+      static_cast<double>(std::count_if(E.begin(), E.end(), [&](double e) { return e < floor; })) /
+      k;
+}
+
+// Whether E is identified, and a warning saying why not: the fit or the lower end of its
+// bootstrap interval at the E = 0 boundary means the runs cannot tell E from a slowly decaying
+// A/N^alpha or B/D^beta term.
+void judge_identifiability(const RunsTable& t, Approach3Result* r) {
+  const double floor = kCollapsedE * min_loss(t);
+  if (r->params.E < floor) {
+    r->E_identified = false;
+    r->message += fmt::format(
+        "; warning: E is not identified: it collapsed to ~0 ({:.3g}); the runs cannot tell the "
+        "irreducible loss from a slowly decaying model or data term (train closer to convergence "
+        "and over a wider range of N and D)",
+        r->params.E);
+  } else if (r->bootstrap > 0 && r->E.lo < floor) {
+    r->E_identified = false;
+    r->message += fmt::format(
+        "; warning: E is not identified: {:.0f}% of the bootstrap resamples put it at ~0 (95% "
+        "interval [{:.3g}, {:.3g}]); more runs, closer to convergence, over a wider range of N",
+        100 * r->E_collapsed_share, r->E.lo, r->E.hi);
+  } else {
+    r->E_identified = true;
+  }
 }
 
 }  // namespace
@@ -198,11 +258,8 @@ Result<Approach3Result> fit_approach3(const RunsTable& t, const Approach3Options
           ? fmt::format("did not converge ({}); best objective so far {:.10g}", best.reason, best.f)
           : fmt::format("converged ({}); {} of {} starts within 1e-5 of the best", best.reason,
                         g.near_best, r.starts);
-  if (finite && r.params.E < 1e-3) {
-    r.message += "; warning: E collapsed to ~0, the runs do not pin down the irreducible loss "
-                 "(train closer to convergence or over a wider range of N and D)";
-  }
   if (opt.bootstrap > 0 && finite) bootstrap(t, opt, threads, &r);
+  if (finite) judge_identifiability(t, &r);
   r.seconds = timer.seconds();
   return r;
 }

@@ -41,6 +41,11 @@ struct Approach3Result {
   int bootstrap = 0;
   Interval E, A, B, alpha, beta, a_share;
   std::vector<ChinchillaParams> bootstrap_params;  // one per resample (for confidence bands)
+  // E is identified unless the fit, or the lower end of its bootstrap interval, sits at the
+  // E = 0 boundary (below 1% of the lowest loss): then the runs cannot separate the irreducible
+  // loss from a slowly decaying model/data term, and `message` carries a warning.
+  bool E_identified = false;
+  double E_collapsed_share = 0;  // share of bootstrap resamples with E at ~0
 };
 
 // Objective value and gradient at raw parameters p (a, b, e, alpha, beta).

@@ -47,6 +47,25 @@ Window fit_window(const std::vector<MetricPoint>& pts, size_t end, double skip_t
   return w;
 }
 
+// The actual final loss: the mean of the last 1% of the records, at least 10 (one small batch's
+// loss is too noisy to score a prediction against). The error compares it with the prediction
+// averaged over the same records, so that a curve still falling over them does not bias it.
+void score_against_actual(const Metrics& m, Extrapolation* e) {
+  const size_t k = std::min(m.points.size(), std::max<size_t>(10, m.points.size() / 100));
+  double s = 0, p = 0;
+  size_t c = 0;
+  for (size_t i = m.points.size() - k; i < m.points.size(); ++i) {
+    if (!m.points[i].loss_finite) continue;
+    s += m.points[i].loss;
+    p += e->fit.law(m.points[i].tokens);
+    ++c;
+  }
+  if (c == 0) return;
+  e->actual = s / c;
+  e->error = p / c - e->actual;
+  e->rel_error = e->error / e->actual;
+}
+
 }  // namespace
 
 Result<Metrics> parse_metrics(const std::string& text, const std::string& path) {
@@ -112,21 +131,7 @@ Result<Extrapolation> extrapolate(const Metrics& m, double fraction, double skip
   e.points_used = static_cast<int>(w.x.size());
   if (target > 0) e.final_tokens = target;
   e.predicted = e.fit.law(e.final_tokens);
-  if (target <= 0) {  // actual: the mean of the last 1% of the records (at least 1)
-    size_t k = std::max<size_t>(1, m.points.size() / 100);
-    double s = 0;
-    size_t c = 0;
-    for (size_t i = m.points.size() - k; i < m.points.size(); ++i)
-      if (m.points[i].loss_finite) {
-        s += m.points[i].loss;
-        ++c;
-      }
-    if (c > 0) {
-      e.actual = s / c;
-      e.error = e.predicted - e.actual;
-      e.rel_error = e.error / e.actual;
-    }
-  }
+  if (target <= 0) score_against_actual(m, &e);
   return e;
 }
 

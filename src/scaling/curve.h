@@ -33,8 +33,8 @@ struct Extrapolation {
   double fit_until = 0;  // tokens of the last point used
   double final_tokens = 0;
   double predicted = 0;  // at final_tokens
-  double actual = NAN;   // mean of the last 1% of training losses (NaN if none)
-  double error = NAN;    // predicted - actual
+  double actual = NAN;   // mean of the last 1% of training losses, at least 10 (NaN if none)
+  double error = NAN;    // the prediction averaged over those same records - actual
   double rel_error = NAN;
   int points_used = 0;
 };

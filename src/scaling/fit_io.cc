@@ -19,11 +19,13 @@ nlohmann::json approach3_json(const Approach3Result& r) {
                       {"starts", r.starts},
                       {"starts_near_best", r.starts_near_best},
                       {"seconds", r.seconds},
+                      {"E_identified", r.E_identified},
                       {"a", r.params.beta / (r.params.alpha + r.params.beta)},
                       {"b", r.params.alpha / (r.params.alpha + r.params.beta)}};
   if (r.bootstrap > 0) {
     auto iv = [](const Interval& v) { return nlohmann::json::array({v.lo, v.hi}); };
     j["bootstrap"] = r.bootstrap;
+    j["E_collapsed_share"] = r.E_collapsed_share;
     j["intervals"] = {{"E", iv(r.E)},         {"A", iv(r.A)},       {"B", iv(r.B)},
                       {"alpha", iv(r.alpha)}, {"beta", iv(r.beta)}, {"a", iv(r.a_share)}};
     j["se"] = {{"E", r.E.se},         {"A", r.A.se},       {"B", r.B.se},

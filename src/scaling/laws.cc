@@ -39,6 +39,28 @@ double km_loss_n(double n) { return std::pow(8.8e13 / n, 0.076); }
 double km_loss_d(double d) { return std::pow(5.4e13 / d, 0.095); }
 double km_loss_cmin(double c_pfdays) { return std::pow(3.1e8 / c_pfdays, 0.050); }
 
+double km_loss_ns(double n, double s_min) {
+  return std::pow(8.8e13 / n, 0.076) + std::pow(2.1e3 / s_min, 0.76);
+}
+double km_b_crit(double loss) { return 2e8 / std::pow(loss, 1 / 0.21); }
+double km_s_min(double steps, double batch, double loss) {
+  return steps / (1 + km_b_crit(loss) / batch);
+}
+double km_c_min(double compute, double batch, double loss) {
+  return compute / (1 + batch / km_b_crit(loss));
+}
+double km_loss_ns_at_batch(double n, double steps, double batch) {
+  // f(L) = L(N, S_min(S, B, L)) falls as L rises (B_crit shrinks), so f(L) - L has one root in
+  // [L(N), f(L(N))]: bisect.
+  auto f = [&](double l) { return km_loss_ns(n, km_s_min(steps, batch, l)); };
+  double lo = km_loss_n(n), hi = f(lo);
+  for (int i = 0; i < 200 && hi - lo > 1e-13; ++i) {
+    double mid = 0.5 * (lo + hi);
+    (f(mid) > mid ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
 double km_loss_nd(double n, double d) {
   return std::pow(std::pow(6.4e13 / n, 0.076 / 0.103) + 1.8e13 / d, 0.103);
 }

@@ -42,6 +42,17 @@ double km_loss_nd(double n, double d);  // Table 2: [(6.4e13/N)^(0.076/0.103) + 
 // Fig. 14: N_opt = 1.3e9 C_min^0.73 (PF-days); D_opt = C / (6 N_opt). Loss from km_loss_nd.
 Allocation km_allocation(double compute_flops);
 
+// Kaplan et al. 2020 eq. 1.6 / 5.6: loss after S_min steps at the critical batch,
+// (N_c/N)^0.076 + (2.1e3/S_min)^0.76, with L(N)'s N_c = 8.8e13 (the notes' constants).
+double km_loss_ns(double n, double s_min);
+// Eq. 5.1: B_crit(L) = B* / L^(1/alpha_B), B* = 2e8 tokens, alpha_B = 0.21 (L in nats/token).
+double km_b_crit(double loss);
+// Eqs. 5.4 / 5.5: the minimum steps and compute of a run of S steps (C FLOPs) at batch B tokens.
+double km_s_min(double steps, double batch, double loss);
+double km_c_min(double compute, double batch, double loss);
+// L(N, S) for S steps at batch B: solves L = L(N, S_min(S, B, L)) (B_crit depends on L).
+double km_loss_ns_at_batch(double n, double steps, double batch);
+
 // Muennighoff et al. 2023: N params, D total tokens, U unique tokens (D >= U means repetition).
 struct DataConstrained {
   double loss = 0, d_eff = 0, n_eff = 0, r_d = 0, r_n = 0, u_n = 0;

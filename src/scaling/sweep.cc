@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "core/file_util.h"
@@ -28,13 +29,14 @@ void get(const toml::table& t, const char* k, T* v) {
   if (auto x = t[k].value<T>()) *v = *x;
 }
 
-Status run_process(const std::vector<std::string>& argv, const std::string& log_path) {
+Status run_process(const std::vector<std::string>& argv, const std::string& log_path, bool append) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(),
+                                   O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0644);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
   pid_t pid = 0;
   int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
@@ -50,14 +52,33 @@ Status run_process(const std::vector<std::string>& argv, const std::string& log_
   return ok_status();
 }
 
-Status train_if_needed(const SweepConfig& c, const PlannedRun& r, bool* ran) {
+// A run the sweep started but did not finish (no done marker, but the trainer wrote to it):
+// continue it from its checkpoint when it has one; otherwise clear what the trainer wrote (it
+// refuses a directory that already holds a run) so that it starts over.
+Result<bool> prepare_interrupted(const PlannedRun& r, bool* interrupted) {
+  const bool ckpt = file_exists(r.dir + "/checkpoint/train_state.json") ||
+                    file_exists(r.dir + "/checkpoint.old/train_state.json");
+  *interrupted = ckpt || file_exists(r.dir + "/metrics.jsonl");
+  if (ckpt || !*interrupted) return ckpt;
+  std::error_code ec;
+  for (const char* f : {"metrics.jsonl", "run.json", "config.toml"}) {
+    std::filesystem::remove(r.dir + "/" + f, ec);
+    if (ec) return io_error("{}/{}: cannot remove to restart the run: {}", r.dir, f, ec.message());
+  }
+  return false;
+}
+
+Status train_if_needed(const SweepConfig& c, const PlannedRun& r, bool* ran, bool* resumed) {
   const std::string marker = r.dir + "/sweep_done.json";
-  *ran = false;
+  *ran = *resumed = false;
   if (file_exists(marker)) return ok_status();
   LM_RETURN_IF_ERROR(make_dirs(r.dir));
-  log_info("sweep: training {} (N {:.3g}, D {:.3g}, {} steps)", r.name, r.params, r.tokens,
-           r.steps);
-  LM_RETURN_IF_ERROR(run_process(trainer_argv(c, r), r.dir + "/train.log").with_context(r.name));
+  LM_ASSIGN_OR_RETURN(bool from_ckpt, prepare_interrupted(r, resumed));
+  log_info("sweep: {} {} (N {:.3g}, D {:.3g}, {} steps)",
+           from_ckpt ? "resuming" : (*resumed ? "restarting" : "training"), r.name, r.params,
+           r.tokens, r.steps);
+  LM_RETURN_IF_ERROR(run_process(trainer_argv(c, r, from_ckpt), r.dir + "/train.log", *resumed)
+                         .with_context(r.name));
   LM_ASSIGN_OR_RETURN(double loss, final_loss(r.dir));
   nlohmann::json j = {{"name", r.name}, {"loss", loss}, {"params", r.params}, {"tokens", r.tokens}};
   LM_RETURN_IF_ERROR(write_file_atomic(marker, j.dump() + "\n"));
@@ -112,10 +133,12 @@ Result<SweepConfig> load_sweep_config(const std::string& path) {
   if (auto v = t["vocab"].value<int64_t>()) c.vocab = static_cast<int>(*v);
   if (auto v = t["seed"].value<int64_t>()) c.seed = static_cast<uint64_t>(*v);
   if (auto v = t["bootstrap"].value<int64_t>()) c.bootstrap = static_cast<int>(*v);
+  if (auto v = t["threads"].value<int64_t>()) c.threads = static_cast<int>(*v);
   get(t, "min_steps", &c.min_steps);
   get(t, "lr", &c.lr);
   get(t, "min_tokens_per_param", &c.min_tokens_per_param);
   get(t, "max_tokens_per_param", &c.max_tokens_per_param);
+  get(t, "max_tokens", &c.max_tokens);
   get(t, "count_embeddings", &c.count_embeddings);
   get(t, "entropy", &c.entropy);
   (void)i64;
@@ -182,16 +205,18 @@ Result<std::vector<PlannedRun>> plan_sweep(const SweepConfig& c) {
     for (const auto& s : c.shapes) {
       PlannedRun r = plan_run(c, s, b);
       double tpp = r.tokens / r.params;
-      if (r.steps >= c.min_steps && tpp >= c.min_tokens_per_param && tpp <= c.max_tokens_per_param)
+      if (r.steps >= c.min_steps && tpp >= c.min_tokens_per_param &&
+          tpp <= c.max_tokens_per_param && (c.max_tokens <= 0 || r.tokens <= c.max_tokens))
         ok.push_back(r);
     }
     std::sort(ok.begin(), ok.end(), [](auto& x, auto& y) { return x.params < y.params; });
     if (ok.size() < 3) {
       return Status(
           Code::kInvalidArgument,
-          fmt::format("budget {:.3g} FLOPs: only {} shapes give >= {} steps and "
-                      "{}-{} tokens/param; an IsoFLOP parabola needs 3",
-                      b, ok.size(), c.min_steps, c.min_tokens_per_param, c.max_tokens_per_param),
+          fmt::format("budget {:.3g} FLOPs: only {} shapes give >= {} steps, "
+                      "{}-{} tokens/param{}; an IsoFLOP parabola needs 3",
+                      b, ok.size(), c.min_steps, c.min_tokens_per_param, c.max_tokens_per_param,
+                      c.max_tokens > 0 ? fmt::format(" and <= {:.3g} tokens", c.max_tokens) : ""),
           "add smaller/larger shapes or change the budget");
     }
     int k = std::min<int>(c.points_per_budget, static_cast<int>(ok.size()));
@@ -200,7 +225,7 @@ Result<std::vector<PlannedRun>> plan_sweep(const SweepConfig& c) {
   return out;
 }
 
-std::vector<std::string> trainer_argv(const SweepConfig& c, const PlannedRun& r) {
+std::vector<std::string> trainer_argv(const SweepConfig& c, const PlannedRun& r, bool resume) {
   std::vector<std::string> a = c.trainer_prefix;
   if (a.empty()) a.push_back(c.trainer.empty() ? "lmforge" : c.trainer);
   std::vector<std::string> rest = {"train",
@@ -223,8 +248,11 @@ std::vector<std::string> trainer_argv(const SweepConfig& c, const PlannedRun& r)
                                    "--lr",
                                    fmt::format("{}", c.lr),
                                    "--seed",
-                                   std::to_string(c.seed)};
+                                   std::to_string(c.seed),
+                                   "--threads",
+                                   std::to_string(c.threads)};
   a.insert(a.end(), rest.begin(), rest.end());
+  if (resume) a.push_back("--resume");
   a.insert(a.end(), c.extra_args.begin(), c.extra_args.end());
   return a;
 }
@@ -250,18 +278,24 @@ static Status predict_holdout(const SweepConfig& c, bool skip_holdout, SweepResu
   double best = INFINITY;
   for (const auto& s : c.shapes) {
     PlannedRun r = plan_run(c, s, hb);
+    if (c.max_tokens > 0 && r.tokens > c.max_tokens) continue;
     double d = std::fabs(std::log(r.params / al.n_opt));
     if (d < best) {
       best = d;
       res->holdout = r;
     }
   }
+  if (!std::isfinite(best)) {
+    return invalid_argument("held-out budget {:.3g}: every shape needs more than max_tokens {:.3g}",
+                            hb, c.max_tokens)
+        .with_hint("add larger shapes or lower holdout_budget");
+  }
   res->holdout.name = "holdout-" + res->holdout.name;
   res->holdout.dir = c.out + "/runs/" + res->holdout.name;
   res->holdout_predicted = res->fit.params.loss(res->holdout.params, res->holdout.tokens);
   if (skip_holdout) return ok_status();
-  bool ran = false;
-  LM_RETURN_IF_ERROR(train_if_needed(c, res->holdout, &ran));
+  bool ran = false, resumed = false;
+  LM_RETURN_IF_ERROR(train_if_needed(c, res->holdout, &ran, &resumed));
   LM_ASSIGN_OR_RETURN(res->holdout_actual, final_loss(res->holdout.dir));
   res->holdout_done = true;
   return ok_status();
@@ -277,15 +311,17 @@ Result<SweepResult> run_sweep(const SweepConfig& c, bool dry_run, bool skip_hold
   if (dry_run) return res;
   res.runs.extra_columns = {"budget", "n_layer", "n_head", "n_embd", "steps"};
   for (const auto& r : res.planned) {
-    bool ran = false;
-    LM_RETURN_IF_ERROR(train_if_needed(c, r, &ran));
+    bool ran = false, resumed = false;
+    LM_RETURN_IF_ERROR(train_if_needed(c, r, &ran, &resumed));
     (ran ? res.ran : res.skipped) += 1;
+    res.resumed += resumed;
     LM_ASSIGN_OR_RETURN(double loss, final_loss(r.dir));
     res.runs.runs.push_back(to_run(r, loss));
   }
   LM_RETURN_IF_ERROR(write_runs_csv(c.out + "/runs.csv", res.runs));
   Approach3Options fo;
   fo.bootstrap = c.bootstrap;
+  fo.threads = c.threads;
   LM_ASSIGN_OR_RETURN(res.fit, fit_approach3(res.runs, fo));
   nlohmann::json fit = {{"approach3", approach3_json(res.fit)}};
   std::vector<IsoFlopGroup> groups;
@@ -297,6 +333,8 @@ Result<SweepResult> run_sweep(const SweepConfig& c, bool dry_run, bool skip_hold
   nlohmann::json s = {{"runs", res.runs.runs.size()},
                       {"ran", res.ran},
                       {"skipped", res.skipped},
+                      {"resumed", res.resumed},
+                      {"threads", c.threads},
                       {"fit", approach3_json(res.fit)},
                       {"holdout", run_json(res.holdout)},
                       {"holdout_N_opt", al.n_opt},

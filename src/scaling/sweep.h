@@ -32,10 +32,13 @@ struct SweepConfig {
   uint64_t seed = 1;
   int64_t min_steps = 20;
   double min_tokens_per_param = 1, max_tokens_per_param = 1000;
+  double max_tokens = 0;  // no run (held-out included) above this many tokens, e.g. one epoch
+                          // of the corpus, so that no run repeats data (0 = no cap)
   bool count_embeddings = false;  // N: non-embedding (default, Kaplan) or total
   double entropy = 0;             // true entropy rate of the data (synthetic), nats/token
   std::vector<std::string> extra_args;
   int bootstrap = 100;
+  int threads = 0;  // passed to every trainer run as --threads, and used by the fit (0 = all cores)
 };
 
 Result<SweepConfig> load_sweep_config(const std::string& path);
@@ -52,15 +55,16 @@ double sweep_params(const SweepConfig& c, const SweepShape& s);
 // evenly in N (points_per_budget of them).
 Result<std::vector<PlannedRun>> plan_sweep(const SweepConfig& c);
 PlannedRun plan_run(const SweepConfig& c, const SweepShape& s, double budget);
-// The argv of one trainer run.
-std::vector<std::string> trainer_argv(const SweepConfig& c, const PlannedRun& r);
+// The argv of one trainer run; `resume` adds --resume (a run interrupted after a checkpoint).
+std::vector<std::string> trainer_argv(const SweepConfig& c, const PlannedRun& r,
+                                      bool resume = false);
 
 // Final loss of a finished run directory: last val_loss, else mean of the last 5% of losses.
 Result<double> final_loss(const std::string& run_dir);
 
 struct SweepResult {
   std::vector<PlannedRun> planned;
-  int ran = 0, skipped = 0;
+  int ran = 0, skipped = 0, resumed = 0;  // resumed: interrupted runs continued or restarted
   RunsTable runs;
   Approach3Result fit;
   PlannedRun holdout;

@@ -93,6 +93,7 @@ Status write_entropy_json(const SyntheticOptions& opt, const SyntheticResult& r)
   const MarkovSource& src = r.source;
   nlohmann::json meta = {
       {"entropy_nats_per_word", src.entropy_nats_per_word},
+      {"entropy_nats_per_token", token_floor_nats(src, opt.words_per_document)},
       {"entropy_bits_per_word", src.entropy_nats_per_word / std::log(2.0)},
       {"mean_bytes_per_word", src.mean_bytes_per_word},
       {"entropy_nats_per_byte", src.entropy_nats_per_word / src.mean_bytes_per_word},
@@ -106,8 +107,9 @@ Status write_entropy_json(const SyntheticOptions& opt, const SyntheticResult& r)
       {"words", r.words},
       {"bytes", r.bytes},
       {"note",
-       "a model whose tokens are whole words (plus spaces merged in) can reach "
-       "entropy_nats_per_word per token; per byte divide by mean_bytes_per_word"}};
+       "entropy_nats_per_token is the loss floor when each word is one token and an end-of-text "
+       "token ends each document (e.g. a WordPiece vocabulary of the words); per byte divide "
+       "entropy_nats_per_word by mean_bytes_per_word"}};
   return write_file_atomic(opt.out_dir + "/entropy.json", meta.dump(1) + "\n");
 }
 
@@ -151,6 +153,15 @@ MarkovSource make_markov_source(const SyntheticOptions& opt) {
     s.mean_bytes_per_word += pi[i] * (s.words[i].size() + 1);
   }
   return s;
+}
+
+double token_floor_nats(const MarkovSource& s, int words_per_document) {
+  const double w = words_per_document, q = 1 / w;
+  double h_pi = 0;
+  for (double p : s.stationary)
+    if (p > 0) h_pi -= p * std::log(p);
+  const double h_eot = q < 1 ? -q * std::log(q) - (1 - q) * std::log(1 - q) : 0;
+  return (h_pi + w * (h_eot + (1 - q) * s.entropy_nats_per_word)) / (w + 1);
 }
 
 Result<SyntheticResult> write_synthetic_corpus(const SyntheticOptions& opt) {

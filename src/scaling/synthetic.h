@@ -32,6 +32,15 @@ struct MarkovSource {
 
 MarkovSource make_markov_source(const SyntheticOptions& opt);
 
+// The loss floor per token of the packed corpus when every word is one token and an end-of-text
+// token follows each document of w words (what `pack` writes with a word-level tokenizer), for a
+// model that predicts from the previous token: after EOT the next word has the stationary
+// entropy H(pi); after a word the next is EOT with probability 1/w, else a word (entropy H):
+//   [H(pi) + w (h(1/w) + (1 - 1/w) H)] / (w + 1),   h the binary entropy.
+// This, not H per word, is what a fitted E can approach. A model that also counts positions
+// since the last EOT can beat it by at most the EOT term, w h(1/w) / (w + 1) (~0.03 at w = 200).
+double token_floor_nats(const MarkovSource& s, int words_per_document);
+
 struct SyntheticResult {
   MarkovSource source;
   int64_t words = 0, bytes = 0;

@@ -130,5 +130,29 @@ TEST(Report, MissingInputsAreAClearError) {
   EXPECT_NE(r.status().message().find("neither runs.csv"), std::string::npos);
 }
 
+// A sweep folder whose runs.csv is bad: the same row-naming errors as `scaling fit`, through the
+// CLI (exit 1), and too few runs for the law says how many it needs.
+TEST(Report, BadRunsCsvNamesTheRow) {
+  std::string dir = tmpdir("badcsv");
+  ASSERT_TRUE(make_dirs(dir).ok());
+  const std::string bin = LMFORGE_BINARY;
+  struct Case {
+    const char* csv;
+    const char* needle;
+  } cases[] = {
+      {"params,tokens,loss\n1e8,1e9,3\n1e8,1e9,nan\n", "runs.csv:3: column 'loss' is nan"},
+      {"params,loss\n1e8,3\n", "missing column(s): tokens"},
+      {"params,tokens,loss\n1e8,1e9,3\n0,1e9,3\n", "runs.csv:3: column 'params' must be > 0"},
+      {"params,tokens,loss\n1e8,1e9,3\n2e8,1e9,2.9\n", "at least 5 runs"},
+  };
+  for (const auto& c : cases) {
+    ASSERT_TRUE(write_file_atomic(dir + "/runs.csv", c.csv).ok());
+    std::string out;
+    EXPECT_EQ(run(bin + " report " + dir, &out), 1) << c.csv;
+    EXPECT_NE(out.find(c.needle), std::string::npos) << out;
+    EXPECT_FALSE(file_exists(dir + "/report.html"));
+  }
+}
+
 }  // namespace
 }  // namespace lm::report

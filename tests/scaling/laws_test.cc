@@ -59,6 +59,25 @@ TEST(Kaplan, ReferenceValues) {  // K1-K3
   EXPECT_NEAR(a.G * std::pow(kPfDay / 6, a.a), 1.3e9, 1e3);
 }
 
+// Kaplan et al. 2020 eqs. 1.6, 5.1, 5.4, 5.5 with the notes' constants.
+TEST(Kaplan, StepsAndCriticalBatch) {
+  // With unlimited steps L(N, S) is L(N) (K1); at S_min = S_c the step term is exactly 1.
+  EXPECT_NEAR(km_loss_ns(1e9, 1e30), 2.37564, 5e-6);
+  EXPECT_NEAR(km_loss_ns(1e9, 2.1e3), 2.37564 + 1, 5e-6);
+  // B_crit = 2e8 tokens at L = 1 nat, and doubles when L falls by 2^-0.21.
+  EXPECT_DOUBLE_EQ(km_b_crit(1.0), 2e8);
+  EXPECT_NEAR(km_b_crit(3.0 * std::pow(2.0, -0.21)) / km_b_crit(3.0), 2.0, 1e-9);
+  // Training at B = B_crit takes twice the minimum steps and twice the minimum compute (5.4/5.5).
+  const double b = km_b_crit(2.5);
+  EXPECT_NEAR(km_s_min(1e5, b, 2.5), 0.5e5, 1e-6);
+  EXPECT_NEAR(km_c_min(1e20, b, 2.5), 0.5e20, 1e6);
+  // At a finite batch the loss after S steps is higher than with S minimal steps, and it solves
+  // its own fixed point.
+  double l = km_loss_ns_at_batch(1e9, 1e5, 1e6);
+  EXPECT_GT(l, km_loss_ns(1e9, 1e5));
+  EXPECT_NEAR(l, km_loss_ns(1e9, km_s_min(1e5, 1e6, l)), 1e-9);
+}
+
 TEST(DataConstrained, PublishedChecks) {
   EXPECT_NEAR(data_constrained_loss(6.34e9, 242e9, 25e9).loss, 2.2256440889984477, 1e-9);
   EXPECT_NEAR(data_constrained_loss(8.67e9, 178e9, 25e9).loss, 2.2269634075087867, 1e-9);

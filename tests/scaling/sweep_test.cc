@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/file_util.h"
+#include "scaling/curve.h"
 
 namespace lm::scaling {
 namespace {
@@ -88,6 +89,94 @@ TEST(Sweep, PlanRunResumeFitAndPredict) {
   auto s2 = nlohmann::json::parse(out);
   EXPECT_EQ(s2["ran"].get<int>(), 0);
   EXPECT_EQ(s2["skipped"].get<int>(), static_cast<int>(plan->size()));
+}
+
+std::vector<std::string> lines(const std::string& path) {
+  std::vector<std::string> out;
+  auto text = read_file(path);
+  if (!text.ok()) return out;
+  size_t pos = 0;
+  while (pos < text->size()) {
+    size_t nl = text->find('\n', pos);
+    if (nl == std::string::npos) nl = text->size();
+    out.push_back(text->substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return out;
+}
+
+// The steps in a run's metrics.jsonl training records: strictly increasing, ending at `last`.
+void expect_one_clean_run(const std::string& dir, int64_t last) {
+  auto m = read_metrics(dir + "/metrics.jsonl");
+  ASSERT_TRUE(m.ok()) << m.status().to_string();
+  for (size_t i = 1; i < m->points.size(); ++i) EXPECT_LT(m->points[i - 1].step, m->points[i].step);
+  EXPECT_EQ(m->points.back().step, last);
+  EXPECT_EQ(m->val.size(), 1u);
+}
+
+// A sweep stopped in the middle of a run: the run continues from its checkpoint (--resume) when
+// it has one and starts over when it has none; the thread count reaches every trainer run.
+TEST(Sweep, InterruptedRunResumesFromItsCheckpointOrRestarts) {
+  for (const std::string mode : {"ckpt", "nockpt"}) {
+    std::string dir = tmpdir("resume-" + mode);
+    std::string cfg_path = write_config(dir, "threads = 3\n");
+    auto cfg = load_sweep_config(cfg_path);
+    ASSERT_TRUE(cfg.ok());
+    EXPECT_EQ(cfg->threads, 3);
+    auto plan = plan_sweep(*cfg);
+    ASSERT_TRUE(plan.ok());
+    const PlannedRun& victim = (*plan)[1];
+    auto argv = trainer_argv(*cfg, victim, true);
+    auto it = std::find(argv.begin(), argv.end(), "--threads");
+    ASSERT_NE(it, argv.end());
+    EXPECT_EQ(*(it + 1), "3");
+    EXPECT_EQ(argv.back(), "--resume");
+    setenv("FAKE_TRAINER_INTERRUPT", (victim.name + ":" + mode).c_str(), 1);
+    std::string out;
+    EXPECT_EQ(run_cli("scaling sweep --no-holdout --config " + cfg_path, &out), 1) << out;
+    unsetenv("FAKE_TRAINER_INTERRUPT");
+    EXPECT_TRUE(file_exists((*plan)[0].dir + "/sweep_done.json"));
+    EXPECT_FALSE(file_exists(victim.dir + "/sweep_done.json"));
+    EXPECT_EQ(file_exists(victim.dir + "/checkpoint/train_state.json"), mode == "ckpt");
+    // Resumed with the thread count from the command line, which overrides the config's.
+    ASSERT_EQ(run_cli("scaling sweep --no-holdout --threads 1 --json --config " + cfg_path, &out),
+              0)
+        << out;
+    auto s = nlohmann::json::parse(out.substr(out.rfind("\n{") + 1));  // after the log lines
+    EXPECT_EQ(s["resumed"].get<int>(), 1);
+    EXPECT_EQ(s["skipped"].get<int>(), 1);
+    EXPECT_EQ(s["ran"].get<int>(), static_cast<int>(plan->size()) - 1);
+    EXPECT_EQ(s["threads"].get<int>(), 1);
+    auto inv = lines(victim.dir + "/invocations.txt");
+    ASSERT_EQ(inv.size(), 2u);
+    EXPECT_EQ(inv[0], "threads=3 resume=0 start=0");
+    if (mode == "ckpt")
+      EXPECT_EQ(inv[1], fmt::format("threads=1 resume=1 start={}", victim.steps / 2));
+    else
+      EXPECT_EQ(inv[1], "threads=1 resume=0 start=0");
+    expect_one_clean_run(victim.dir, victim.steps);
+    EXPECT_NE(read_file(victim.dir + "/train.log")->find("fake interruption"), std::string::npos)
+        << "the log of the interrupted attempt is kept (appended to)";
+  }
+}
+
+// max_tokens (one epoch of the corpus) caps every planned run, so that none repeats data.
+TEST(Sweep, MaxTokensCapsEveryRun) {
+  auto uncapped = load_sweep_config(write_config(tmpdir("cap0")));
+  auto capped = load_sweep_config(write_config(tmpdir("cap"), "max_tokens = 6e6\n"));
+  ASSERT_TRUE(uncapped.ok() && capped.ok());
+  EXPECT_EQ(capped->max_tokens, 6e6);
+  auto p0 = plan_sweep(*uncapped), p1 = plan_sweep(*capped);
+  ASSERT_TRUE(p0.ok() && p1.ok()) << p1.status().to_string();
+  double max0 = 0;
+  for (const auto& r : *p0) max0 = std::max(max0, r.tokens);
+  EXPECT_GT(max0, 6e6);  // the cap matters for this grid
+  for (const auto& r : *p1) EXPECT_LE(r.tokens, 6e6) << r.name;
+  capped->max_tokens = 1e3;
+  auto p2 = plan_sweep(*capped);
+  ASSERT_FALSE(p2.ok());
+  EXPECT_NE(p2.status().message().find("<= 1e+03 tokens"), std::string::npos)
+      << p2.status().message();
 }
 
 TEST(Sweep, FailingRunAndBadConfigAreClearErrors) {

@@ -29,7 +29,7 @@ struct Opts {
   bool json = false;
   int threads = 0;
   // law / optimal
-  double params = 0, tokens = 0, compute = 0, unique = 0;
+  double params = 0, tokens = 0, compute = 0, unique = 0, steps = 0, batch = 0, loss = 0;
   std::string law = "chinchilla";
   // fit
   std::string runs, out, col_params = "params", col_tokens = "tokens", col_loss = "loss",
@@ -44,6 +44,7 @@ struct Opts {
   // sweep
   std::string config, trainer;
   bool dry_run = false, no_holdout = false;
+  int sweep_threads = -1;  // -1: the config's `threads`
   // synthetic
   SyntheticOptions syn;
 };
@@ -83,6 +84,18 @@ void print_law(const json& j) {
     if (j["kaplan"].contains("L_N")) pl("  L(N)", j["kaplan"]["L_N"]);
     if (j["kaplan"].contains("L_D")) pl("  L(D)", j["kaplan"]["L_D"]);
     if (j["kaplan"].contains("L_Cmin")) pl("  L(C_min) [C in PF-days]", j["kaplan"]["L_Cmin"]);
+    if (j["kaplan"].contains("L_NS")) {
+      const auto& v = j["kaplan"]["L_NS"];
+      fmt::print(
+          "  {:<26} {:.5f}  (eq. 1.6: (8.8e13/N)^0.076 + (2.1e3/S_min)^0.76, S_min {:.4g}, "
+          "B_crit {:.4g} tokens)\n",
+          "L(N,S_min)", v["loss"].get<double>(), v["S_min"].get<double>(),
+          v["B_crit"].get<double>());
+    }
+    if (j["kaplan"].contains("B_crit"))
+      fmt::print("  B_crit(L = {}) = {:.4g} tokens (eq. 5.1: 2e8 / L^(1/0.21))\n",
+                 j["kaplan"]["B_crit"]["loss"].get<double>(),
+                 j["kaplan"]["B_crit"]["tokens"].get<double>());
     if (j["kaplan"].contains("L_ND"))
       fmt::print("  {:<26} {:.5f}  (Table 2: [(6.4e13/N)^(0.076/0.103) + 1.8e13/D]^0.103)\n",
                  "L(N,D)", j["kaplan"]["L_ND"]["loss"].get<double>());
@@ -104,6 +117,19 @@ void print_law(const json& j) {
   }
 }
 
+// KM eq. 1.6 L(N, S_min) (at --batch B tokens: S_min from B_crit(L), solved for L) and eq. 5.1
+// B_crit(L) at --loss L.
+void add_km_steps(json* j) {
+  if (o.params > 0 && o.steps > 0) {
+    double l = o.batch > 0 ? km_loss_ns_at_batch(o.params, o.steps, o.batch)
+                           : km_loss_ns(o.params, o.steps);
+    double s_min = o.batch > 0 ? km_s_min(o.steps, o.batch, l) : o.steps;
+    (*j)["kaplan"]["L_NS"] = {
+        {"loss", l}, {"S_min", s_min}, {"B_crit", km_b_crit(l)}, {"irreducible", 0.0}};
+  }
+  if (o.loss > 0) (*j)["kaplan"]["B_crit"] = {{"loss", o.loss}, {"tokens", km_b_crit(o.loss)}};
+}
+
 Status run_law() {
   json j;
   if (o.params > 0) j["kaplan"]["L_N"] = law_json({0, 8.8e13, 0.076}, o.params);
@@ -112,6 +138,7 @@ Status run_law() {
     j["kaplan"]["L_Cmin"] = law_json({0, 3.1e8, 0.050}, o.compute / kPfDay);
     j["kaplan"]["L_Cmin"]["compute_pf_days"] = o.compute / kPfDay;
   }
+  add_km_steps(&j);
   if (o.params > 0 && o.tokens > 0) {
     j["kaplan"]["L_ND"] = {{"loss", km_loss_nd(o.params, o.tokens)}, {"irreducible", 0.0}};
     j["chinchilla"]["rounded"] = chinchilla_json(chinchilla_rounded(), o.params, o.tokens);
@@ -129,7 +156,8 @@ Status run_law() {
   if (j.is_null()) {
     return Status(Code::kInvalidArgument, "nothing to evaluate",
                   "give --params N and/or --tokens D and/or --compute C (FLOPs), "
-                  "and --unique-tokens U for the data-constrained law");
+                  "--unique-tokens U for the data-constrained law, --steps S [--batch B] for "
+                  "KM's L(N, S_min), --loss L for B_crit");
   }
   if (o.json)
     print_json(j);
@@ -202,6 +230,8 @@ void print_fit_human(const Approach3Result& r) {
   if (r.bootstrap > 0)
     fmt::print("  ({} bootstrap resamples, 95% percentile intervals)\n", r.bootstrap);
   p("E", r.params.E, r.E);
+  if (!r.E_identified)
+    fmt::print("  E NOT IDENTIFIED: read E (and A, alpha) as a fit artefact, not the floor\n");
   p("A", r.params.A, r.A);
   p("B", r.params.B, r.B);
   p("alpha", r.params.alpha, r.alpha);
@@ -347,6 +377,7 @@ Status run_sweep_cmd() {
     c.trainer_prefix.clear();
   }
   if (c.trainer.empty() && c.trainer_prefix.empty()) c.trainer = self_exe();
+  if (o.sweep_threads >= 0) c.threads = o.sweep_threads;
   LM_ASSIGN_OR_RETURN(SweepResult r, run_sweep(c, o.dry_run, o.no_holdout));
   if (o.json) {
     LM_ASSIGN_OR_RETURN(std::string s,
@@ -354,8 +385,8 @@ Status run_sweep_cmd() {
     print_json(json::parse(s));
     return ok_status();
   }
-  fmt::print("{} runs planned ({} trained now, {} already done)\n", r.planned.size(), r.ran,
-             r.skipped);
+  fmt::print("{} runs planned ({} trained now, {} already done, {} interrupted runs resumed)\n",
+             r.planned.size(), r.ran, r.skipped, r.resumed);
   for (const auto& p : r.planned)
     fmt::print("  {:<32} N {:>10.4g}  D {:>10.4g}  steps {:>7}\n", p.name, p.params, p.tokens,
                p.steps);
@@ -382,7 +413,8 @@ Status run_synthetic() {
       {"bytes", r.bytes},
       {"entropy_nats_per_word", r.source.entropy_nats_per_word},
       {"entropy_nats_per_byte", r.source.entropy_nats_per_word / r.source.mean_bytes_per_word},
-      {"empirical_entropy_nats_per_word", r.empirical_entropy}};
+      {"empirical_entropy_nats_per_word", r.empirical_entropy},
+      {"entropy_nats_per_token", token_floor_nats(r.source, o.syn.words_per_document)}};
   if (o.json) {
     print_json(j);
     return ok_status();
@@ -392,6 +424,10 @@ Status run_synthetic() {
   fmt::print("entropy rate {:.5f} nats/word ({:.5f} nats/byte); empirical {:.5f}\n",
              r.source.entropy_nats_per_word,
              r.source.entropy_nats_per_word / r.source.mean_bytes_per_word, r.empirical_entropy);
+  fmt::print(
+      "loss floor {:.5f} nats/token with one token per word and an end-of-text token "
+      "after each document\n",
+      j["entropy_nats_per_token"].get<double>());
   return ok_status();
 }
 
@@ -401,6 +437,9 @@ void setup_law_optimal(CLI::App* sc) {
   law->add_option("--tokens", o.tokens, "D, training tokens");
   law->add_option("--compute", o.compute, "C, training FLOPs");
   law->add_option("--unique-tokens", o.unique, "U, unique tokens (data-constrained law)");
+  law->add_option("--steps", o.steps, "S, optimizer steps (KM L(N, S_min) with --params)");
+  law->add_option("--batch", o.batch, "B, batch size in tokens (S_min = S / (1 + B_crit/B))");
+  law->add_option("--loss", o.loss, "L, nats/token: KM's critical batch B_crit(L)");
   add_json_flag(law, &o.json);
   set_action(law, run_law);
   auto* opt = sc->add_subcommand("optimal", "Compute-optimal N and D for a budget");
@@ -458,6 +497,9 @@ void setup_sweep_synthetic(CLI::App* sc) {
   sw->add_option("--trainer", o.trainer, "Trainer program (default: this lmforge)");
   sw->add_flag("--dry-run", o.dry_run, "Plan only (writes OUT/plan.json)");
   sw->add_flag("--no-holdout", o.no_holdout, "Predict the held-out run but do not train it");
+  sw->add_option("--threads", o.sweep_threads,
+                 "Threads for each trainer run and the fit (0 = all cores; default: the "
+                 "config's `threads`, else 0)");
   add_json_flag(sw, &o.json);
   set_action(sw, run_sweep_cmd);
 }
