@@ -31,12 +31,19 @@ Result<std::vector<int>> generate_tokens(const model::Gpt& model, const std::vec
   for (int t : prompt) logits = dec.step(t);
   Sampler sampler(o.sampler);
   Rng rng(o.seed);
-  std::vector<int> out;
+  std::vector<int> out, seq(prompt);
   for (int i = 0; i < o.max_new_tokens; i++) {
     int next = sampler.sample(logits, cfg.vocab_size, rng);
     out.push_back(next);
+    seq.push_back(next);
     if (on_token && !on_token(next)) break;
-    if (next == o.stop_token || dec.full()) break;
+    if (next == o.stop_token || i + 1 == o.max_new_tokens) break;
+    if (dec.full()) {
+      // Past the context, condition on the last n_ctx tokens, as nanoGPT's
+      // idx[:, -block_size:] does: positions shift, so the cache is rebuilt for the window.
+      dec.reset();
+      for (size_t k = seq.size() - cfg.n_ctx; k + 1 < seq.size(); ++k) dec.step(seq[k]);
+    }
     logits = dec.step(next);
   }
   return out;
@@ -51,7 +58,8 @@ struct TextCodec::Impl {
 TextCodec::~TextCodec() = default;
 TextCodec::TextCodec(TextCodec&&) noexcept = default;
 
-Result<TextCodec> TextCodec::for_checkpoint(const std::string& dir, const std::string& override_path) {
+Result<TextCodec> TextCodec::for_checkpoint(const std::string& dir,
+                                            const std::string& override_path) {
   TextCodec c;
   c.impl_ = std::make_unique<Impl>();
   std::string name = override_path;
@@ -70,7 +78,8 @@ Result<TextCodec> TextCodec::for_checkpoint(const std::string& dir, const std::s
     return c;
   }
   if (name.empty())
-    return not_found("{}: no tokenizer recorded with the run", dir).with_hint("pass --tokenizer FILE");
+    return not_found("{}: no tokenizer recorded with the run", dir)
+        .with_hint("pass --tokenizer FILE");
 #ifdef LMFORGE_HAVE_TOKENIZER
   LM_ASSIGN_OR_RETURN(tok::Tokenizer t, tok::Tokenizer::load(name));
   c.eot_ = t.eot_id() ? (int)*t.eot_id() : -1;
@@ -103,8 +112,10 @@ std::string TextCodec::decode(const std::vector<int>& ids) const {
 #endif
   std::string s;
   for (int id : ids) {
-    if (id >= 0 && id < 256) s.push_back((char)id);
-    else if (id != eot_) s += "\xEF\xBF\xBD";
+    if (id >= 0 && id < 256)
+      s.push_back((char)id);
+    else if (id != eot_)
+      s += "\xEF\xBF\xBD";
   }
   return s;
 }

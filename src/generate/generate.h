@@ -22,7 +22,8 @@ struct GenerateOptions {
 };
 
 // Returns the generated ids (without the prompt). on_token(id) returning false stops early.
-// Stops at the model's context length.
+// Past the context length it conditions on the last n_ctx tokens (nanoGPT's crop), rebuilding
+// the KV cache for each token there.
 Result<std::vector<int>> generate_tokens(const model::Gpt& model, const std::vector<int>& prompt,
                                          const GenerateOptions& options,
                                          const std::function<bool(int)>& on_token = {});

@@ -1,11 +1,13 @@
 // generate_test.cc: the KV-cache decoder reproduces the full forward's logits at every
 // position; greedy decoding is deterministic and equals top-k 1; sampling is reproducible per
 // seed; the sampler's distribution honours temperature, top-k and top-p, and its draws follow it.
+#include "generate/generate.h"
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
-#include "generate/generate.h"
 #include "generate/kv_decoder.h"
 
 namespace lm::generate {
@@ -55,12 +57,8 @@ TEST(GenerateTest, GreedyAndSeeds) {
   auto z = generate_tokens(g, {4}, s1);
   EXPECT_EQ(*x, *y);
   EXPECT_NE(*x, *z);
-  // stops at the context length (24): prompt 20 + at most 4 more positions
   GenerateOptions lng;
   lng.max_new_tokens = 100;
-  auto w = generate_tokens(g, std::vector<int>(20, 1), lng);
-  ASSERT_TRUE(w.ok());
-  EXPECT_LE(w->size(), 5u);
   EXPECT_FALSE(generate_tokens(g, {}, lng).ok());
   EXPECT_FALSE(generate_tokens(g, {99}, lng).ok());
 }
@@ -99,6 +97,30 @@ TEST(SamplerTest, DistributionAndDraws) {
   }
   EXPECT_FALSE(SamplerOptions{.top_p = 0.0f}.validate().ok());
   EXPECT_FALSE(SamplerOptions{.temperature = -1}.validate().ok());
+}
+
+// Past the context length (24), each token is chosen from the full forward over the last 24
+// tokens (nanoGPT's crop), checked greedily against Gpt::forward.
+TEST(GenerateTest, SlidesTheWindowPastTheContext) {
+  model::Gpt g = tiny_model();
+  GenerateOptions greedy;
+  greedy.sampler.temperature = 0;
+  greedy.max_new_tokens = 40;
+  std::vector<int> prompt = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20};
+  auto out = generate_tokens(g, prompt, greedy);
+  ASSERT_TRUE(out.ok());
+  ASSERT_EQ(out->size(), 40u);
+  std::vector<int> seq(prompt);
+  seq.insert(seq.end(), out->begin(), out->end());
+  const int n_ctx = g.config().n_ctx, V = g.config().vocab_size;
+  for (size_t i = prompt.size(); i < seq.size(); i++) {  // seq[i] follows seq[i - n_ctx .. i)
+    size_t from = i > (size_t)n_ctx ? i - n_ctx : 0;
+    std::vector<int32_t> window(seq.begin() + from, seq.begin() + i);
+    int T = (int)window.size();
+    g.forward({.inputs = window.data(), .B = 1, .T = T});
+    const float* l = g.logits() + (size_t)(T - 1) * V;
+    EXPECT_EQ(std::max_element(l, l + V) - l, seq[i]) << "token " << i;
+  }
 }
 
 }  // namespace
