@@ -369,17 +369,17 @@ CacheEntry* thread_cache() {
 }  // namespace
 
 void BpeModel::encode_piece(std::string_view piece, std::vector<uint32_t>* out) const {
-  if (piece.size() == 1) {
+  encode_hashed(piece, piece.size() > 1 ? piece_hash(piece) : 0, thread_cache(), out);
+}
+
+// One piece with its hash (any value for a single byte): the cache, then the whole piece as a
+// token, then the merge loop.
+void BpeModel::encode_hashed(std::string_view piece, uint64_t h, CacheEntry* cache,
+                             std::vector<uint32_t>* out) const {
+  if (piece.size() == 1) {  // a single byte is its byte token (no hash needed)
     out->push_back(t_->byte_id[static_cast<unsigned char>(piece[0])]);
     return;
   }
-  encode_hashed(piece, piece_hash(piece), thread_cache(), out);
-}
-
-// A piece of two or more bytes, with its hash: the cache, then the whole piece as a token,
-// then the merge loop.
-void BpeModel::encode_hashed(std::string_view piece, uint64_t h, CacheEntry* cache,
-                             std::vector<uint32_t>* out) const {
   CacheEntry* e = nullptr;
   if (piece.size() <= sizeof(e->bytes)) {  // frequent pieces: one cache line, no table probe
     e = &cache[cache_index(h)];
@@ -417,13 +417,7 @@ void BpeModel::encode_ordinary(std::string_view text, std::vector<uint32_t>* out
   Pending ring[kAhead];
   size_t found = 0, done = 0;
   CacheEntry* cache = thread_cache();  // once per text: a thread_local access is a call
-  auto encode = [&](const Pending& p) {
-    if (p.piece.size() == 1) {
-      out->push_back(t_->byte_id[static_cast<unsigned char>(p.piece[0])]);
-    } else {
-      encode_hashed(p.piece, p.hash, cache, out);
-    }
-  };
+  auto encode_pending = [&](const Pending& p) { encode_hashed(p.piece, p.hash, cache, out); };
   pre_.split(text, [&](std::string_view piece) {
     uint64_t h = 0;
     if (piece.size() > 1) {
@@ -431,10 +425,10 @@ void BpeModel::encode_ordinary(std::string_view text, std::vector<uint32_t>* out
       __builtin_prefetch(&cache[cache_index(h)]);
       __builtin_prefetch(&t_->slots[h & t_->mask]);
     }
-    if (found - done == kAhead) encode(ring[done++ % kAhead]);
+    if (found - done == kAhead) encode_pending(ring[done++ % kAhead]);
     ring[found++ % kAhead] = {piece, h};
   });
-  while (done < found) encode(ring[done++ % kAhead]);
+  while (done < found) encode_pending(ring[done++ % kAhead]);
 }
 
 std::optional<BpeModel::SpecialHit> BpeModel::find_special(std::string_view text,
