@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "core/file_util.h"
 #include "synthetic_data.h"
@@ -20,9 +21,14 @@ namespace fs = std::filesystem;
 class TrainerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    root_ = fs::path(LMFORGE_BUILD_DIR) / "test_out" / "trainer";
+    // ctest runs each TEST in its own process, in parallel: one folder per process, or one
+    // process's set-up deletes the checkpoint another is writing.
+    root_ = fs::path(LMFORGE_BUILD_DIR) / "test_out" / ("trainer-" + std::to_string(::getpid()));
     fs::remove_all(root_);
     prefix_ = testing::make_synthetic_data(root_ / "data");
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(root_);
   }
   TrainConfig tiny(const std::string& name) {
     TrainConfig c;
