@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 #include "tokenizer/bpe_trainer.h"
 #include "tokenizer/tokenizer.h"
@@ -191,17 +192,38 @@ uint64_t spm_tokens(const std::string& dir, const std::string& name, size_t voca
   return tokens;
 }
 
-// Tokens lmforge's BPE trained on `texts` (vocab `vocab`, GPT-4 split) needs for them.
-uint64_t lmforge_tokens(const std::vector<std::string>& texts, size_t vocab) {
+// Tokens per line of DIR/NAME.ids (spm_encode writes one line of ids per input line).
+std::vector<uint64_t> spm_line_tokens(const std::string& dir, const std::string& name) {
+  std::vector<uint64_t> out;
+  std::ifstream in(dir + "/" + name + ".ids");
+  for (std::string line; std::getline(in, line);) {
+    uint64_t n = 0;
+    std::istringstream words(line);
+    for (std::string w; words >> w;) ++n;
+    out.push_back(n);
+  }
+  return out;
+}
+
+// Tokens per text that lmforge's BPE trained on `texts` (vocab `vocab`, GPT-4 split) needs.
+std::vector<uint64_t> lmforge_line_tokens(const std::vector<std::string>& texts, size_t vocab) {
   auto o = small_options(vocab);
   o.special_tokens = {"<|endoftext|>"};
   auto spec = train_bpe_on_texts(texts, o);
   EXPECT_TRUE(spec.ok());
-  if (!spec.ok()) return 0;
+  if (!spec.ok()) return {};
   auto t = Tokenizer::from_bpe(*spec);
   EXPECT_TRUE(t.ok());
+  if (!t.ok()) return {};
+  std::vector<uint64_t> out;
+  out.reserve(texts.size());
+  for (const auto& l : texts) out.push_back(t->encode_ordinary(l).size());
+  return out;
+}
+
+uint64_t lmforge_tokens(const std::vector<std::string>& texts, size_t vocab) {
   uint64_t tokens = 0;
-  for (const auto& l : texts) tokens += t->encode_ordinary(l).size();
+  for (uint64_t n : lmforge_line_tokens(texts, vocab)) tokens += n;
   return tokens;
 }
 
@@ -237,10 +259,10 @@ TEST(BpeTrainerOracle, CompressesAtLeastAsWellAsSentencePieceBpe) {
   }
   ASSERT_EQ(normalized.size(), lines.size());
   uint64_t ours_normalized = lmforge_tokens(normalized, kVocab);
-  uint64_t spm_lossless = spm_tokens(dir, "lossless", kVocab,
-                                     "--byte_fallback=true --normalization_rule_name=identity "
-                                     "--remove_extra_whitespaces=false "
-                                     "--allow_whitespace_only_pieces=true");
+  const std::string lossless_flags =
+      "--byte_fallback=true --normalization_rule_name=identity --remove_extra_whitespaces=false "
+      "--allow_whitespace_only_pieces=true";
+  uint64_t spm_lossless = spm_tokens(dir, "lossless", kVocab, lossless_flags);
   ASSERT_GT(spm_lossless, 0u) << "spm_train failed; see " << dir << "/lossless.log";
   uint64_t ours = lmforge_tokens(lines, kVocab);
   ASSERT_GT(ours, 0u);
@@ -252,6 +274,31 @@ TEST(BpeTrainerOracle, CompressesAtLeastAsWellAsSentencePieceBpe) {
       kVocab, bpt(spm_default), bpt(ours_normalized), bpt(spm_lossless), bpt(ours));
   EXPECT_LE(ours_normalized, spm_default);
   EXPECT_LE(ours, spm_lossless);
+
+  // At 8,000 lmforge trails spm by about 1% overall, all of it on lines with digits: GPT-4's
+  // split (the default) cuts " [1913" into " [", "191", "3" where spm has the piece "[1913"
+  // (docs/PERFORMANCE-tokenizer-train.md, whole corpus at 8,000 and 32,000). Where the split
+  // pattern does not decide, on the lines without a digit, the trainer must be ahead.
+  const size_t kLarge = 8000;
+  ASSERT_GT(spm_tokens(dir, "lossless8k", kLarge, lossless_flags), 0u)
+      << "spm_train failed; see " << dir << "/lossless8k.log";
+  auto spm_lines = spm_line_tokens(dir, "lossless8k");
+  auto ours_lines = lmforge_line_tokens(lines, kLarge);
+  ASSERT_EQ(spm_lines.size(), lines.size());
+  ASSERT_EQ(ours_lines.size(), lines.size());
+  uint64_t spm_no_digit = 0, ours_no_digit = 0, spm_digit = 0, ours_digit = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    bool digit = lines[i].find_first_of("0123456789") != std::string::npos;
+    (digit ? spm_digit : spm_no_digit) += spm_lines[i];
+    (digit ? ours_digit : ours_no_digit) += ours_lines[i];
+  }
+  std::printf(
+      "tokens at vocab %zu, lossless: lines without a digit spm %llu, lmforge %llu; lines with "
+      "a digit spm %llu, lmforge %llu\n",
+      kLarge, static_cast<unsigned long long>(spm_no_digit),
+      static_cast<unsigned long long>(ours_no_digit), static_cast<unsigned long long>(spm_digit),
+      static_cast<unsigned long long>(ours_digit));
+  EXPECT_LE(ours_no_digit, spm_no_digit);
   std::filesystem::remove_all(dir);
 }
 
