@@ -2,17 +2,18 @@
 // below a stated value), resume is bit-identical to an uninterrupted run, results do not depend
 // on the thread count, a diverging run stops with the last good checkpoint kept, and bad input
 // (config keys, shapes, vocabulary, foreign or truncated checkpoints) fails before any work.
+#include "train/trainer.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "core/file_util.h"
 #include "synthetic_data.h"
 #include "train/adamw.h"
-#include "train/trainer.h"
 
 namespace lm::train {
 namespace {
@@ -27,9 +28,7 @@ class TrainerTest : public ::testing::Test {
     fs::remove_all(root_);
     prefix_ = testing::make_synthetic_data(root_ / "data");
   }
-  static void TearDownTestSuite() {
-    fs::remove_all(root_);
-  }
+  static void TearDownTestSuite() { fs::remove_all(root_); }
   TrainConfig tiny(const std::string& name) {
     TrainConfig c;
     c.data = prefix_;
@@ -68,7 +67,8 @@ TEST_F(TrainerTest, LearnsTheSyntheticChain) {
   EXPECT_FALSE(m[48].contains("val_loss"));
   EXPECT_EQ(m[99]["tokens"].get<uint64_t>(), 100u * 4 * 32);
   // HF-style checkpoint directory
-  for (const char* f : {"model.safetensors", "config.json", "optimizer.safetensors", "train_state.json"})
+  for (const char* f :
+       {"model.safetensors", "config.json", "optimizer.safetensors", "train_state.json"})
     EXPECT_TRUE(file_exists(c.out + "/checkpoint/" + f)) << f;
 }
 
@@ -181,8 +181,10 @@ TEST(TrainConfigTest, TomlAndFlags) {
   fs::path dir = fs::path(LMFORGE_BUILD_DIR) / "test_out" / "train_config";
   fs::create_directories(dir);
   std::string good = (dir / "good.toml").string(), bad = (dir / "bad.toml").string();
-  ASSERT_TRUE(write_file_atomic(good, "n_layer = 6\nn-head = 6\nlr = 0.0006\nbias = false\n"
-                                      "kernels = \"ref\"\n").ok());
+  ASSERT_TRUE(write_file_atomic(good,
+                                "n_layer = 6\nn-head = 6\nlr = 0.0006\nbias = false\n"
+                                "kernels = \"ref\"\n")
+                  .ok());
   ASSERT_TRUE(write_file_atomic(bad, "n_layer = 2\n\nn_layers = 4\n").ok());
   TrainConfig c;
   ASSERT_TRUE(load_config_toml(good, &c).ok());
