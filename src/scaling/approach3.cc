@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/rng.h"
 #include "core/threads.h"
@@ -121,16 +122,27 @@ double percentile(std::vector<double> v, double q) {
   return v[i] + (pos - i) * (v[i + 1] - v[i]);
 }
 
-Interval interval(const std::vector<double>& v, double ci) {
+// A resample whose fit ran off to an infinite (or NaN) parameter makes the spread unbounded:
+// s.e. +inf (JSON null), and NaN sorts as +inf so that the percentiles stay well defined.
+Interval interval(std::vector<double> v, double ci) {
   Interval r;
+  bool unbounded = false;
+  for (double& x : v) {
+    if (std::isnan(x)) x = std::numeric_limits<double>::infinity();
+    unbounded |= !std::isfinite(x);
+  }
+  r.lo = percentile(v, (1 - ci) / 2);
+  r.hi = percentile(v, 1 - (1 - ci) / 2);
+  if (unbounded) {
+    r.se = std::numeric_limits<double>::infinity();
+    return r;
+  }
   double mean = 0;
   for (double x : v) mean += x;
   mean /= v.size();
   double ss = 0;
   for (double x : v) ss += (x - mean) * (x - mean);
   r.se = v.size() > 1 ? std::sqrt(ss / (v.size() - 1)) : 0;
-  r.lo = percentile(v, (1 - ci) / 2);
-  r.hi = percentile(v, 1 - (1 - ci) / 2);
   return r;
 }
 

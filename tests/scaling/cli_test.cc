@@ -118,6 +118,36 @@ TEST(Cli, FitJsonAndBadRunsCsv) {
   EXPECT_NE(out.find("at least 5 runs"), std::string::npos) << out;
 }
 
+// Nine runs of a real tiny sweep (examples/sweep-tiny.toml on the sample): too few and too short
+// for a law, so some bootstrap resamples run A off to infinity (here: 2 or more of 50). The
+// spread is then unbounded: "s.e. inf" in the text and null in the JSON, never "nan" (which
+// came from inf - inf).
+TEST(Cli, UnboundedBootstrapSpreadIsInfNotNan) {
+  std::string path = tmp("tiny_sweep_runs.csv");
+  ASSERT_TRUE(lm::write_file_atomic(path, R"(params,tokens,loss
+3312,251648,5.3034136295318604
+12768,65280,5.7563028335571289
+25472,32768,5.8733854293823242
+12768,195840,5.2455754280090332
+25472,98176,5.3109347820281982
+56640,44160,5.814185619354248
+25472,327168,4.7981595993041992
+56640,147072,5.2702515125274658
+100096,83200,5.4353578090667725
+)")
+                  .ok());
+  std::string out;
+  ASSERT_EQ(run_cli("scaling fit --runs " + path + " --bootstrap 50 --threads 1", &out), 0);
+  EXPECT_EQ(out.find("nan"), std::string::npos) << out;
+  ASSERT_EQ(run_cli("scaling fit --runs " + path + " --bootstrap 50 --threads 1 --json", &out), 0);
+  json j = json::parse(out);
+  for (const auto& [k, v] : j["se"].items()) {
+    if (!v.is_null()) {
+      EXPECT_TRUE(std::isfinite(v.get<double>())) << k;
+    }
+  }
+}
+
 TEST(Cli, NonConvergedFitSaysSo) {
   std::string csv = "params,tokens,loss\n";
   for (double n : {1e7, 3e7, 1e8, 3e8, 1e9})
