@@ -119,6 +119,7 @@ double percentile(std::vector<double> v, double q) {
   double pos = q * (v.size() - 1);
   size_t i = static_cast<size_t>(pos);
   if (i + 1 >= v.size()) return v.back();
+  if (v[i] == v[i + 1]) return v[i];  // also two infinities (inf - inf is NaN)
   return v[i] + (pos - i) * (v[i + 1] - v[i]);
 }
 
