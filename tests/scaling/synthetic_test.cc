@@ -35,6 +35,14 @@ TEST(Markov, KnownEntropies) {
   EXPECT_LT(h, std::log(8.0));
 }
 
+std::string decompress(const std::string& path) {
+  auto z = read_file(path);
+  EXPECT_TRUE(z.ok());
+  std::string text(ZSTD_getFrameContentSize(z->data(), z->size()), '\0');
+  EXPECT_FALSE(ZSTD_isError(ZSTD_decompress(text.data(), text.size(), z->data(), z->size())));
+  return text;
+}
+
 TEST(Markov, CorpusMatchesItsEntropyAndIsDeterministic) {
   SyntheticOptions o;
   o.vocab = 50;
@@ -48,8 +56,7 @@ TEST(Markov, CorpusMatchesItsEntropyAndIsDeterministic) {
   ASSERT_EQ(r->files.size(), 1u);
   auto z = read_file(r->files[0]);
   ASSERT_TRUE(z.ok());
-  std::string text(ZSTD_getFrameContentSize(z->data(), z->size()), '\0');
-  ASSERT_FALSE(ZSTD_isError(ZSTD_decompress(text.data(), text.size(), z->data(), z->size())));
+  std::string text = decompress(r->files[0]);
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 300);
   EXPECT_NE(text.find("\"source\":\"markov-synthetic\""), std::string::npos);
   EXPECT_TRUE(file_exists(o.out_dir + "/entropy.json"));
@@ -59,14 +66,6 @@ TEST(Markov, CorpusMatchesItsEntropyAndIsDeterministic) {
   EXPECT_EQ(*read_file(r2->files[0]), *z);
   o.vocab = 1;
   EXPECT_FALSE(write_synthetic_corpus(o).ok());
-}
-
-std::string decompress(const std::string& path) {
-  auto z = read_file(path);
-  EXPECT_TRUE(z.ok());
-  std::string text(ZSTD_getFrameContentSize(z->data(), z->size()), '\0');
-  EXPECT_FALSE(ZSTD_isError(ZSTD_decompress(text.data(), text.size(), z->data(), z->size())));
-  return text;
 }
 
 // The per-token floor against the plug-in conditional entropy (given the previous token) of the
