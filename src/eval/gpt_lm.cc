@@ -81,7 +81,11 @@ class GptLm final : public LanguageModel {
   Result<std::vector<int>> encode(const std::string& text) const override {
     return codec_.encode(text);
   }
-  std::string decode(const std::vector<int>& ids) const override { return codec_.decode(ids); }
+  // Invalid UTF-8 (a token cut inside a character) becomes U+FFFD, as Python's
+  // bytes.decode(errors="replace") that HF's decoders use.
+  std::string decode(const std::vector<int>& ids) const override {
+    return utf8_repair(codec_.decode(ids));
+  }
   const ModelInfo& info() const override { return info_; }
 
  private:
@@ -443,7 +447,7 @@ Result<std::vector<std::vector<std::string>>> GptLm::generate_until(
         }
         p.ids.push_back(tok);
         p.next = tok;
-        p.text = codec_.decode(p.ids);
+        p.text = decode(p.ids);
         bool stop = false;
         for (const std::string& u : rq.kwargs.until)
           if (!u.empty() && p.text.find(u) != std::string::npos) stop = true;
@@ -454,7 +458,7 @@ Result<std::vector<std::vector<std::string>>> GptLm::generate_until(
     for (size_t q = r0; q < r1; q++) out[q].assign(requests[q].samples, std::string());
     for (Path& p : paths) {
       const GenerationRequest& rq = requests[p.req];
-      std::string s = codec_.decode(p.ids);
+      std::string s = decode(p.ids);
       size_t cut = s.size();
       for (const std::string& u : rq.kwargs.until)
         if (!u.empty()) cut = std::min(cut, s.find(u));
