@@ -12,8 +12,9 @@ void setup(CLI::App& app) {
   auto* sub = app.add_subcommand("eval", "Loss and perplexity of a checkpoint on packed data");
   static eval::EvalOptions o;
   static bool json = false;
-  sub->add_option("--checkpoint", o.checkpoint, "Run directory or checkpoint directory")->required();
-  sub->add_option("--data", o.data, "Packed data PREFIX (lmforge pack --out)")->required();
+  // Required unless a sub-subcommand (eval make-data) is used: checked in the action.
+  sub->add_option("--checkpoint", o.checkpoint, "Run directory or checkpoint directory");
+  sub->add_option("--data", o.data, "Packed data PREFIX (lmforge pack --out)");
   sub->add_option("--split", o.split, "auto (val if present, else train) | val | train")
       ->capture_default_str();
   sub->add_option("--batch-size", o.batch_size, "Rows per batch")->capture_default_str();
@@ -24,7 +25,10 @@ void setup(CLI::App& app) {
   sub->add_option("--max-batches", o.max_batches, "Evaluate at most this many batches (0 = all)");
   add_threads_option(sub, &o.threads);
   add_json_flag(sub, &json);
-  set_action(sub, [] {
+  set_action(sub, [sub] {
+    if (!sub->get_subcommands().empty()) return ok_status();
+    if (o.checkpoint.empty() || o.data.empty())
+      return invalid_argument("eval: --checkpoint and --data are required");
     LM_ASSIGN_OR_RETURN(eval::EvalReport r, eval::evaluate_checkpoint(o));
     if (json) {
       print_json({{"loss", r.loss}, {"perplexity", r.perplexity}, {"tokens", r.tokens},
