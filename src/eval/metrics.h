@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -72,7 +73,10 @@ double bits_per_byte(std::span<const Weighted> items);       // -sum ll / (sum b
 int64_t count_words(std::string_view doc);  // len(re.split(r"\s+", doc)), the harness's words
 
 // Bootstrap standard error of `aggregate` over `items` (resampled with replacement `iters`
-// times, seeded; the harness's bootstrap_stderr). Deterministic in the seed.
+// times, seeded; the harness's bootstrap_stderr). Deterministic in the seed. As the harness:
+// chunks of min(1000, iters) replicates; chunk i draws with Python's random.Random(seed + i)
+// (eval/py_compat.h), so seed 0 gives the harness's own number. NaN when items is empty or
+// iters < 1 (the harness reports N/A).
 template <typename T>
 double bootstrap_stderr(std::span<const T> items,
                         const std::function<double(std::span<const T>)>& aggregate, int iters,
