@@ -91,6 +91,9 @@ struct ModelOptions {
   std::string tokenizer;  // override: a tokenizer file ("" = the folder's own)
   int threads = 0;        // 0 = all cores
   int batch_size = 16;    // rows per forward
+  // Added by the GPT backend: requests with equal contexts share one KV prefill (false scores
+  // each request on its own, for measuring the gain; the numbers are the same bytes).
+  bool share_prefixes = true;
 };
 
 // Opens an lmforge run or checkpoint folder (model.safetensors + config.json, the tokenizer its
