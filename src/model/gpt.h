@@ -65,17 +65,50 @@ class Gpt {
   GptConfig config_;
   const kernels::KernelSet* k_;
   ParamLayout layout_;
-  std::vector<float> params_, grads_;
-  ParamViews pv_, gv_;
+  // Shapes: B batch rows, T positions, C = n_embd, NH = n_head, V = vocab_size, L = n_layer;
+  // N = B*T. Buffers are sized for the largest B x T seen (ensure_activations) and hold the
+  // first N rows of the current batch.
+  std::vector<float> params_;  // (num_params) flat, ParamLayout order; views pv_
+  std::vector<float> grads_;   // (num_params) same layout; views gv_
+  ParamViews pv_, gv_;         // named views into params_ / grads_ (shapes: params.h)
+  // What one block keeps from forward for backward (llm.c's layer order).
   struct LayerActs {
-    std::vector<float> ln1, ln1_mean, ln1_rstd, qkv, atty, att, attproj, res2, ln2, ln2_mean,
-        ln2_rstd, fch, fch_gelu, fcproj, res3;
+    std::vector<float> ln1;       // (B,T,C) LayerNorm 1 of the block input
+    std::vector<float> ln1_mean;  // (B,T) its mean
+    std::vector<float> ln1_rstd;  // (B,T) its 1/std
+    std::vector<float> qkv;       // (B,T,3C) [q | k | v] = ln1 @ c_attn
+    std::vector<float> atty;      // (B,T,C) attention output, heads concatenated
+    std::vector<float> att;       // (B,NH,T,T) attention probabilities (causal, softmaxed)
+    std::vector<float> attproj;   // (B,T,C) atty @ attn.c_proj
+    std::vector<float> res2;      // (B,T,C) block input + attproj
+    std::vector<float> ln2;       // (B,T,C) LayerNorm 2 of res2
+    std::vector<float> ln2_mean;  // (B,T)
+    std::vector<float> ln2_rstd;  // (B,T)
+    std::vector<float> fch;       // (B,T,4C) ln2 @ mlp.c_fc
+    std::vector<float> fch_gelu;  // (B,T,4C) GELU(fch)
+    std::vector<float> fcproj;    // (B,T,C) fch_gelu @ mlp.c_proj
+    std::vector<float> res3;      // (B,T,C) res2 + fcproj: the block output
   };
-  std::vector<LayerActs> acts_;
-  std::vector<float> encoded_, lnf_, lnf_mean_, lnf_rstd_, logits_, losses_, dlosses_;
-  // backward scratch, reused by every layer
-  std::vector<float> dres_, dsmall_, dqkv_, datt_, dbig_;
-  std::vector<int32_t> inputs_, targets_, positions_, segments_;
+  std::vector<LayerActs> acts_;  // (L) one per block
+  std::vector<float> encoded_;   // (B,T,C) wte[token] + wpe[position]: the first block input
+  std::vector<float> lnf_;       // (B,T,C) final LayerNorm of the last block output
+  std::vector<float> lnf_mean_;  // (B,T)
+  std::vector<float> lnf_rstd_;  // (B,T)
+  std::vector<float> logits_;    // (B,T,V) lnf @ wte^T; with targets, the probabilities, which
+                                 // backward() turns into dlogits in place
+  std::vector<float> losses_;    // (B,T) per-token cross-entropy (nats)
+  std::vector<float> dlosses_;   // (B,T) forward: each target's weight; then d(mean loss)/d(loss)
+  // Backward scratch, reused by every layer (the kernels overwrite it; dres_ alone is zeroed
+  // once per backward() and accumulated into).
+  std::vector<float> dres_;         // (B,T,C) gradient of the residual stream
+  std::vector<float> dsmall_;       // (B,T,C) gradient of a C-wide activation (ln out, atty, ...)
+  std::vector<float> dqkv_;         // (B,T,3C) gradient of qkv
+  std::vector<float> datt_;         // (B,NH,T,T) attention backward scratch
+  std::vector<float> dbig_;         // (B,T,4C) gradient of fch / fch_gelu (in place)
+  std::vector<int32_t> inputs_;     // (B,T) token ids of the last forward()
+  std::vector<int32_t> targets_;    // (B,T) next-token ids (masked ones: 0, with weight 0)
+  std::vector<int32_t> positions_;  // (B,T) or empty: 0..T-1 in every row
+  std::vector<int32_t> segments_;   // (B,T) or empty: document index within the row (docmask)
   int B_ = 0, T_ = 0, cap_bt_ = 0, cap_t_ = 0;
   bool have_targets_ = false;
 };

@@ -20,13 +20,27 @@ struct ParamInfo {
 };
 
 // Views into the flat buffer for one layer (bias pointers null when config.bias is off).
+// Shapes with C = n_embd; matrices are HF Conv1D (in, out), row-major: y = x @ W + b.
 struct LayerParams {
-  float *ln1_w, *ln1_b, *qkv_w, *qkv_b, *proj_w, *proj_b, *ln2_w, *ln2_b, *fc_w, *fc_b,
-      *fcproj_w, *fcproj_b;
+  float* ln1_w;     // (C) ln_1.weight
+  float* ln1_b;     // (C) ln_1.bias
+  float* qkv_w;     // (C,3C) attn.c_attn.weight: [q | k | v] columns
+  float* qkv_b;     // (3C) attn.c_attn.bias
+  float* proj_w;    // (C,C) attn.c_proj.weight
+  float* proj_b;    // (C) attn.c_proj.bias
+  float* ln2_w;     // (C) ln_2.weight
+  float* ln2_b;     // (C) ln_2.bias
+  float* fc_w;      // (C,4C) mlp.c_fc.weight
+  float* fc_b;      // (4C) mlp.c_fc.bias
+  float* fcproj_w;  // (4C,C) mlp.c_proj.weight
+  float* fcproj_b;  // (C) mlp.c_proj.bias
 };
 struct ParamViews {
-  float *wte, *wpe, *lnf_w, *lnf_b;
-  std::vector<LayerParams> layers;
+  float* wte;                       // (V,C) token embedding, also the output head (tied)
+  float* wpe;                       // (n_ctx,C) position embedding
+  float* lnf_w;                     // (C) ln_f.weight
+  float* lnf_b;                     // (C) ln_f.bias (null without bias)
+  std::vector<LayerParams> layers;  // (n_layer)
 };
 
 class ParamLayout {

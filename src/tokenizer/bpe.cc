@@ -1,6 +1,27 @@
 // bpe.cc: BpeModel: flat open-addressing tables (token bytes -> id, id pair -> merge), the
 // merge loop (arrays for short pieces, heap + linked list for long ones) and special tokens.
 // The merge order is tiktoken's and HF's: lowest rank first, leftmost among equal ranks.
+// What it must compute is bpe_reference.h (tens of lines); tests/tokenizer/
+// bpe_reference_test.cc holds the two to the same ids.
+//
+// Performance notes (figures: docs/PERFORMANCE-tokenizer.md, ~50 MB/s per core on r50k):
+// - Tiers, cheapest first, per pre-tokenized piece (encode_hashed): a single byte is its byte
+//   token (no hash); a piece of <= 18 bytes is looked up in the per-thread piece cache; a piece
+//   that is itself a token is that token (tiktoken always, merge lists when BPE of its bytes
+//   gives it back: `whole_ok`); only then the merge loop runs. Most pieces of real text stop at
+//   the cache or the whole-token probe.
+// - Merge loop: pieces up to kShortPiece (96) bytes merge in a fixed array (a linear scan for
+//   the lowest rank beats a heap at these sizes, as in tiktoken); longer pieces (runs of spaces,
+//   digits, base64) use a heap + linked list, O(n log n) instead of O(n^2). Ranks are looked up
+//   by id pair in one flat table (tiktoken ranks are turned into pairs at load time,
+//   build_rank_pairs), the first level by the two bytes directly (byte_pairs).
+// - Hashing: pieces of <= 16 bytes hash with an inlined multiply-fold of two overlapping
+//   loads, longer ones with XXH3; the table stores a 32-bit tag beside each id so that a probe
+//   rarely touches token bytes.
+// - Caches: one direct-mapped cache per thread (16384 entries of one cache line, 1 MB), tagged
+//   with the model's uid so that models never share entries; no locks (thread_local).
+// - Prefetching: memory latency bounds encoding, so encode_ordinary runs the pre-tokenizer
+//   kAhead (4) pieces ahead and prefetches each piece's cache line and table slot.
 #include "tokenizer/bpe.h"
 
 #define XXH_INLINE_ALL

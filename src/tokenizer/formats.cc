@@ -164,14 +164,20 @@ Result<LoadedBpe> load_tiktoken(const std::string& path) {
 }
 
 Result<LoadedBpe> load_gpt2(const std::string& encoder_path) {
+  // GPT-2 names the pair encoder.json + vocab.bpe, HF vocab.json + merges.txt; a renamed
+  // encoder.json takes whichever of the two merges files is beside it.
   std::string name = file_name(encoder_path);
-  std::string merges_path =
-      sibling(encoder_path, name == "vocab.json" ? "merges.txt" : "vocab.bpe");
-  if (!file_exists(merges_path) && name == "vocab.json")
-    merges_path = sibling(encoder_path, "vocab.bpe");
+  std::string first = sibling(encoder_path, name == "vocab.json" ? "merges.txt" : "vocab.bpe");
+  std::string second = sibling(encoder_path, name == "vocab.json" ? "vocab.bpe" : "merges.txt");
+  std::string merges_path = file_exists(first) ? first : second;
   if (!file_exists(merges_path))
-    return not_found("{}: no merges file beside it ({})", encoder_path, merges_path)
-        .with_hint("GPT-2's encoder.json needs its vocab.bpe (HF vocab.json: merges.txt)");
+    return not_found(
+               "{}: a GPT-2 encoder.json (token -> id) whose merges are missing: neither {} "
+               "nor {} exists",
+               encoder_path, first, second)
+        .with_hint(
+            "put GPT-2's vocab.bpe (HF: merges.txt) beside it, or pass a tokenizer.json that "
+            "holds both");
   LM_ASSIGN_OR_RETURN(std::string enc_text, read_file(encoder_path));
   nlohmann::json j = nlohmann::json::parse(enc_text, nullptr, false);
   if (j.is_discarded() || !j.is_object())

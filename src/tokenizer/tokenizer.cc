@@ -18,6 +18,30 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 Result<Tokenizer> from_loaded(Result<LoadedBpe> loaded, const std::string& path);
 
+// True when every member of `j` is an integer: GPT-2's encoder.json / HF's vocab.json shape
+// (its tokens include "model", so a "model" member alone does not make a tokenizer.json).
+bool is_token_id_map(const nlohmann::json& j) {
+  if (j.empty()) return false;
+  for (const auto& [key, val] : j.items()) {
+    if (!val.is_number_integer()) return false;
+  }
+  return true;
+}
+
+// HF's model type of a `model` object, inferred as HF's ModelWrapper deserializer does when
+// "type" is absent (older files, e.g. bert-base-uncased): it tries BPE (vocab + merges), then
+// WordPiece (any token -> id vocab; WordLevel is a subset of WordPiece and never wins), then
+// Unigram (vocab as a list of [piece, score]).
+std::string hf_model_type(const nlohmann::json& model) {
+  std::string type = model.value("type", "");
+  if (!type.empty()) return type;
+  const auto vocab = model.value("vocab", nlohmann::json());
+  if (vocab.is_object() && model.contains("merges")) return "BPE";
+  if (vocab.is_object()) return "WordPiece";
+  if (vocab.is_array()) return "Unigram";
+  return "";
+}
+
 Result<Tokenizer> load_json(const std::string& path) {
   std::string name = std::filesystem::path(path).filename().string();
   if (name == "encoder.json" || name == "vocab.json") return from_loaded(load_gpt2(path), path);
@@ -27,20 +51,29 @@ Result<Tokenizer> load_json(const std::string& path) {
     return corrupt("{}: not valid JSON (truncated or corrupt?)", path)
         .with_hint("pass a tokenizer.json, GPT-2's encoder.json, a .tiktoken file or a vocab.txt");
   if (!j.is_object()) return corrupt("{}: not a JSON object", path);
-  if (!j.contains("model")) {
-    // An encoder.json under another name: token -> id with a vocab.bpe beside it.
-    if (!j.empty() && j.begin()->is_number_integer()) return from_loaded(load_gpt2(path), path);
-    return corrupt("{}: no \"model\" member (not a tokenizer.json)", path);
-  }
-  std::string type = j["model"].is_object() ? j["model"].value("type", "") : "";
-  if (type.empty() && j["model"].is_object() && j["model"].contains("merges")) type = "BPE";
-  if (type == "BPE") return from_loaded(load_hf_bpe(j, path), path);
-  if (type == "WordPiece") {
+  // An encoder.json under another name: token -> id with a vocab.bpe (or merges.txt) beside it.
+  if (is_token_id_map(j)) return from_loaded(load_gpt2(path), path);
+  if (!j.contains("model") || !j["model"].is_object())
+    return corrupt("{}: no \"model\" object (not a tokenizer.json)", path)
+        .with_hint("pass a tokenizer.json, GPT-2's encoder.json, a .tiktoken file or a vocab.txt");
+  std::string type = hf_model_type(j["model"]);
+  Tokenizer t;
+  if (type == "BPE") {
+    LM_ASSIGN_OR_RETURN(t, from_loaded(load_hf_bpe(j, path), path));
+  } else if (type == "WordPiece") {
     LM_ASSIGN_OR_RETURN(WordPiece wp, WordPiece::from_json(j, path));
-    return Tokenizer::from_wordpiece(std::move(wp));
+    t = Tokenizer::from_wordpiece(std::move(wp));
+  } else if (type == "Unigram") {
+    return invalid_argument("{}: a Unigram model (SentencePiece-style) is not supported", path)
+        .with_hint("lmforge reads byte-level BPE and WordPiece tokenizer.json files");
+  } else {
+    return invalid_argument("{}: model type \"{}\" is not supported", path,
+                            type.empty() ? "(none, and no vocab to infer it from)" : type)
+        .with_hint("lmforge reads byte-level BPE and WordPiece tokenizer.json files");
   }
-  return invalid_argument("{}: model type \"{}\" is not supported", path, type)
-      .with_hint("lmforge reads byte-level BPE and WordPiece tokenizer.json files");
+  LM_ASSIGN_OR_RETURN(HfPostProcess post, parse_hf_post_process(j, path));
+  t.set_hf_post_process(std::move(post));
+  return t;
 }
 
 Result<Tokenizer> from_loaded(Result<LoadedBpe> loaded, const std::string& path) {
@@ -99,6 +132,10 @@ Tokenizer Tokenizer::from_model(std::unique_ptr<BpeModel> model) {
 Tokenizer Tokenizer::from_wordpiece(WordPiece wp) {
   Tokenizer t;
   t.wp_ = std::make_unique<WordPiece>(std::move(wp));
+  // BERT's template for a bare vocab.txt (a tokenizer.json brings its own post_processor).
+  auto cls = t.wp_->token_id(t.wp_->options().cls_token);
+  auto sep = t.wp_->token_id(t.wp_->options().sep_token);
+  if (cls && sep) t.post_.post = {.kind = "BertProcessing", .prefix = {*cls}, .suffix = {*sep}};
   return t;
 }
 
@@ -120,8 +157,8 @@ std::vector<uint32_t> Tokenizer::encode_ordinary(std::string_view text) const {
   return out;
 }
 
-Status Tokenizer::encode(std::string_view text, SpecialPolicy policy,
-                         std::vector<uint32_t>* out) const {
+Status Tokenizer::encode_model(std::string_view text, SpecialPolicy policy,
+                               std::vector<uint32_t>* out) const {
   if (!bpe_ || policy == SpecialPolicy::kAsText) {
     encode_ordinary(text, out);
     return ok_status();
@@ -141,6 +178,17 @@ Status Tokenizer::encode(std::string_view text, SpecialPolicy policy,
     hit = bpe_->find_special(text, pos);
   }
   encode_ordinary(text.substr(pos), out);
+  return ok_status();
+}
+
+Status Tokenizer::encode(std::string_view text, SpecialPolicy policy,
+                         std::vector<uint32_t>* out) const {
+  bool post = post_.truncation || post_.padding || (add_special_tokens_ && post_.post.added());
+  if (!post) return encode_model(text, policy, out);
+  std::vector<uint32_t> ids;
+  LM_RETURN_IF_ERROR(encode_model(text, policy, &ids));
+  LM_RETURN_IF_ERROR(apply_hf_post_process(post_, add_special_tokens_, &ids));
+  out->insert(out->end(), ids.begin(), ids.end());
   return ok_status();
 }
 

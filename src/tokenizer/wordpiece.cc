@@ -149,7 +149,9 @@ Result<WordPiece> WordPiece::from_json(const nlohmann::json& j, const std::strin
     return fail(corrupt("missing \"model\" object"));
   }
   const auto& m = j["model"];
-  if (m.value("type", "") != "WordPiece") return fail(corrupt("model.type is not \"WordPiece\""));
+  // No "type": HF's older files (bert-base-uncased) leave it out and HF infers WordPiece.
+  if (std::string type = m.value("type", ""); !type.empty() && type != "WordPiece")
+    return fail(corrupt("model.type is \"{}\", not \"WordPiece\"", type));
   WordPieceOptions o;
   o.unk_token = m.value("unk_token", "[UNK]");
   o.continuing_subword_prefix = m.value("continuing_subword_prefix", "##");

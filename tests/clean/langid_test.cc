@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "clean/classifier.h"
+#include "test_util.h"
 
 namespace lm::clean {
 namespace {
@@ -30,7 +31,7 @@ void expect_accuracy(const EvalReport& r, double min) {
 }
 
 TEST(LangIdSample, Cld2HeldOutFortunes) {
-  if (!std::filesystem::exists(LMFORGE_SAMPLE_DIR)) GTEST_SKIP() << "no sample corpus";
+  if (!std::filesystem::exists(LMFORGE_SAMPLE_DIR)) LM_SKIP_OR_FAIL_IN_CI("no sample corpus");
   auto id = text::make_language_identifier({});
   ASSERT_TRUE(id.ok());
   auto r = evaluate_langid(**id, fortunes(), 200, true);
@@ -39,7 +40,7 @@ TEST(LangIdSample, Cld2HeldOutFortunes) {
 }
 
 TEST(LangIdSample, FastTextTrainedOnFortunes) {
-  if (!std::filesystem::exists(LMFORGE_SAMPLE_DIR)) GTEST_SKIP() << "no sample corpus";
+  if (!std::filesystem::exists(LMFORGE_SAMPLE_DIR)) LM_SKIP_OR_FAIL_IN_CI("no sample corpus");
   LabelledData d = fortunes();
   d.max_per_label = 3000;
   d.max_bytes = 512;

@@ -1,7 +1,7 @@
 // pipeline_test.cc: run_clean end to end on a small generated corpus: every input document ends
 // up kept or removed with a reason; lines taken by line rules are written to removed-lines/;
 // stage order changes attribution but not the kept set; the same bytes for 1 and 2 threads;
-// 2 ranks keep the same set as 1; --resume skips finished files and redoes one whose output was
+// 2 ranks write the same bytes as 1; --resume skips finished files and redoes one whose output was
 // corrupted; the per-stage progress lines.
 #include "clean/pipeline.h"
 
@@ -256,20 +256,31 @@ TEST_F(PipelineTest, SameBytesForOneAndTwoThreads) {
   EXPECT_EQ(*read_file(dir_ + "/t1/stats.json"), *read_file(dir_ + "/t2/stats.json"));
 }
 
-TEST_F(PipelineTest, TwoRanksKeepTheSameSetAsOne) {
+// Two ranks (sharing the output folder, as under mpirun) write the very bytes one rank writes:
+// kept/, removed/, filtered/, removed-lines/ and stats.json.
+TEST_F(PipelineTest, TwoRanksWriteTheSameBytesAsOne) {
   clean(dir_ + "/one", 1);
   std::thread r1([&] { clean(dir_ + "/two", 1, 1, 2); });
   clean(dir_ + "/two", 1, 0, 2);
   r1.join();
-  auto one = read_docs(dir_ + "/one/kept"), two = read_docs(dir_ + "/two/kept");
-  std::set<std::string> a, b;
-  for (const auto& [id, x] : one) a.insert(id);
-  for (const auto& [id, x] : two) b.insert(id);
-  EXPECT_EQ(a, b);
-  EXPECT_EQ(read_docs(dir_ + "/one/removed").size(), read_docs(dir_ + "/two/removed").size());
-  auto s = nlohmann::json::parse(*read_file(dir_ + "/two/stats.json"));
+  for (const char* sub : {"kept", "removed", "filtered", "removed-lines"}) {
+    auto a = read_tree(dir_ + "/one", sub), b = read_tree(dir_ + "/two", sub);
+    EXPECT_FALSE(a.empty()) << sub;
+    std::set<std::string> na, nb;
+    for (const auto& [name, bytes] : a) na.insert(name);
+    for (const auto& [name, bytes] : b) nb.insert(name);
+    EXPECT_EQ(na, nb) << sub << ": the same files";
+    for (const auto& [name, bytes] : a) {
+      auto it = b.find(name);
+      if (it != b.end()) EXPECT_TRUE(it->second == bytes) << sub << "/" << name << " differs";
+    }
+  }
+  std::string one = *read_file(dir_ + "/one/stats.json"),
+              two = *read_file(dir_ + "/two/stats.json");
+  EXPECT_EQ(one, two) << "stats.json";
+  auto s = nlohmann::json::parse(two);
   EXPECT_EQ(s["input"]["documents"], 240);
-  EXPECT_EQ(s["kept"]["documents"], a.size());
+  EXPECT_EQ(s["kept"]["documents"], read_docs(dir_ + "/one/kept").size());
 }
 
 TEST_F(PipelineTest, ResumeSkipsDoneFilesAndRedoesCorruptOnes) {

@@ -10,17 +10,19 @@
 #include "dataset/info.h"
 #include "dataset/packer.h"
 #include "dataset_test_util.h"
+#include "test_util.h"
 
 namespace lm::dataset {
 namespace {
 
 TEST(SampleCorpus, PackInfoAndPadding) {
   const std::string sample = LMFORGE_SAMPLE_DIR;
-  if (!std::filesystem::exists(sample)) GTEST_SKIP() << "no sample corpus at " << sample;
+  if (!std::filesystem::exists(sample)) LM_SKIP_OR_FAIL_IN_CI("no sample corpus at " << sample);
   const std::string vocab = tok::testing::vocab_dir();
-  if (vocab.empty()) GTEST_SKIP() << "tests/oracles/node_modules absent";
+  if (vocab.empty()) LM_SKIP_OR_FAIL_IN_CI("tests/oracles/node_modules absent");
   auto enc = load_encoder(vocab + "/r50k_base.tiktoken");
-  if (!enc.ok() && enc.status().code() == Code::kUnimplemented) GTEST_SKIP() << "no tokenizer";
+  if (!enc.ok() && enc.status().code() == Code::kUnimplemented)
+    LM_SKIP_OR_FAIL_IN_CI("no tokenizer");
   ASSERT_TRUE(enc.ok()) << enc.status().to_string();
   PackOptions o;
   o.inputs = {sample};

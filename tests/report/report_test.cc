@@ -13,6 +13,7 @@
 
 #include "core/file_util.h"
 #include "core/rng.h"
+#include "test_util.h"
 
 namespace lm::report {
 namespace {
@@ -70,7 +71,7 @@ size_t count(const std::string& s, const std::string& needle) {
 }
 
 void check_chromium(const std::string& html_path, size_t svgs) {
-  if (!file_exists("/usr/bin/chromium")) GTEST_SKIP() << "no /usr/bin/chromium";
+  if (!file_exists("/usr/bin/chromium")) LM_SKIP_OR_FAIL_IN_CI("no /usr/bin/chromium");
   std::string profile = html_path + ".chromium-profile";
   std::string flags =
       "/usr/bin/chromium --headless --no-sandbox --disable-gpu "

@@ -9,6 +9,7 @@
 
 #include "core/file_util.h"
 #include "core/rng.h"
+#include "test_util.h"
 
 namespace lm::scaling {
 namespace {
@@ -27,7 +28,7 @@ RunsTable load_chinchilla() {
 }
 
 TEST(Approach3, ReproducesReferenceOnChinchillaData) {
-  if (!file_exists(kChinchillaCsv)) GTEST_SKIP() << "no " << kChinchillaCsv;
+  if (!file_exists(kChinchillaCsv)) LM_SKIP_OR_FAIL_IN_CI("no " << kChinchillaCsv);
   RunsTable t = load_chinchilla();
   ASSERT_EQ(t.runs.size(), 240u);
   auto r = fit_approach3(t, {});
@@ -50,7 +51,7 @@ TEST(Approach3, ReproducesReferenceOnChinchillaData) {
 }
 
 TEST(Approach3, AllPointsMatchesReference) {
-  if (!file_exists(kChinchillaCsv)) GTEST_SKIP() << "no " << kChinchillaCsv;
+  if (!file_exists(kChinchillaCsv)) LM_SKIP_OR_FAIL_IN_CI("no " << kChinchillaCsv);
   RunsColumns cols;
   cols.params = "Model Size";
   cols.flops = "Training FLOP";

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "oracles/vocab_fixture.h"
+#include "test_util.h"
 #include "tokenizer/tokenizer.h"
 
 namespace lm::tok {
@@ -16,7 +17,8 @@ std::string golden(const std::string& name) {
 
 void check_golden(const std::string& vocab_file, const std::string& golden_name) {
   std::string dir = testing::vocab_dir();
-  if (dir.empty()) GTEST_SKIP() << "tests/oracles/node_modules absent (scripts/install-deps --npm)";
+  if (dir.empty())
+    LM_SKIP_OR_FAIL_IN_CI("tests/oracles/node_modules absent (scripts/install-deps --npm)");
   auto t = Tokenizer::load(dir + "/" + vocab_file);
   ASSERT_TRUE(t.ok()) << t.status().to_string();
   auto lines = testing::read_jsonl(golden(golden_name));
@@ -50,7 +52,7 @@ TEST(BpeGolden, HfGpt2ViaVocabBpe) { check_golden("gpt2/vocab.bpe", "hf_gpt2"); 
 
 TEST(BpeGolden, HelloGpt2) {
   std::string dir = testing::vocab_dir();
-  if (dir.empty()) GTEST_SKIP() << "tests/oracles/node_modules absent";
+  if (dir.empty()) LM_SKIP_OR_FAIL_IN_CI("tests/oracles/node_modules absent");
   for (const char* f : {"r50k_base.tiktoken", "gpt2/encoder.json"}) {
     auto t = Tokenizer::load(dir + "/" + f);
     ASSERT_TRUE(t.ok()) << t.status().to_string();
@@ -64,7 +66,7 @@ TEST(BpeGolden, HelloGpt2) {
 // ids on the golden texts.
 TEST(BpeGolden, SaveLoadRoundTrip) {
   std::string dir = testing::vocab_dir();
-  if (dir.empty()) GTEST_SKIP() << "tests/oracles/node_modules absent";
+  if (dir.empty()) LM_SKIP_OR_FAIL_IN_CI("tests/oracles/node_modules absent");
   std::string tmp = testing::temp_dir("bpe_golden");
   for (const char* enc : {"r50k_base", "cl100k_base", "o200k_base"}) {
     auto t = Tokenizer::load(dir + "/" + enc + ".tiktoken");

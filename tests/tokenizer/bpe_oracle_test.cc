@@ -9,6 +9,7 @@
 #include "core/file_util.h"
 #include "io/document.h"
 #include "oracles/vocab_fixture.h"
+#include "test_util.h"
 #include "tokenizer/normalizer.h"
 #include "tokenizer/tokenizer.h"
 
@@ -98,7 +99,8 @@ class BpeOracle : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(BpeOracle, TiktokenNpm) {
   std::string dir = testing::vocab_dir();
-  if (dir.empty()) GTEST_SKIP() << "tests/oracles/node_modules absent (scripts/install-deps --npm)";
+  if (dir.empty())
+    LM_SKIP_OR_FAIL_IN_CI("tests/oracles/node_modules absent (scripts/install-deps --npm)");
   std::string enc = GetParam();
   auto t = Tokenizer::load(dir + "/" + enc + ".tiktoken");
   ASSERT_TRUE(t.ok()) << t.status().to_string();
@@ -107,7 +109,8 @@ TEST_P(BpeOracle, TiktokenNpm) {
 
 TEST_P(BpeOracle, HfTokenizersLoadsOurTokenizerJson) {
   std::string dir = testing::vocab_dir();
-  if (dir.empty()) GTEST_SKIP() << "tests/oracles/node_modules absent (scripts/install-deps --npm)";
+  if (dir.empty())
+    LM_SKIP_OR_FAIL_IN_CI("tests/oracles/node_modules absent (scripts/install-deps --npm)");
   std::string enc = GetParam();
   // GPT-2 goes through encoder.json + vocab.bpe (merge ranks), the others through .tiktoken.
   std::string src = enc == "r50k_base" ? dir + "/gpt2/encoder.json" : dir + "/" + enc + ".tiktoken";
@@ -164,7 +167,8 @@ class BpeNormalizerOracle : public ::testing::TestWithParam<NormCase> {};
 // (the normalizer written back), and Tokenizers.js gives the same ids on the saved file.
 TEST_P(BpeNormalizerOracle, HfTokenizersSameIds) {
   std::string dir = testing::vocab_dir();
-  if (dir.empty()) GTEST_SKIP() << "tests/oracles/node_modules absent (scripts/install-deps --npm)";
+  if (dir.empty())
+    LM_SKIP_OR_FAIL_IN_CI("tests/oracles/node_modules absent (scripts/install-deps --npm)");
   auto base = Tokenizer::load(dir + "/gpt2/encoder.json");
   ASSERT_TRUE(base.ok()) << base.status().to_string();
   std::string tmp = testing::temp_dir(std::string("bpe_norm_") + GetParam().label);

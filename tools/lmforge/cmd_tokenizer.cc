@@ -32,6 +32,7 @@ struct Options {
   int threads = 0;
   bool has_text = false, allow_special = false, special_as_text = false, eot = false;
   bool lossy = false, json = false;
+  bool no_truncation = false, no_padding = false, add_special_tokens = false;
 };
 
 // Output to a file (atomically) or stdout.
@@ -217,6 +218,12 @@ Status run_encode(const Options& o) {
   if (o.has_text == !o.in.empty())
     return invalid_argument("tokenizer encode: give either --in DOCS or --text \"...\"");
   LM_ASSIGN_OR_RETURN(Tokenizer t, Tokenizer::load(o.tokenizer));
+  // A tokenizer.json's truncation / padding sections apply as in HF, unless switched off.
+  if (o.no_truncation) t.set_truncation(std::nullopt);
+  if (o.no_padding) t.set_padding(std::nullopt);
+  t.set_add_special_tokens(o.add_special_tokens);
+  if (std::string notice = t.post_process_notice(); !notice.empty())
+    log_warn("{}: {}; --no-truncation / --no-padding switch this off", o.tokenizer, notice);
   Sink sink;
   LM_RETURN_IF_ERROR(sink.open(o.out));
   EncodeStats st;
@@ -381,6 +388,13 @@ void setup(CLI::App& app) {
   enc->add_flag("--allow-special", o.allow_special, "Special-token text becomes its special id");
   enc->add_flag("--special-as-text", o.special_as_text, "Special-token text is ordinary text");
   enc->add_flag("--eot", o.eot, "Append the end-of-text id after each document");
+  enc->add_flag("--add-special-tokens", o.add_special_tokens,
+                "Add the post_processor's special tokens (BERT: [CLS] ... [SEP]), as HF's "
+                "encode does by default");
+  enc->add_flag("--no-truncation", o.no_truncation,
+                "Ignore the tokenizer.json's \"truncation\" section (HF applies it)");
+  enc->add_flag("--no-padding", o.no_padding,
+                "Ignore the tokenizer.json's \"padding\" section (HF applies it)");
   add_threads_option(enc, &o.threads);
   add_json_flag(enc, &o.json);
   set_action(enc, [text_opt] {

@@ -3,8 +3,11 @@
 //                                                         .encode_ordinary(text)
 //   node oracle.cjs hf TOKENIZER.json IN.jsonl OUT.jsonl   npm @huggingface/tokenizers
 //                                                         encode(text, no special tokens).ids
+//   node oracle.cjs hf+special TOKENIZER.json IN OUT       the same with add_special_tokens
+//                                                         (the post_processor's template)
 // IN.jsonl has one {"text": ...} per line; OUT.jsonl gets one array of ids per line.
-// Exit code 77 (ctest's skip code) when tests/oracles/node_modules is absent.
+// Exit code 77 (ctest's skip code) when tests/oracles/node_modules is absent; 1 under CI=true,
+// where a missing peer fails (tests/test_util.h).
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -13,17 +16,19 @@ const NM = path.resolve(__dirname, "../../oracles/node_modules");
 function load(kind, arg) {
   if (!fs.existsSync(path.join(NM, "tiktoken")) || !fs.existsSync(path.join(NM, "@huggingface/tokenizers"))) {
     console.error("oracle.cjs: tests/oracles/node_modules is absent (scripts/install-deps --npm)");
-    process.exit(77);
+    const ci = process.env.CI || "";
+    process.exit(ci !== "" && ci !== "0" && ci !== "false" ? 1 : 77);
   }
   if (kind === "tiktoken") {
     const { get_encoding } = require(path.join(NM, "tiktoken"));
     const enc = get_encoding(arg);
     return (t) => Array.from(enc.encode_ordinary(t));
   }
-  if (kind === "hf") {
+  if (kind === "hf" || kind === "hf+special") {
     const { Tokenizer } = require(path.join(NM, "@huggingface/tokenizers"));
     const tok = new Tokenizer(JSON.parse(fs.readFileSync(arg, "utf8")), {});
-    return (t) => tok.encode(t, { add_special_tokens: false }).ids;
+    const add = kind === "hf+special";
+    return (t) => tok.encode(t, { add_special_tokens: add }).ids;
   }
   console.error("oracle.cjs: unknown kind " + kind);
   process.exit(2);

@@ -1,7 +1,8 @@
 // vocab_fixture.h: shared by the tokenizer tests: the vocabularies made from npm tiktoken's rank
 // tables (make_vocab.cjs, run once per build folder into LMFORGE_BUILD_DIR/tokenizer_vocab,
 // atomically), node oracle runs, random Unicode / byte strings, and JSONL helpers.
-// vocab_dir() is "" only when tests/oracles/node_modules is absent (tests then GTEST_SKIP).
+// vocab_dir() is "" only when tests/oracles/node_modules is absent (tests then skip, or fail
+// under CI: LM_SKIP_OR_FAIL_IN_CI, tests/test_util.h).
 #pragma once
 
 #include <fmt/core.h>

@@ -1,6 +1,7 @@
 // wp_test_util.h: helpers for the trainer / WordPiece / normalizer tests: sample-corpus texts
 // (LMFORGE_SAMPLE_DIR, read with io::DocumentReader), temporary folders, JSONL text files, and
-// running the node oracles in this folder (skipped when tests/oracles/node_modules is absent).
+// running the node oracles in this folder (skipped when tests/oracles/node_modules is absent,
+// failed under CI=true: tests/test_util.h).
 #pragma once
 
 #include <fmt/core.h>
