@@ -1,8 +1,8 @@
 // packer.h: `lmforge pack`: tokenize documents on all cores (output order = input order) and
 // stream them into token shards (formats.h), split train/val by a hash of each document id,
 // with constant memory, a progress line, periodic checkpoints (PREFIX.pack-state.json) that a
-// rerun resumes from, atomic outputs and PREFIX.meta.json. Encoding runs on the shared ordered
-// document encoder (tokenizer/document_encoder.h); which ids a text becomes is the Encoder's.
+// rerun resumes from, atomic outputs and PREFIX.meta.json. The tokenizer is reached through
+// Encoder so that this file does not depend on a particular tokenizer implementation.
 #pragma once
 
 #include <cstdint>
