@@ -1,11 +1,13 @@
-// minhash.cc: word normalisation + hashing, exact and line keys, MinHash signatures and LSH band
-// keys. The inner loop (K multiply-add-shift permutations per shingle, keeping the minimum) is
-// compiled twice (AVX2 and baseline) and picked at load time, so one binary runs everywhere.
-// Not here: stage orchestration (stages.cc), files (run_file.cc).
+// minhash.cc: word normalisation (datatrove's simplify_text: NFD, drop Mn, lowercase, a digit
+// run -> 0; punctuation, symbols and spaces split words) + hashing, exact and line keys, MinHash
+// signatures and LSH band keys. The inner loop (K multiply-add-shift permutations per shingle,
+// keeping the minimum) is compiled twice (AVX2 and baseline) and picked at load time, so one binary
+// runs everywhere. Not here: stage orchestration (stages.cc), files (run_file.cc).
 #include "dedup/minhash.h"
 
 #include <unicode/ubrk.h>
 #include <unicode/uchar.h>
+#include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
 #define XXH_INLINE_ALL  // short word/shingle hashes inline: ~2x faster than calls into the .so
@@ -42,6 +44,29 @@ bool is_cjk(UChar32 cp) {
          (cp >= 0x3100 && cp <= 0x31FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
          (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
          (cp >= 0xFF66 && cp <= 0xFF9F) || (cp >= 0x20000 && cp <= 0x3FFFF);
+}
+
+// True for code points without a canonical decomposition that are common in text: Latin-1
+// below U+00C0 and the unified Han ideographs (the compatibility ideographs U+F900-FAFF and
+// U+2F800-2FA1F decompose; kana do too: ga -> ka + U+3099). Saves the NFD lookup.
+bool canonically_inert(UChar32 cp) {
+  return cp < 0xC0 || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+         (cp >= 0x20000 && cp <= 0x2F7FF) || (cp >= 0x2FA20 && cp <= 0x3FFFF);
+}
+
+// A run of digits is one "0" (datatrove's \d+ -> 0): "chapter 7" and "chapter 12" match.
+void push_digit(std::string* word) {
+  if (word->empty() || word->back() != '0') word->push_back('0');
+}
+
+const UNormalizer2* nfd() {
+  static const UNormalizer2* n = [] {
+    UErrorCode err = U_ZERO_ERROR;
+    const UNormalizer2* r = unorm2_getNFDInstance(&err);
+    LM_CHECK(U_SUCCESS(err) && r != nullptr, "ICU NFD normaliser unavailable");
+    return r;
+  }();
+  return n;
 }
 
 void append_utf8(std::string* s, UChar32 cp) {
@@ -88,7 +113,28 @@ struct WordScanner {
       run.clear();
     }
   }
+  // Canonical decomposition first (NFD, as datatrove's simplify_text), so precomposed and
+  // decomposed text give the same words: U+00E9 and e + U+0301 both become "e".
   void non_ascii(UChar32 cp) {
+    if (canonically_inert(cp)) {
+      one(cp);
+      return;
+    }
+    UChar dec[32];
+    UErrorCode err = U_ZERO_ERROR;
+    const int32_t len = unorm2_getDecomposition(nfd(), cp, dec, 32, &err);
+    if (len <= 0 || U_FAILURE(err)) {
+      one(cp);
+      return;
+    }
+    for (int32_t j = 0; j < len;) {
+      UChar32 c;
+      U16_NEXT(dec, j, len, c);
+      one(c);
+    }
+  }
+  // One code point of the decomposed text.
+  void one(UChar32 cp) {
     if (is_cjk(cp)) {
       flush();
       if (cjk_chars) {
@@ -104,10 +150,10 @@ struct WordScanner {
     }
     flush_run();
     const uint32_t mask = U_MASK(u_charType(cp));
-    if (mask & U_GC_M_MASK) return;  // combining marks: dropped (accent stripping on NFD text)
+    if (mask & U_GC_MN_MASK) return;  // nonspacing marks (accents): dropped, as datatrove's
     if (mask & U_GC_ND_MASK) {
-      word.push_back('0');
-    } else if (mask & (U_GC_L_MASK | U_GC_N_MASK)) {
+      push_digit(&word);
+    } else if (mask & (U_GC_L_MASK | U_GC_N_MASK | U_GC_MC_MASK | U_GC_ME_MASK)) {
       append_utf8(&word, u_tolower(cp));
     } else {
       flush();
@@ -129,7 +175,10 @@ void word_hashes(std::string_view text, bool cjk_chars, std::vector<uint64_t>* o
       const char m = kAscii.map[c];
       if (m != 0) {
         if (!ws.run.empty()) ws.flush_run();
-        ws.word.push_back(m);
+        if (m == '0')
+          push_digit(&ws.word);
+        else
+          ws.word.push_back(m);
       } else {
         ws.flush();
         ws.flush_run();

@@ -1,8 +1,9 @@
-// minhash.h: the per-document keys of dedup. Words are normalised on the fly (lowercase, digits
-// to 0, punctuation and symbols as separators, combining marks dropped; an ASCII fast path, ICU
-// for the rest) and hashed; CJK text becomes one word per character (or ICU dictionary words).
-// MinHasher turns word n-gram shingles into K = bands x rows 32-bit minimums with multiply-shift
-// permutations (AVX2 when the CPU has it) and folds each band into one 64-bit bucket key.
+// minhash.h: the per-document keys of dedup. Words are normalised on the fly (NFD, nonspacing
+// marks dropped, lowercase, a run of digits to 0, punctuation and symbols as separators; an ASCII
+// fast path, ICU for the rest) and hashed; CJK text becomes one word per character (or ICU
+// dictionary words). MinHasher turns word n-gram shingles into K = bands x rows 32-bit minimums
+// with multiply-shift permutations (AVX2 when the CPU has it) and folds each band into one 64-bit
+// bucket key.
 #pragma once
 
 #include <cstddef>

@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/file_util.h"
+#include "model/config.h"
 
 namespace lm::estimate {
 
@@ -90,6 +94,21 @@ Status validate_shape(const ModelShape& s) {
     return invalid_argument("width {} is not a multiple of heads {}", s.n_embd, s.n_head);
   }
   return ok_status();
+}
+
+Result<ModelShape> shape_from_hf_config(const std::string& path) {
+  LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) return corrupt("{}: not JSON", path).with_hint("give an HF config.json");
+  LM_ASSIGN_OR_RETURN(model::GptConfig c, model::GptConfig::from_hf_json(j, path));
+  ModelShape s;
+  s.n_layer = c.n_layer;
+  s.n_head = c.n_head;
+  s.n_embd = c.n_embd;
+  s.vocab = c.vocab_size;
+  s.seq_len = c.n_ctx;
+  LM_RETURN_IF_ERROR(validate_shape(s).with_context(path));
+  return s;
 }
 
 }  // namespace lm::estimate

@@ -45,4 +45,8 @@ double flops_per_token(const ModelShape& s, const ParamCount& p, FlopConvention 
 
 Status validate_shape(const ModelShape& s);
 
+// The shape of an HF GPT-2 config.json (as `lmforge train` writes and the hub distributes), read
+// by the model's own reader (lm::model::GptConfig::from_hf_json): the same keys, the same errors.
+Result<ModelShape> shape_from_hf_config(const std::string& path);
+
 }  // namespace lm::estimate

@@ -15,6 +15,7 @@
 #include "scaling/approach3.h"
 #include "scaling/approaches.h"
 #include "scaling/curve.h"
+#include "scaling/fit_report.h"
 
 namespace lm::report {
 namespace {
@@ -243,10 +244,19 @@ Status sweep_page(const std::string& dir, const ReportOptions& opt, const std::s
                   Page* page) {
   LM_ASSIGN_OR_RETURN(RunsTable t, read_runs_csv(dir + "/runs.csv"));
   page->title = "Scaling sweep " + dir;
-  Approach3Options fo;
-  fo.bootstrap = opt.bootstrap;
-  fo.threads = opt.threads;
-  LM_ASSIGN_OR_RETURN(Approach3Result f, fit_approach3(t, fo));
+  // The sweep's own fit (fit.json, as `scaling sweep` and `scaling fit --out` write it); only a
+  // folder without one (a runs.csv from elsewhere) is fitted here.
+  Approach3Result f;
+  if (file_exists(dir + "/fit.json")) {
+    LM_ASSIGN_OR_RETURN(FitReport fr, read_fit_json(dir + "/fit.json"));
+    f = std::move(fr.approach3);
+  } else {
+    Approach3Options fo;
+    fo.bootstrap = opt.bootstrap;
+    fo.threads = opt.threads;
+    LM_ASSIGN_OR_RETURN(FitReport fr, fit_runs(t, fo));
+    f = std::move(fr.approach3);
+  }
   page->summary += fmt::format("<p>{} runs.</p>", t.runs.size()) + fit_table(f);
   LM_RETURN_IF_ERROR(curves_plot(dir, scratch, page));
   LM_RETURN_IF_ERROR(isoflop_plot(t, scratch, page));

@@ -1,7 +1,8 @@
 // report.h: `lmforge report RUN_DIR|SWEEP_DIR`: one self-contained HTML page with gnuplot SVG
 // plots. A run (metrics.jsonl): loss curves with the extrapolation fitted on the first half, and
 // the learning rate. A sweep (runs.csv): loss curves of every run, IsoFLOP parabolas, the fitted
-// law's frontier with its bootstrap confidence band, and predicted vs actual loss.
+// law's frontier with its bootstrap confidence band, and predicted vs actual loss. The law is the
+// sweep's fit.json (not refitted); a folder without one is fitted here with `bootstrap`.
 #pragma once
 
 #include <string>
@@ -12,7 +13,7 @@ namespace lm::report {
 
 struct ReportOptions {
   std::string out;      // default DIR/report.html
-  int bootstrap = 100;  // resamples for the confidence band (sweeps)
+  int bootstrap = 100;  // resamples for the confidence band (sweeps without fit.json)
   int threads = 0;
 };
 

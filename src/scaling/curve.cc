@@ -1,9 +1,14 @@
 // curve.cc: metrics.jsonl parsing, loss-curve extrapolation and the online monitor.
 #include "scaling/curve.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/file_util.h"
 
@@ -175,6 +180,62 @@ Result<std::vector<Alert>> monitor(const Metrics& m, const MonitorOptions& opt) 
     }
   }
   return alerts;
+}
+
+Status watch_metrics(const std::string& path, const WatchOptions& opt,
+                     const std::function<void(const Alert&)>& on_alert) {
+  size_t reported = 0, last_size = 0;
+  double idle = 0;
+  for (;;) {
+    auto text = read_file(path);
+    if (text.ok() && text->size() != last_size) {
+      last_size = text->size();
+      idle = 0;
+      LM_ASSIGN_OR_RETURN(Metrics m, parse_metrics(*text, path));
+      LM_ASSIGN_OR_RETURN(auto alerts, monitor(m, opt.monitor));
+      for (; reported < alerts.size(); ++reported) on_alert(alerts[reported]);
+    } else if (!text.ok() && !opt.follow) {
+      return text.status();
+    }
+    if (!opt.follow || idle >= opt.idle) break;
+    std::this_thread::sleep_for(std::chrono::duration<double>(opt.interval));
+    idle += opt.interval;
+  }
+  return ok_status();
+}
+
+nlohmann::json alert_json(const Alert& a) {
+  auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+  return {{"step", a.step},
+          {"tokens", a.tokens},
+          {"kind", a.kind},
+          {"loss", num(a.loss)},
+          {"predicted", num(a.predicted)},
+          {"upper", num(a.upper)}};
+}
+
+nlohmann::json extrapolation_json(const Extrapolation& e, double fraction) {
+  nlohmann::json j = {{"fraction", fraction},           {"fit_until_tokens", e.fit_until},
+                      {"final_tokens", e.final_tokens}, {"predicted_loss", e.predicted},
+                      {"L_inf", e.fit.law.l_inf},       {"x0", e.fit.law.x0},
+                      {"alpha", e.fit.law.alpha},       {"points_used", e.points_used}};
+  if (std::isfinite(e.actual)) {
+    j["actual_loss"] = e.actual;
+    j["error"] = e.error;
+    j["relative_error"] = e.rel_error;
+  }
+  return j;
+}
+
+std::string format_extrapolation(const Extrapolation& e, double fraction) {
+  std::string s = fmt::format(
+      "fit on the first {:.0f}% ({} points up to {:.4g} tokens): L = {:.4f} + ({:.4g}/t)^{:.4f}\n",
+      fraction * 100, e.points_used, e.fit_until, e.fit.law.l_inf, e.fit.law.x0, e.fit.law.alpha);
+  s += fmt::format("predicted loss at {:.4g} tokens: {:.4f}\n", e.final_tokens, e.predicted);
+  if (std::isfinite(e.actual))
+    s += fmt::format("actual {:.4f}; error {:+.4f} ({:+.2f}%)\n", e.actual, e.error,
+                     e.rel_error * 100);
+  return s;
 }
 
 }  // namespace lm::scaling

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cmath>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -60,5 +62,21 @@ struct MonitorOptions {
 // Walks the run in order as if it were live: refits on the points seen so far (every ~5% new
 // points) and checks each new point against the band predicted from the past.
 Result<std::vector<Alert>> monitor(const Metrics& m, const MonitorOptions& opt);
+
+// `scaling monitor`: reads the metrics file, runs monitor() and hands each alert not reported
+// yet to on_alert, in order. With follow, reads the file again every `interval` seconds while it
+// grows and stops after `idle` seconds without growth (a missing file is then waited for).
+struct WatchOptions {
+  MonitorOptions monitor;
+  bool follow = false;
+  double interval = 10, idle = 600;
+};
+Status watch_metrics(const std::string& path, const WatchOptions& opt,
+                     const std::function<void(const Alert&)>& on_alert);
+nlohmann::json alert_json(const Alert& a);  // non-finite numbers as null
+
+// The JSON and the text that `scaling extrapolate` prints.
+nlohmann::json extrapolation_json(const Extrapolation& e, double fraction);
+std::string format_extrapolation(const Extrapolation& e, double fraction);
 
 }  // namespace lm::scaling

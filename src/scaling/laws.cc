@@ -35,6 +35,9 @@ Allocation chinchilla_allocation(const ChinchillaParams& p, double compute) {
   return r;
 }
 
+PowerLaw km_law_n() { return {0, 8.8e13, 0.076}; }
+PowerLaw km_law_d() { return {0, 5.4e13, 0.095}; }
+PowerLaw km_law_cmin() { return {0, 3.1e8, 0.050}; }
 double km_loss_n(double n) { return std::pow(8.8e13 / n, 0.076); }
 double km_loss_d(double d) { return std::pow(5.4e13 / d, 0.095); }
 double km_loss_cmin(double c_pfdays) { return std::pow(3.1e8 / c_pfdays, 0.050); }

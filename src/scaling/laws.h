@@ -65,6 +65,11 @@ struct PowerLaw {
   double operator()(double x) const;
 };
 
+// KM's single-variable laws as PowerLaws (L_inf = 0, as published).
+PowerLaw km_law_n();     // L(N) = (8.8e13 / N)^0.076
+PowerLaw km_law_d();     // L(D) = (5.4e13 / D)^0.095
+PowerLaw km_law_cmin();  // L(C_min) = (3.1e8 / C)^0.050, C in PF-days
+
 // Validates that v is finite and > 0 (for sizes, tokens, compute); names `what` in the error.
 Status check_positive(const std::string& what, double v);
 

@@ -18,6 +18,7 @@
 #include "scaling/approaches.h"
 #include "scaling/curve.h"
 #include "scaling/fit_io.h"
+#include "scaling/fit_report.h"
 
 extern char** environ;
 
@@ -322,12 +323,9 @@ Result<SweepResult> run_sweep(const SweepConfig& c, bool dry_run, bool skip_hold
   Approach3Options fo;
   fo.bootstrap = c.bootstrap;
   fo.threads = c.threads;
-  LM_ASSIGN_OR_RETURN(res.fit, fit_approach3(res.runs, fo));
-  nlohmann::json fit = {{"approach3", approach3_json(res.fit)}};
-  std::vector<IsoFlopGroup> groups;
-  auto a2 = fit_approach2(res.runs, &groups);
-  fit["approach2"] = a2.ok() ? allocation_fit_json(*a2) : nlohmann::json(a2.status().message());
-  LM_RETURN_IF_ERROR(write_file_atomic(c.out + "/fit.json", fit.dump(1) + "\n"));
+  LM_ASSIGN_OR_RETURN(FitReport fit, fit_runs(res.runs, fo));  // the schema of `scaling fit`
+  res.fit = fit.approach3;
+  LM_RETURN_IF_ERROR(write_fit_json(c.out + "/fit.json", fit));
   LM_RETURN_IF_ERROR(predict_holdout(c, skip_holdout, &res));
   Allocation al = chinchilla_allocation(res.fit.params, res.holdout.budget);
   nlohmann::json s = {{"runs", res.runs.runs.size()},

@@ -2,6 +2,7 @@
 // power iteration for the stationary law) and writing the corpus; deterministic for a seed.
 #include "scaling/synthetic.h"
 
+#include <fmt/core.h>
 #include <zstd.h>
 
 #include <cmath>
@@ -205,6 +206,31 @@ Result<SyntheticResult> write_synthetic_corpus(const SyntheticOptions& opt) {
   r.empirical_entropy = plugin_entropy(counts);
   LM_RETURN_IF_ERROR(write_entropy_json(opt, r));
   return r;
+}
+
+nlohmann::json synthetic_json(const SyntheticOptions& opt, const SyntheticResult& r) {
+  return {{"out", opt.out_dir},
+          {"files", r.files},
+          {"words", r.words},
+          {"bytes", r.bytes},
+          {"entropy_nats_per_word", r.source.entropy_nats_per_word},
+          {"entropy_nats_per_byte", r.source.entropy_nats_per_word / r.source.mean_bytes_per_word},
+          {"empirical_entropy_nats_per_word", r.empirical_entropy},
+          {"entropy_nats_per_token", token_floor_nats(r.source, opt.words_per_document)}};
+}
+
+std::string format_synthetic(const SyntheticOptions& opt, const SyntheticResult& r) {
+  std::string s = fmt::format("wrote {} files, {} words, {} bytes to {}\n", r.files.size(), r.words,
+                              r.bytes, opt.out_dir);
+  s += fmt::format("entropy rate {:.5f} nats/word ({:.5f} nats/byte); empirical {:.5f}\n",
+                   r.source.entropy_nats_per_word,
+                   r.source.entropy_nats_per_word / r.source.mean_bytes_per_word,
+                   r.empirical_entropy);
+  s += fmt::format(
+      "loss floor {:.5f} nats/token with one token per word and an end-of-text token "
+      "after each document\n",
+      token_floor_nats(r.source, opt.words_per_document));
+  return s;
 }
 
 }  // namespace lm::scaling

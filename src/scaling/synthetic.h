@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -50,5 +51,8 @@ struct SyntheticResult {
 
 // Writes OUT/synthetic-00000.jsonl.zst ... and OUT/entropy.json.
 Result<SyntheticResult> write_synthetic_corpus(const SyntheticOptions& opt);
+// What `scaling synthetic` prints: entropy rates per word, byte and token, and the files.
+nlohmann::json synthetic_json(const SyntheticOptions& opt, const SyntheticResult& r);
+std::string format_synthetic(const SyntheticOptions& opt, const SyntheticResult& r);
 
 }  // namespace lm::scaling

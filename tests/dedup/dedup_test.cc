@@ -130,6 +130,33 @@ TEST(Dedup, OnlyExactOrOnlyNear) {
   EXPECT_EQ(removed_of(r.removed[0])["rule"], "minhash");  // identical: found by MinHash too
 }
 
+// The same text in NFC and in NFD (every "e" accented: é vs e + U+0301) is an exact duplicate,
+// and a near duplicate when exact dedup is off (before normalising, neither was found).
+TEST(Dedup, NfcAndNfdCopiesAreDuplicates) {
+  const std::string dir = fresh_dir("");
+  Rng rng(7);
+  std::string nfc = "caf\xc3\xa9 ", nfd = "cafe\xcc\x81 ";
+  for (char c : random_text(&rng, 80)) {
+    nfc += c == 'e' ? std::string("\xc3\xa9") : std::string(1, c);
+    nfd += c == 'e' ? std::string("e\xcc\x81") : std::string(1, c);
+  }
+  ASSERT_NE(nfc, nfd);
+  auto in = write_jsonl(dir + "/in.jsonl", {{"nfc", nfc, "", "", ""}, {"nfd", nfd, "", "", ""}});
+  auto r = run_into({in}, options(dir + "/w1"), dir + "/o1");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  EXPECT_EQ(ids(r.kept), "nfc ");
+  ASSERT_EQ(r.removed.size(), 1u);
+  EXPECT_EQ(removed_of(r.removed[0])["rule"], "exact");
+  auto o = options(dir + "/w2");
+  o.exact = false;
+  r = run_into({in}, o, dir + "/o2");
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  EXPECT_EQ(ids(r.kept), "nfc ");
+  ASSERT_EQ(r.removed.size(), 1u);
+  EXPECT_EQ(removed_of(r.removed[0])["rule"], "minhash");
+  EXPECT_EQ(removed_of(r.removed[0])["value"].get<double>(), 1.0);
+}
+
 TEST(Dedup, LineDedupDropsRepeatsAndEmptiedDocuments) {
   const std::string dir = fresh_dir("");
   std::vector<io::Document> docs = {

@@ -43,6 +43,21 @@ TEST(Words, UnicodeLowercaseMarksAndCjk) {
       6u);
 }
 
+// datatrove's simplify_text: NFD, then nonspacing marks (Mn) dropped, so the composed and the
+// decomposed spelling are the same words; a run of digits is one 0.
+TEST(Words, NfcAndNfdGiveTheSameWords) {
+  EXPECT_EQ(words_of("caf\xc3\xa9 cr\xc3\xa8me"), words_of("cafe\xcc\x81 cre\xcc\x80me"));
+  EXPECT_EQ(words_of("caf\xc3\xa9"), words_of("cafe"));
+  EXPECT_EQ(words_of("\xc3\x85ngstr\xc3\xb6m"), words_of("\xe2\x84\xabngstro\xcc\x88m"));
+  // Hangul: a precomposed syllable and its conjoining jamo (NFD) are one word.
+  EXPECT_EQ(words_of("\xed\x95\x9c"), words_of("\xe1\x84\x92\xe1\x85\xa1\xe1\x86\xab"));
+  // Spacing marks (Mc) stay: Devanagari ki (ka + vowel sign i) is not ka.
+  EXPECT_NE(words_of("\xe0\xa4\x95\xe0\xa4\xbf"), words_of("\xe0\xa4\x95"));
+  EXPECT_EQ(words_of("chapter 7"), words_of("Chapter 1234"));
+  EXPECT_EQ(words_of("a1b22c"), words_of("a9b3c"));
+  EXPECT_NE(words_of("a1b"), words_of("ab"));
+}
+
 TEST(Keys, ExactAndLineKeys) {
   auto w1 = words_of("The cat sat.");
   auto w2 = words_of("the  CAT sat");

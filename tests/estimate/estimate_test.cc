@@ -4,6 +4,10 @@
 #include "estimate/estimate.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "core/file_util.h"
+#include "model/config.h"
 
 namespace lm::estimate {
 namespace {
@@ -119,6 +123,35 @@ TEST(Estimate, SmallModelCountsParameters) {
   ParamCount p = count_params(s);
   EXPECT_DOUBLE_EQ(p.total, 124439808);
   EXPECT_NEAR(p.non_embedding, 12 * 12 * 768.0 * 768, 0.01 * p.non_embedding);
+}
+
+// --config reads config.json with the model's own reader: the file `lmforge train` writes gives
+// the shape it was written from, and what the model cannot run is the model's error.
+TEST(Estimate, ShapeFromHfConfigIsTheModelsReader) {
+  const std::string dir =
+      std::string(LMFORGE_BUILD_DIR) + "/test-tmp/estimate-" + std::to_string(getpid());
+  ASSERT_TRUE(make_dirs(dir).ok());
+  model::GptConfig c;
+  c.n_layer = 6;
+  c.n_head = 8;
+  c.n_embd = 512;
+  c.vocab_size = 32000;
+  c.n_ctx = 512;
+  ASSERT_TRUE(write_file_atomic(dir + "/config.json", c.to_hf_json().dump()).ok());
+  auto s = shape_from_hf_config(dir + "/config.json");
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_EQ(s->n_layer, 6);
+  EXPECT_EQ(s->n_head, 8);
+  EXPECT_EQ(s->n_embd, 512);
+  EXPECT_EQ(s->vocab, 32000);
+  EXPECT_EQ(s->seq_len, 512);
+  ASSERT_TRUE(write_file_atomic(dir + "/llama.json", R"({"model_type":"llama"})").ok());
+  auto bad = shape_from_hf_config(dir + "/llama.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("llama.json: model_type 'llama' is not gpt2"),
+            std::string::npos)
+      << bad.status().to_string();
+  EXPECT_FALSE(shape_from_hf_config(dir + "/missing.json").ok());
 }
 
 TEST(Estimate, BadInputIsAClearError) {

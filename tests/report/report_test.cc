@@ -13,6 +13,7 @@
 
 #include "core/file_util.h"
 #include "core/rng.h"
+#include "scaling/fit_report.h"
 #include "test_util.h"
 
 namespace lm::report {
@@ -108,6 +109,32 @@ TEST(Report, SweepPageRendersInChromium) {
   EXPECT_NE(html->find("95% bootstrap band"), std::string::npos);
   EXPECT_EQ(html->find(".report-tmp"), std::string::npos);
   check_chromium(dir + "/report.html", 4);
+}
+
+// A sweep folder with fit.json: the page shows that file's law (here with a marked E), not a
+// refit of runs.csv, and its bootstrap resamples make the band.
+TEST(Report, SweepPageReadsFitJson) {
+  std::string dir = make_sweep(tmpdir("fitjson"));
+  auto t = scaling::read_runs_csv(dir + "/runs.csv");
+  ASSERT_TRUE(t.ok());
+  scaling::Approach3Options fo;
+  fo.bootstrap = 8;
+  fo.coarse_grid = true;
+  auto fit = scaling::fit_runs(*t, fo);
+  ASSERT_TRUE(fit.ok()) << fit.status().to_string();
+  fit->approach3.params.E = 1.23456;
+  ASSERT_TRUE(scaling::write_fit_json(dir + "/fit.json", *fit).ok());
+  auto back = scaling::read_fit_json(dir + "/fit.json");
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  EXPECT_EQ(back->approach3.bootstrap_params.size(), 8u);
+  EXPECT_EQ(back->approach3.E.hi, fit->approach3.E.hi);
+  EXPECT_EQ(scaling::fit_report_json(*back), scaling::fit_report_json(*fit));
+  auto r = write_report(dir, {});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  auto html = read_file(r->path);
+  ASSERT_TRUE(html.ok());
+  EXPECT_NE(html->find("<td>1.23456</td>"), std::string::npos);
+  EXPECT_NE(html->find("95% bootstrap band"), std::string::npos);
 }
 
 TEST(Report, RunPage) {

@@ -83,6 +83,20 @@ TEST(Sweep, PlanRunResumeFitAndPredict) {
   auto runs = read_runs_csv(dir + "/sweep/runs.csv");
   ASSERT_TRUE(runs.ok()) << runs.status().to_string();
   EXPECT_EQ(runs->runs.size(), plan->size());
+  // fit.json has the schema of `scaling fit --out`: the same keys, the same Approach 3 numbers.
+  auto fit = nlohmann::json::parse(*read_file(dir + "/sweep/fit.json"));
+  EXPECT_EQ(fit["E"], s["fit"]["E"]);
+  EXPECT_EQ(fit["runs"].get<size_t>(), plan->size());
+  for (const char* k : {"approach1", "approach2", "km", "intervals", "bootstrap_params"})
+    EXPECT_TRUE(fit.contains(k)) << k;
+  ASSERT_EQ(run_cli("scaling fit --bootstrap 5 --coarse --runs " + dir + "/sweep/runs.csv --out " +
+                        dir + "/fit2.json",
+                    &out),
+            0)
+      << out;
+  auto fit2 = nlohmann::json::parse(*read_file(dir + "/fit2.json"));
+  for (auto& [k, v] : fit.items()) EXPECT_TRUE(fit2.contains(k)) << k;
+  for (auto& [k, v] : fit2.items()) EXPECT_TRUE(fit.contains(k)) << k;
   EXPECT_EQ(runs->extra_columns[0], "budget");
   // Resume: everything is skipped the second time.
   ASSERT_EQ(run_cli("scaling sweep --config " + cfg_path + " --json", &out), 0) << out;

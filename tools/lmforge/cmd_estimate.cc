@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
-#include "core/file_util.h"
 #include "estimate/estimate.h"
 
 namespace lm::cli {
@@ -35,28 +34,12 @@ std::string dur_str(double s) {
   return fmt::format("{:.4g} days ({:.3g} months)", s / 86400, s / (86400 * 30.44));
 }
 
-Status load_config(const std::string& path, ModelShape* s) {
-  LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return corrupt("{}: not a JSON object", path);
-  auto get = [&](const char* k, int64_t* v) {
-    if (j.contains(k) && j[k].is_number_integer()) *v = j[k].get<int64_t>();
-  };
-  get("n_layer", &s->n_layer);
-  get("n_head", &s->n_head);
-  get("n_embd", &s->n_embd);
-  get("vocab_size", &s->vocab);
-  get("n_ctx", &s->seq_len);
-  get("n_positions", &s->seq_len);
-  return validate_shape(*s).with_context(path);
-}
-
 Result<EstimateInput> make_input(const Opts& o) {
   EstimateInput in;
   in.shape.vocab = o.vocab;
   in.shape.seq_len = o.seq_len;
   if (!o.config.empty()) {
-    LM_RETURN_IF_ERROR(load_config(o.config, &in.shape));
+    LM_ASSIGN_OR_RETURN(in.shape, shape_from_hf_config(o.config));
   } else if (o.layers > 0 || o.width > 0) {
     in.shape.n_layer = o.layers;
     in.shape.n_embd = o.width;

@@ -16,7 +16,8 @@ void setup(CLI::App& app) {
   static bool json = false;
   sub->add_option("dir", dir, "RUN_DIR (metrics.jsonl) or SWEEP_DIR (runs.csv)")->required();
   sub->add_option("--out", opt.out, "Output HTML (default DIR/report.html)");
-  sub->add_option("--bootstrap", opt.bootstrap, "Resamples for the confidence band")
+  sub->add_option("--bootstrap", opt.bootstrap,
+                  "Resamples for the confidence band (when DIR has no fit.json)")
       ->capture_default_str();
   add_threads_option(sub, &opt.threads);
   add_json_flag(sub, &json);
