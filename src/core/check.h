@@ -7,11 +7,12 @@
 #include <string>
 
 namespace lm {
-[[noreturn]] void check_failed(const char* file, int line, const char* cond, const std::string& msg);
+[[noreturn]] void check_failed(const char* file, int line, const char* cond,
+                               const std::string& msg);
 }
 
-#define LM_CHECK(cond, ...)                                                          \
-  do {                                                                               \
-    if (!(cond)) [[unlikely]]                                                        \
-      ::lm::check_failed(__FILE__, __LINE__, #cond, ::fmt::format(__VA_ARGS__));     \
+#define LM_CHECK(cond, ...)                                                      \
+  do {                                                                           \
+    if (!(cond)) [[unlikely]]                                                    \
+      ::lm::check_failed(__FILE__, __LINE__, #cond, ::fmt::format(__VA_ARGS__)); \
   } while (0)

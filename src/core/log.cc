@@ -13,7 +13,9 @@ void set_log_level(LogLevel level) { g_level.store(static_cast<int>(level)); }
 LogLevel log_level() { return static_cast<LogLevel>(g_level.load(std::memory_order_relaxed)); }
 
 void log_write(LogLevel level, const std::string& message) {
-  const char* prefix = level == LogLevel::kWarn ? "warning: " : level == LogLevel::kError ? "error: " : "";
+  const char* prefix = level == LogLevel::kWarn    ? "warning: "
+                       : level == LogLevel::kError ? "error: "
+                                                   : "";
   std::string line = std::string(prefix) + message + "\n";
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);

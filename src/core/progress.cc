@@ -1,11 +1,12 @@
 // progress.cc: rendering and rate-limiting for Progress.
 #include "core/progress.h"
-#include "core/progress_block.h"
 
 #include <fmt/core.h>
 #include <unistd.h>
 
 #include <cstdio>
+
+#include "core/progress_block.h"
 
 namespace lm {
 namespace {
@@ -21,7 +22,10 @@ void Progress::set_period_seconds(double seconds) { g_period = seconds; }
 std::string format_bytes(double b) {
   const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
   int u = 0;
-  while (b >= 1000.0 && u < 5) { b /= 1000.0; ++u; }
+  while (b >= 1000.0 && u < 5) {
+    b /= 1000.0;
+    ++u;
+  }
   return u == 0 ? fmt::format("{:.0f} {}", b, units[u]) : fmt::format("{:.2f} {}", b, units[u]);
 }
 
@@ -96,7 +100,9 @@ std::string Progress::render(double elapsed) const {
   int cells = full;
   if (full < width) {
     int part = static_cast<int>((frac * width - full) * 8);
-    if (part > 0) { bar += eighths[part]; }
+    if (part > 0) {
+      bar += eighths[part];
+    }
     ++cells;
     if (part == 0) bar += " ";
   }

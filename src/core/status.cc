@@ -8,15 +8,24 @@ namespace lm {
 
 const char* code_name(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalid argument";
-    case Code::kNotFound: return "not found";
-    case Code::kIo: return "I/O error";
-    case Code::kCorrupt: return "corrupt or wrong format";
-    case Code::kUnimplemented: return "unimplemented";
-    case Code::kInternal: return "internal error";
-    case Code::kCancelled: return "cancelled";
-    case Code::kFailedPrecondition: return "failed precondition";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid argument";
+    case Code::kNotFound:
+      return "not found";
+    case Code::kIo:
+      return "I/O error";
+    case Code::kCorrupt:
+      return "corrupt or wrong format";
+    case Code::kUnimplemented:
+      return "unimplemented";
+    case Code::kInternal:
+      return "internal error";
+    case Code::kCancelled:
+      return "cancelled";
+    case Code::kFailedPrecondition:
+      return "failed precondition";
   }
   return "unknown";
 }

@@ -14,8 +14,17 @@
 
 namespace lm {
 
-enum class Code { kOk, kInvalidArgument, kNotFound, kIo, kCorrupt, kUnimplemented, kInternal,
-                  kCancelled, kFailedPrecondition };
+enum class Code {
+  kOk,
+  kInvalidArgument,
+  kNotFound,
+  kIo,
+  kCorrupt,
+  kUnimplemented,
+  kInternal,
+  kCancelled,
+  kFailedPrecondition
+};
 
 const char* code_name(Code code);
 
@@ -71,7 +80,7 @@ Status internal_error(fmt::format_string<Args...> f, Args&&... args) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT
     LM_CHECK(!status_.ok(), "Result constructed from an ok Status without a value");
   }
@@ -105,10 +114,10 @@ class [[nodiscard]] Result {
 #define LM_CONCAT_(a, b) LM_CONCAT_INNER_(a, b)
 
 // Returns the Status of `expr` from the enclosing function if it is not ok.
-#define LM_RETURN_IF_ERROR(expr)              \
-  do {                                        \
-    ::lm::Status lm_status_ = (expr);         \
-    if (!lm_status_.ok()) return lm_status_;  \
+#define LM_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::lm::Status lm_status_ = (expr);        \
+    if (!lm_status_.ok()) return lm_status_; \
   } while (0)
 
 // LM_ASSIGN_OR_RETURN(auto x, f()): declares x from a Result, or returns its Status.

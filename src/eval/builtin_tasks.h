@@ -15,9 +15,9 @@
 namespace lm::eval {
 
 struct BuiltinTask {
-  std::string name;         // the task name in its YAML (e.g. "arithmetic_add_3")
-  std::string yaml;         // path of its YAML file under the tasks folder
-  std::string summary;      // one line for `lmforge eval tasks --list`
+  std::string name;           // the task name in its YAML (e.g. "arithmetic_add_3")
+  std::string yaml;           // path of its YAML file under the tasks folder
+  std::string summary;        // one line for `lmforge eval tasks --list`
   bool needs_sample = false;  // its documents come from the sample corpus
 
   // Its data folder under the task-data folder (the YAML's dataset_path).

@@ -17,7 +17,7 @@ namespace lm::eval {
 struct FilterStep {
   std::string function;  // regex | take_first | take_first_k | majority_vote | lowercase | ...
   std::string regex_pattern = "#### (\\-?[0-9\\.\\,]+)";  // the harness's default
-  int group_select = 0;                                  // -1 = the last match
+  int group_select = 0;                                   // -1 = the last match
   std::string fallback = "[invalid]";
   bool ignore_case = false;
   int k = 1;  // take_first_k
@@ -27,7 +27,8 @@ class FilterPipeline {
  public:
   // An unknown function or an invalid regex is an error naming the step (and `where`, e.g.
   // "tasks/gsm8k.yaml: filter_list[1]").
-  static Result<FilterPipeline> create(const std::string& name, const std::vector<FilterStep>& steps,
+  static Result<FilterPipeline> create(const std::string& name,
+                                       const std::vector<FilterStep>& steps,
                                        const std::string& where);
   // The name "none" with no steps is the identity (the harness's default filter).
   const std::string& name() const { return name_; }

@@ -28,9 +28,9 @@ struct LoglikelihoodRequest {
 };
 
 struct LoglikelihoodResult {
-  double logprob = 0;      // sum over the continuation's tokens, natural log
-  bool is_greedy = false;  // every continuation token is the argmax (first maximal id, as torch)
-  std::vector<int> tokens;             // the continuation's token ids after the cut
+  double logprob = 0;       // sum over the continuation's tokens, natural log
+  bool is_greedy = false;   // every continuation token is the argmax (first maximal id, as torch)
+  std::vector<int> tokens;  // the continuation's token ids after the cut
   std::vector<double> token_logprobs;  // log p of each continuation token
   std::vector<uint8_t> token_greedy;   // 1 where that token is the argmax
 };
@@ -46,7 +46,7 @@ struct GenerationKwargs {
   int max_gen_toks = 256;          // the harness's default
   bool do_sample = false;          // false = greedy (temperature ignored)
   double temperature = 0.0;
-  int top_k = 0;      // 0 = no top-k
+  int top_k = 0;       // 0 = no top-k
   double top_p = 1.0;  // 1 = no nucleus cut
 };
 
@@ -61,7 +61,7 @@ struct GenerationRequest {
 struct ModelInfo {
   std::string name;  // folder name
   std::string path;
-  std::string format;  // "lmforge" | "hf-gpt2"
+  std::string format;     // "lmforge" | "hf-gpt2"
   std::string tokenizer;  // tokenizer file used
   int64_t params = 0;
   int n_ctx = 0;

@@ -28,14 +28,14 @@ double mc_acc_norm(std::span<const double> lls, std::span<const std::string> cho
 double mc_acc_bytes(std::span<const double> lls, std::span<const std::string> choices,
                     std::span<const int> gold);  // ll / UTF-8 bytes of the choice
 double mc_acc_mutual_info(std::span<const double> lls, std::span<const double> unconditional,
-                          std::span<const int> gold);  // argmax ll(c|ctx) - ll(c|"")
+                          std::span<const int> gold);       // argmax ll(c|ctx) - ll(c|"")
 double brier_score(std::span<const double> lls, int gold);  // sum_c (softmax(lls)_c - 1[c=gold])^2
 int64_t utf8_code_points(std::string_view s);
 
 struct ExactMatchOptions {
   bool ignore_case = false;
-  bool ignore_punctuation = false;  // Python string.punctuation
-  bool ignore_numbers = false;      // digits
+  bool ignore_punctuation = false;             // Python string.punctuation
+  bool ignore_numbers = false;                 // digits
   std::vector<std::string> regexes_to_ignore;  // PCRE2, removed from both sides first
 };
 // Compiled once; score() applies: regexes_to_ignore (re.sub -> ""), lower-case, strip
@@ -67,9 +67,9 @@ struct Weighted {
   double ll = 0;
   double weight = 0;  // tokens, words or bytes
 };
-double perplexity_of_lls(std::span<const double> lls);       // exp(-mean ll)  (loglikelihood)
+double perplexity_of_lls(std::span<const double> lls);        // exp(-mean ll)  (loglikelihood)
 double weighted_perplexity(std::span<const Weighted> items);  // exp(-sum ll / sum weight)
-double bits_per_byte(std::span<const Weighted> items);       // -sum ll / (sum bytes * ln 2)
+double bits_per_byte(std::span<const Weighted> items);        // -sum ll / (sum bytes * ln 2)
 int64_t count_words(std::string_view doc);  // len(re.split(r"\s+", doc)), the harness's words
 
 // Bootstrap standard error of `aggregate` over `items` (resampled with replacement `iters`

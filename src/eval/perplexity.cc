@@ -18,15 +18,20 @@ Result<EvalReport> evaluate_checkpoint(const EvalOptions& o) {
   LM_ASSIGN_OR_RETURN(auto gpt, model::load_model(dir, kernels::cpu_kernels()));
   int T = o.seq_len > 0 ? o.seq_len : gpt->config().n_ctx;
   if (T > gpt->config().n_ctx)
-    return invalid_argument("eval: seq_len {} exceeds the model context {}", T, gpt->config().n_ctx);
+    return invalid_argument("eval: seq_len {} exceeds the model context {}", T,
+                            gpt->config().n_ctx);
   LM_ASSIGN_OR_RETURN(dataset::LoaderMode mode, dataset::parse_loader_mode(o.loader_mode));
-  dataset::LoaderOptions lo{.prefix = o.data, .split = dataset::Split::kVal,
-                            .batch_size = o.batch_size, .seq_len = T, .mode = mode,
+  dataset::LoaderOptions lo{.prefix = o.data,
+                            .split = dataset::Split::kVal,
+                            .batch_size = o.batch_size,
+                            .seq_len = T,
+                            .mode = mode,
                             .shuffle = false};
   EvalReport rep;
   rep.split = "val";
   auto loader = dataset::Loader::open(lo);
-  if (o.split == "train" || (o.split == "auto" && !loader.ok() && loader.status().code() == Code::kNotFound)) {
+  if (o.split == "train" ||
+      (o.split == "auto" && !loader.ok() && loader.status().code() == Code::kNotFound)) {
     lo.split = dataset::Split::kTrain;
     rep.split = "train";
     loader = dataset::Loader::open(lo);

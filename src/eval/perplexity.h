@@ -11,13 +11,13 @@
 namespace lm::eval {
 
 struct EvalOptions {
-  std::string checkpoint;  // run directory or checkpoint directory
-  std::string data;        // PREFIX
+  std::string checkpoint;      // run directory or checkpoint directory
+  std::string data;            // PREFIX
   std::string split = "auto";  // auto (val if present, else train) | val | train
   int batch_size = 8;
-  int seq_len = 0;         // 0 = the model's context
+  int seq_len = 0;                          // 0 = the model's context
   std::string loader_mode = "concatenate";  // concatenate | pad | docmask (as the run trained)
-  int64_t max_batches = 0; // 0 = the whole split (one pass)
+  int64_t max_batches = 0;                  // 0 = the whole split (one pass)
   int threads = 0;
 };
 

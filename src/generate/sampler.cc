@@ -23,7 +23,9 @@ std::vector<double> Sampler::distribution(const float* logits, int V) {
   }
   idx_.resize(V);
   std::iota(idx_.begin(), idx_.end(), 0);
-  auto by_logit = [&](int a, int b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
+  auto by_logit = [&](int a, int b) {
+    return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+  };
   int k = (o_.top_k > 0 && o_.top_k < V) ? o_.top_k : V;
   std::partial_sort(idx_.begin(), idx_.begin() + k, idx_.end(), by_logit);
   double mx = logits[idx_[0]], sum = 0;

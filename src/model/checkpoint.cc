@@ -23,8 +23,10 @@ Status save_model(const std::string& dir, const Gpt& model,
 Result<GptConfig> load_model_config(const std::string& dir) {
   std::string path = dir + "/config.json";
   if (!file_exists(path))
-    return not_found("{}: no config.json", dir).with_hint("pass a run directory or checkpoint "
-                                                           "directory written by lmforge train");
+    return not_found("{}: no config.json", dir)
+        .with_hint(
+            "pass a run directory or checkpoint "
+            "directory written by lmforge train");
   LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded()) return corrupt("{}: not valid JSON", path);
@@ -47,8 +49,7 @@ Status load_model_weights(const std::string& dir, Gpt* model) {
   }
   size_t expected = model->layout().tensors().size();
   if (st.tensors().size() != expected)
-    return invalid_argument("{}: {} tensors, the model has {}", path, st.tensors().size(),
-                            expected)
+    return invalid_argument("{}: {} tensors, the model has {}", path, st.tensors().size(), expected)
         .with_hint("the checkpoint was written for another model config");
   return ok_status();
 }

@@ -14,17 +14,15 @@ Status GptConfig::validate() const {
   return ok_status();
 }
 
-int64_t GptConfig::num_params() const {
-  return num_params_no_position() + (int64_t)n_ctx * n_embd;
-}
+int64_t GptConfig::num_params() const { return num_params_no_position() + (int64_t)n_ctx * n_embd; }
 
 int64_t GptConfig::num_params_no_position() const {
   int64_t C = n_embd, b = bias ? 1 : 0;
-  int64_t per_layer = 2 * C + 2 * C * b          // ln_1, ln_2 (weight, bias)
-                      + C * 3 * C + 3 * C * b    // c_attn
-                      + C * C + C * b            // attn c_proj
-                      + C * 4 * C + 4 * C * b    // c_fc
-                      + 4 * C * C + C * b;       // mlp c_proj
+  int64_t per_layer = 2 * C + 2 * C * b        // ln_1, ln_2 (weight, bias)
+                      + C * 3 * C + 3 * C * b  // c_attn
+                      + C * C + C * b          // attn c_proj
+                      + C * 4 * C + 4 * C * b  // c_fc
+                      + 4 * C * C + C * b;     // mlp c_proj
   return (int64_t)vocab_size * C + n_layer * per_layer + C + C * b;
 }
 

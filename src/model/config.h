@@ -19,7 +19,7 @@ struct GptConfig {
   int n_embd = 768;
   bool bias = true;  // biases in linear layers and LayerNorms
 
-  Status validate() const;  // positive sizes, heads dividing the width
+  Status validate() const;                 // positive sizes, heads dividing the width
   int64_t num_params() const;              // all parameters (the tied head counted once)
   int64_t num_params_no_position() const;  // without the position table (nanoGPT's N)
   // Training FLOPs per token, nanoGPT's count: 6 N + 12 L C T (N without positions).

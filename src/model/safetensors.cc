@@ -82,8 +82,10 @@ Result<SafeTensorsFile> SafeTensorsFile::open(const std::string& path) {
       return bad("bad data_offsets of " + it.key());
     size_t b = o[0].get<size_t>(), en_off = o[1].get<size_t>();
     if (b > en_off || en_off > data_size || en_off - b != n * 4 || b % 4 != 0)
-      return bad(fmt::format("tensor '{}' offsets [{}, {}] do not fit {} bytes of data ({} "
-                             "elements)", it.key(), b, en_off, data_size, n));
+      return bad(
+          fmt::format("tensor '{}' offsets [{}, {}] do not fit {} bytes of data ({} "
+                      "elements)",
+                      it.key(), b, en_off, data_size, n));
     en.data = reinterpret_cast<const float*>(data + b);
     en.count = n;
     end_max = std::max(end_max, en_off);

@@ -2,13 +2,13 @@
 // (bpe_trainer_core.h with strip_prefix "##" and reuse of existing tokens, as HF's BpeTrainer
 // does for WordPiece). Characters outside the kept alphabet are dropped from words, as in HF.
 #include "tokenizer/wordpiece_trainer.h"
-#include "core/utf8.h"
 
 #include <algorithm>
 #include <map>
 #include <unordered_map>
 
 #include "core/timer.h"
+#include "core/utf8.h"
 #include "tokenizer/bert_pretokenizer.h"
 #include "tokenizer/bpe_trainer_core.h"
 #include "tokenizer/normalizer.h"

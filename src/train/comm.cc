@@ -76,15 +76,17 @@ bool mpi_available() {
 
 Result<std::unique_ptr<Comm>> make_comm(const std::string& kind) {
   bool want_mpi = kind == "mpi";
-  if (kind == "auto") want_mpi = resolve_rank_world(0, 0).world > 1;
+  if (kind == "auto")
+    want_mpi = resolve_rank_world(0, 0).world > 1;
   else if (kind != "single" && kind != "mpi")
     return invalid_argument("comm backend '{}' is not auto, single or mpi", kind);
   if (!want_mpi) return std::unique_ptr<Comm>(new SingleComm());
 #ifdef LMFORGE_HAVE_MPI
   return std::unique_ptr<Comm>(new MpiComm());
 #else
-  return Status(Code::kFailedPrecondition, "launched with several processes, but this lmforge "
-                                           "was built without MPI",
+  return Status(Code::kFailedPrecondition,
+                "launched with several processes, but this lmforge "
+                "was built without MPI",
                 "install libopenmpi-dev and rebuild");
 #endif
 }

@@ -25,7 +25,8 @@ Status to_model_batch(const dataset::Batch& in, const model::Gpt& gpt, const std
 
 Result<EvalResult> evaluate_loss(model::Gpt* gpt, dataset::Loader* loader, int64_t max_batches,
                                  Comm* comm) {
-  int64_t n = max_batches > 0 ? max_batches : (int64_t)std::max<uint64_t>(1, loader->steps_per_epoch());
+  int64_t n =
+      max_batches > 0 ? max_batches : (int64_t)std::max<uint64_t>(1, loader->steps_per_epoch());
   double sums[2] = {0, 0};  // loss * tokens, tokens
   dataset::Batch b;
   for (int64_t i = 0; i < n; i++) {
@@ -34,7 +35,8 @@ Result<EvalResult> evaluate_loss(model::Gpt* gpt, dataset::Loader* loader, int64
     LM_RETURN_IF_ERROR(to_model_batch(b, *gpt, "validation data", &mb));
     float loss = gpt->forward(mb);
     double count = 0;
-    if (b.loss_mask.empty()) count = (double)b.B * b.T;
+    if (b.loss_mask.empty())
+      count = (double)b.B * b.T;
     else
       for (float m : b.loss_mask) count += m;
     sums[0] += (double)loss * count;

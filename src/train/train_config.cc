@@ -1,9 +1,8 @@
 // train_config.cc: the key table of TrainConfig, text parsing, TOML loading and validation.
 #include "train/train_config.h"
 
-#include "core/file_util.h"
-
 #include <fmt/core.h>
+#include <toml++/toml.h>
 
 #include <cerrno>
 #include <cmath>
@@ -11,7 +10,8 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <toml++/toml.h>
+
+#include "core/file_util.h"
 
 namespace lm::train {
 namespace {
@@ -22,29 +22,42 @@ struct Field {
   std::function<void*(TrainConfig&)> at;
 };
 
-#define LM_F(kind, member) \
-  Field { kind, [](TrainConfig& c) -> void* { return &c.member; } }
+#define LM_F(kind, member)                                  \
+  Field {                                                   \
+    kind, [](TrainConfig& c) -> void* { return &c.member; } \
+  }
 
 const std::map<std::string, Field>& fields() {
   static const std::map<std::string, Field> f = {
-      {"vocab_size", LM_F(Kind::kInt, vocab_size)},   {"n_ctx", LM_F(Kind::kInt, n_ctx)},
-      {"n_layer", LM_F(Kind::kInt, n_layer)},         {"n_head", LM_F(Kind::kInt, n_head)},
-      {"n_embd", LM_F(Kind::kInt, n_embd)},           {"bias", LM_F(Kind::kBool, bias)},
-      {"data", LM_F(Kind::kString, data)},            {"out", LM_F(Kind::kString, out)},
+      {"vocab_size", LM_F(Kind::kInt, vocab_size)},
+      {"n_ctx", LM_F(Kind::kInt, n_ctx)},
+      {"n_layer", LM_F(Kind::kInt, n_layer)},
+      {"n_head", LM_F(Kind::kInt, n_head)},
+      {"n_embd", LM_F(Kind::kInt, n_embd)},
+      {"bias", LM_F(Kind::kBool, bias)},
+      {"data", LM_F(Kind::kString, data)},
+      {"out", LM_F(Kind::kString, out)},
       {"loader_mode", LM_F(Kind::kString, loader_mode)},
-      {"seq_len", LM_F(Kind::kInt, seq_len)},         {"batch_size", LM_F(Kind::kInt, batch_size)},
-      {"grad_accum", LM_F(Kind::kInt, grad_accum)},   {"max_steps", LM_F(Kind::kI64, max_steps)},
-      {"warmup_steps", LM_F(Kind::kI64, warmup_steps)}, {"lr", LM_F(Kind::kDouble, lr)},
+      {"seq_len", LM_F(Kind::kInt, seq_len)},
+      {"batch_size", LM_F(Kind::kInt, batch_size)},
+      {"grad_accum", LM_F(Kind::kInt, grad_accum)},
+      {"max_steps", LM_F(Kind::kI64, max_steps)},
+      {"warmup_steps", LM_F(Kind::kI64, warmup_steps)},
+      {"lr", LM_F(Kind::kDouble, lr)},
       {"min_lr_ratio", LM_F(Kind::kDouble, min_lr_ratio)},
       {"weight_decay", LM_F(Kind::kDouble, weight_decay)},
-      {"beta1", LM_F(Kind::kDouble, beta1)},          {"beta2", LM_F(Kind::kDouble, beta2)},
-      {"grad_clip", LM_F(Kind::kDouble, grad_clip)},  {"max_loss", LM_F(Kind::kDouble, max_loss)},
+      {"beta1", LM_F(Kind::kDouble, beta1)},
+      {"beta2", LM_F(Kind::kDouble, beta2)},
+      {"grad_clip", LM_F(Kind::kDouble, grad_clip)},
+      {"max_loss", LM_F(Kind::kDouble, max_loss)},
       {"lr_schedule", LM_F(Kind::kString, lr_schedule)},
       {"eval_interval", LM_F(Kind::kI64, eval_interval)},
       {"eval_steps", LM_F(Kind::kI64, eval_steps)},
       {"checkpoint_interval", LM_F(Kind::kI64, checkpoint_interval)},
-      {"log_interval", LM_F(Kind::kI64, log_interval)}, {"seed", LM_F(Kind::kU64, seed)},
-      {"threads", LM_F(Kind::kInt, threads)},         {"kernels", LM_F(Kind::kString, kernels)},
+      {"log_interval", LM_F(Kind::kI64, log_interval)},
+      {"seed", LM_F(Kind::kU64, seed)},
+      {"threads", LM_F(Kind::kInt, threads)},
+      {"kernels", LM_F(Kind::kString, kernels)},
       {"peak_flops", LM_F(Kind::kDouble, peak_flops)}};
   return f;
 }
@@ -62,16 +75,23 @@ const std::vector<ConfigKey>& config_keys() {
   static const std::vector<ConfigKey> keys = {
       {"vocab_size", "vocabulary size (0 = the data's)"},
       {"n_ctx", "context length of the model (0 = seq_len)"},
-      {"n_layer", "Transformer blocks"}, {"n_head", "attention heads"},
-      {"n_embd", "model width"}, {"bias", "biases in linear layers and LayerNorms (true/false)"},
-      {"data", "packed data PREFIX (lmforge pack --out PREFIX)"}, {"out", "run directory"},
-      {"loader_mode", "concatenate | pad | docmask"}, {"seq_len", "tokens per row (T)"},
+      {"n_layer", "Transformer blocks"},
+      {"n_head", "attention heads"},
+      {"n_embd", "model width"},
+      {"bias", "biases in linear layers and LayerNorms (true/false)"},
+      {"data", "packed data PREFIX (lmforge pack --out PREFIX)"},
+      {"out", "run directory"},
+      {"loader_mode", "concatenate | pad | docmask"},
+      {"seq_len", "tokens per row (T)"},
       {"batch_size", "rows per micro-batch per process (B)"},
-      {"grad_accum", "micro-batches per optimizer step"}, {"max_steps", "optimizer steps"},
-      {"warmup_steps", "linear warm-up steps"}, {"lr", "peak learning rate"},
+      {"grad_accum", "micro-batches per optimizer step"},
+      {"max_steps", "optimizer steps"},
+      {"warmup_steps", "linear warm-up steps"},
+      {"lr", "peak learning rate"},
       {"min_lr_ratio", "final lr / peak lr of the cosine decay"},
       {"weight_decay", "AdamW decoupled weight decay (matrices and embeddings only)"},
-      {"beta1", "AdamW beta1"}, {"beta2", "AdamW beta2"},
+      {"beta1", "AdamW beta1"},
+      {"beta2", "AdamW beta2"},
       {"grad_clip", "clip the global gradient norm to this (0 = off)"},
       {"max_loss", "stop when the loss exceeds this (0 = 2 x max(first loss, ln V))"},
       {"lr_schedule", "cosine | constant"},
@@ -80,7 +100,8 @@ const std::vector<ConfigKey>& config_keys() {
       {"checkpoint_interval", "checkpoint every N steps (0 = only at the end)"},
       {"log_interval", "progress line every N steps when not on a terminal"},
       {"seed", "random seed (initialisation and data order)"},
-      {"threads", "threads (0 = all cores)"}, {"kernels", "cpu | ref"},
+      {"threads", "threads (0 = all cores)"},
+      {"kernels", "cpu | ref"},
       {"peak_flops", "FLOP/s for MFU (0 = measure sgemm at start)"}};
   return keys;
 }
@@ -125,9 +146,12 @@ Status set_config_key(TrainConfig* c, const std::string& raw_key, const std::str
       break;
     }
     case Kind::kBool:
-      if (value == "true" || value == "1") *static_cast<bool*>(p) = true;
-      else if (value == "false" || value == "0") *static_cast<bool*>(p) = false;
-      else return bad("true or false");
+      if (value == "true" || value == "1")
+        *static_cast<bool*>(p) = true;
+      else if (value == "false" || value == "0")
+        *static_cast<bool*>(p) = false;
+      else
+        return bad("true or false");
       break;
     case Kind::kString:
       *static_cast<std::string*>(p) = value;
@@ -155,13 +179,19 @@ Status load_config_toml(const std::string& path, TrainConfig* c) {
   for (auto&& [k, node] : table) {
     std::string where = fmt::format("{}:{}", path, node.source().begin.line);
     std::string text;
-    if (auto v = node.as_string()) text = v->get();
-    else if (auto i = node.as_integer()) text = std::to_string(i->get());
-    else if (auto d = node.as_floating_point()) text = fmt::format("{}", d->get());
-    else if (auto b = node.as_boolean()) text = b->get() ? "true" : "false";
+    if (auto v = node.as_string())
+      text = v->get();
+    else if (auto i = node.as_integer())
+      text = std::to_string(i->get());
+    else if (auto d = node.as_floating_point())
+      text = fmt::format("{}", d->get());
+    else if (auto b = node.as_boolean())
+      text = b->get() ? "true" : "false";
     else
-      return invalid_argument("{}: key '{}' must be a number, string or boolean (tables are not "
-                              "used)", where, std::string(k.str()));
+      return invalid_argument(
+          "{}: key '{}' must be a number, string or boolean (tables are not "
+          "used)",
+          where, std::string(k.str()));
     LM_RETURN_IF_ERROR(set_config_key(c, std::string(k.str()), text, where));
   }
   return ok_status();
@@ -195,12 +225,14 @@ Status TrainConfig::validate() const {
                             n_ctx);
   if (vocab_size < 0 || n_ctx < 0 || warmup_steps < 0 || eval_interval < 0 || eval_steps < 0 ||
       checkpoint_interval < 0 || threads < 0)
-    return invalid_argument("config: vocab_size, n_ctx, warmup_steps, intervals and threads must "
-                            "be >= 0");
+    return invalid_argument(
+        "config: vocab_size, n_ctx, warmup_steps, intervals and threads must "
+        "be >= 0");
   if (!(lr > 0) || weight_decay < 0 || beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1 ||
       grad_clip < 0 || min_lr_ratio < 0 || min_lr_ratio > 1)
-    return invalid_argument("config: need lr > 0, weight_decay >= 0, 0 <= beta < 1, grad_clip "
-                            ">= 0, 0 <= min_lr_ratio <= 1");
+    return invalid_argument(
+        "config: need lr > 0, weight_decay >= 0, 0 <= beta < 1, grad_clip "
+        ">= 0, 0 <= min_lr_ratio <= 1");
   if (lr_schedule != "cosine" && lr_schedule != "constant")
     return invalid_argument("config: lr_schedule '{}' is not cosine or constant", lr_schedule);
   if (kernels != "cpu" && kernels != "ref")
@@ -219,12 +251,24 @@ std::string TrainConfig::to_toml() const {
     void* p = f.at(copy);
     std::string v;
     switch (f.kind) {
-      case Kind::kInt: v = std::to_string(*static_cast<int*>(p)); break;
-      case Kind::kI64: v = std::to_string(*static_cast<int64_t*>(p)); break;
-      case Kind::kU64: v = std::to_string(*static_cast<uint64_t*>(p)); break;
-      case Kind::kDouble: v = fmt::format("{}", *static_cast<double*>(p)); break;
-      case Kind::kBool: v = *static_cast<bool*>(p) ? "true" : "false"; break;
-      case Kind::kString: v = nlohmann::json(*static_cast<std::string*>(p)).dump(); break;
+      case Kind::kInt:
+        v = std::to_string(*static_cast<int*>(p));
+        break;
+      case Kind::kI64:
+        v = std::to_string(*static_cast<int64_t*>(p));
+        break;
+      case Kind::kU64:
+        v = std::to_string(*static_cast<uint64_t*>(p));
+        break;
+      case Kind::kDouble:
+        v = fmt::format("{}", *static_cast<double*>(p));
+        break;
+      case Kind::kBool:
+        v = *static_cast<bool*>(p) ? "true" : "false";
+        break;
+      case Kind::kString:
+        v = nlohmann::json(*static_cast<std::string*>(p)).dump();
+        break;
     }
     out += fmt::format("{} = {}\n", k.name, v);
   }

@@ -38,8 +38,8 @@ Result<double> compute_gradients(Run* r) {
 
 Result<double> validate(Run* r) {
   LM_RETURN_IF_ERROR(r->val->restore(r->val_start));
-  LM_ASSIGN_OR_RETURN(EvalResult e, evaluate_loss(r->gpt.get(), r->val.get(), r->cfg.eval_steps,
-                                                  r->comm));
+  LM_ASSIGN_OR_RETURN(EvalResult e,
+                      evaluate_loss(r->gpt.get(), r->val.get(), r->cfg.eval_steps, r->comm));
   return e.loss;
 }
 
@@ -54,13 +54,15 @@ Status check_loss(Run* r, double loss, double norm) {
                             "training diverged and was stopped before the update",
                             r->step + 1, loss, norm, limit),
                 fmt::format("the last good checkpoint is kept in {}/checkpoint; lower --lr, raise "
-                            "--warmup-steps or --grad-clip, then --resume", r->cfg.out));
+                            "--warmup-steps or --grad-clip, then --resume",
+                            r->cfg.out));
 }
 
 void write_metrics(Run* r, const StepMetrics& m) {
-  nlohmann::ordered_json j = {{"step", m.step}, {"tokens", m.tokens}, {"loss", m.loss},
-                              {"lr", m.lr}, {"grad_norm", m.grad_norm},
-                              {"tokens_per_sec", m.tokens_per_sec}, {"mfu", m.mfu}};
+  nlohmann::ordered_json j = {
+      {"step", m.step}, {"tokens", m.tokens},       {"loss", m.loss},
+      {"lr", m.lr},     {"grad_norm", m.grad_norm}, {"tokens_per_sec", m.tokens_per_sec},
+      {"mfu", m.mfu}};
   if (m.val_loss) j["val_loss"] = *m.val_loss;
   std::string line = j.dump() + "\n";
   FILE* f = std::fopen((r->cfg.out + "/metrics.jsonl").c_str(), "a");
@@ -80,8 +82,8 @@ Result<StepMetrics> train_step(Run* r) {
   float lr = r->sched.at(r->step);
   r->opt->update(r->gpt->params(), r->gpt->grads(), lr);
   r->step++;
-  uint64_t step_tokens = (uint64_t)r->cfg.batch_size * r->cfg.seq_len * r->cfg.grad_accum *
-                         r->comm->world();
+  uint64_t step_tokens =
+      (uint64_t)r->cfg.batch_size * r->cfg.seq_len * r->cfg.grad_accum * r->comm->world();
   r->tokens += step_tokens;
   StepMetrics m;
   m.step = r->step;
@@ -114,9 +116,12 @@ Status setup(Run* r, bool resume) {
   r->peak = r->cfg.peak_flops > 0 ? r->cfg.peak_flops : kernels::measure_matmul_flops(0.3);
   nlohmann::json info = {{"params", r->gpt->config().num_params()},
                          {"flops_per_token", r->gpt->config().flops_per_token(r->cfg.seq_len)},
-                         {"peak_flops", r->peak}, {"threads", kernels::kernel_threads()},
-                         {"world", r->comm->world()}, {"comm", r->comm->backend()},
-                         {"kernels", r->cfg.kernels}, {"tokenizer", r->meta.tokenizer},
+                         {"peak_flops", r->peak},
+                         {"threads", kernels::kernel_threads()},
+                         {"world", r->comm->world()},
+                         {"comm", r->comm->backend()},
+                         {"kernels", r->cfg.kernels},
+                         {"tokenizer", r->meta.tokenizer},
                          {"model", r->gpt->config().to_hf_json()}};
   LM_RETURN_IF_ERROR(write_file_atomic(r->cfg.out + "/run.json", info.dump(2) + "\n"));
   return write_file_atomic(r->cfg.out + "/config.toml", r->cfg.to_toml());

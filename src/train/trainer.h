@@ -23,7 +23,7 @@ struct StepMetrics {
 };
 
 struct TrainHooks {
-  std::function<void(const StepMetrics&)> on_step;    // rank 0 only
+  std::function<void(const StepMetrics&)> on_step;     // rank 0 only
   std::function<void(const std::string&)> on_message;  // rank 0 only (setup, checkpoints)
   // Asked after every step (all ranks must agree): true ends the run there, as if interrupted
   // (no final checkpoint; the last periodic one stays). For Ctrl-C and tests.

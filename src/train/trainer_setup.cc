@@ -1,7 +1,5 @@
 // trainer_setup.cc: the trainer's setup: data and model from the config, checkpoints
 // (save: write checkpoint.tmp, then swap it in; load: model, AdamW moments, loader position).
-#include "train/trainer_internal.h"
-
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -22,6 +20,7 @@
 #include "model/safetensors.h"
 #include "train/adamw.h"
 #include "train/evaluate.h"
+#include "train/trainer_internal.h"
 
 namespace lm::train {
 namespace fs = std::filesystem;
@@ -33,17 +32,23 @@ Status open_data(Run* r) {
   if (c.data.empty())
     return invalid_argument("train: no data").with_hint("pass --data PREFIX (lmforge pack --out)");
   LM_ASSIGN_OR_RETURN(auto mode, dataset::parse_loader_mode(c.loader_mode));
-  dataset::LoaderOptions o{.prefix = c.data, .split = dataset::Split::kTrain,
-                           .batch_size = c.batch_size, .seq_len = c.seq_len, .mode = mode,
-                           .seed = c.seed, .shuffle = true, .rank = r->comm->rank(),
+  dataset::LoaderOptions o{.prefix = c.data,
+                           .split = dataset::Split::kTrain,
+                           .batch_size = c.batch_size,
+                           .seq_len = c.seq_len,
+                           .mode = mode,
+                           .seed = c.seed,
+                           .shuffle = true,
+                           .rank = r->comm->rank(),
                            .world = r->comm->world()};
   LM_ASSIGN_OR_RETURN(r->train, dataset::Loader::open(o));
   LM_ASSIGN_OR_RETURN(r->meta, dataset::read_meta(c.data));
   if (r->train->steps_per_epoch() < 1)
-    return invalid_argument("{}: {} tokens make {} samples of seq_len {} + 1, fewer than one "
-                            "step needs ({} processes x batch {})", c.data, r->train->tokens(),
-                            r->train->samples_per_epoch(), c.seq_len, r->comm->world(),
-                            c.batch_size)
+    return invalid_argument(
+               "{}: {} tokens make {} samples of seq_len {} + 1, fewer than one "
+               "step needs ({} processes x batch {})",
+               c.data, r->train->tokens(), r->train->samples_per_epoch(), c.seq_len,
+               r->comm->world(), c.batch_size)
         .with_hint("lower --seq-len or --batch-size, or pack more text");
   o.split = dataset::Split::kVal;
   o.shuffle = false;
@@ -63,19 +68,23 @@ Status build_model(Run* r) {
   if (mc.vocab_size < r->train->vocab_size())
     return invalid_argument("{}: the data's vocabulary has {} tokens, the model only {}",
                             r->cfg.data, r->train->vocab_size(), mc.vocab_size)
-        .with_hint("drop --vocab-size (it defaults to the data's) or repack with the model's "
-                   "tokenizer");
+        .with_hint(
+            "drop --vocab-size (it defaults to the data's) or repack with the model's "
+            "tokenizer");
   if (r->cfg.seq_len > mc.n_ctx)
     return invalid_argument("seq_len {} exceeds the model context n_ctx {}", r->cfg.seq_len,
                             mc.n_ctx);
   r->gpt = std::make_unique<model::Gpt>(mc, *kernels::kernels_by_name(r->cfg.kernels.c_str()));
   r->gpt->init_weights(r->cfg.seed);
   r->comm->broadcast(r->gpt->params(), r->gpt->num_params(), 0);
-  r->opt = std::make_unique<AdamW>(
-      r->gpt->layout(), AdamWConfig{.beta1 = (float)r->cfg.beta1, .beta2 = (float)r->cfg.beta2,
-                                    .weight_decay = (float)r->cfg.weight_decay});
-  r->sched = LrSchedule{.lr = (float)r->cfg.lr, .min_lr_ratio = (float)r->cfg.min_lr_ratio,
-                        .warmup_steps = r->cfg.warmup_steps, .max_steps = r->cfg.max_steps,
+  r->opt = std::make_unique<AdamW>(r->gpt->layout(),
+                                   AdamWConfig{.beta1 = (float)r->cfg.beta1,
+                                               .beta2 = (float)r->cfg.beta2,
+                                               .weight_decay = (float)r->cfg.weight_decay});
+  r->sched = LrSchedule{.lr = (float)r->cfg.lr,
+                        .min_lr_ratio = (float)r->cfg.min_lr_ratio,
+                        .warmup_steps = r->cfg.warmup_steps,
+                        .max_steps = r->cfg.max_steps,
                         .cosine = r->cfg.lr_schedule == "cosine"};
   r->rng.reseed(r->cfg.seed ^ 0x5eedULL);
   return ok_status();
@@ -114,19 +123,25 @@ Status save_checkpoint(const Run& r) {
   fs::remove_all(tmp, ec);
   LM_RETURN_IF_ERROR(model::save_model(tmp, *r.gpt, {{"step", std::to_string(r.step)}}));
   size_t n = r.opt->m().size();
-  LM_RETURN_IF_ERROR(model::write_safetensors(
-      tmp + "/optimizer.safetensors",
-      {{"adamw.m", {(int64_t)n}, r.opt->m().data()}, {"adamw.v", {(int64_t)n}, r.opt->v().data()}}));
+  LM_RETURN_IF_ERROR(model::write_safetensors(tmp + "/optimizer.safetensors",
+                                              {{"adamw.m", {(int64_t)n}, r.opt->m().data()},
+                                               {"adamw.v", {(int64_t)n}, r.opt->v().data()}}));
   std::string tok_name;
   LM_RETURN_IF_ERROR(copy_tokenizer(r, tmp, &tok_name));
   auto rs = r.rng.state();
-  nlohmann::json st = {{"step", r.step}, {"tokens", r.tokens}, {"adam_step", r.opt->step()},
-                       {"first_loss", r.first_loss}, {"world", r.comm->world()},
+  nlohmann::json st = {{"step", r.step},
+                       {"tokens", r.tokens},
+                       {"adam_step", r.opt->step()},
+                       {"first_loss", r.first_loss},
+                       {"world", r.comm->world()},
                        {"loader", nlohmann::json::parse(r.train->state().to_json())},
-                       {"rng", {std::to_string(rs[0]), std::to_string(rs[1]),
-                                std::to_string(rs[2]), std::to_string(rs[3])}},
-                       {"tokenizer", tok_name}, {"eot_id", r.meta.eot_id},
-                       {"data", r.cfg.data}, {"config", r.cfg.to_toml()}};
+                       {"rng",
+                        {std::to_string(rs[0]), std::to_string(rs[1]), std::to_string(rs[2]),
+                         std::to_string(rs[3])}},
+                       {"tokenizer", tok_name},
+                       {"eot_id", r.meta.eot_id},
+                       {"data", r.cfg.data},
+                       {"config", r.cfg.to_toml()}};
   LM_RETURN_IF_ERROR(write_file_atomic(tmp + "/train_state.json", st.dump(2) + "\n"));
   fs::remove_all(old, ec);
   if (fs::exists(final_dir)) fs::rename(final_dir, old, ec);
@@ -146,12 +161,14 @@ Status load_checkpoint(Run* r) {
         .with_hint("run without --resume first (or set --checkpoint-interval)");
   LM_ASSIGN_OR_RETURN(model::GptConfig saved, model::load_model_config(dir));
   if (!(saved == r->gpt->config()))
-    return invalid_argument("{}: the checkpoint's model config ({} layers, {} heads, width {}, "
-                            "vocab {}, ctx {}) differs from this run's", dir, saved.n_layer,
-                            saved.n_head, saved.n_embd, saved.vocab_size, saved.n_ctx)
+    return invalid_argument(
+               "{}: the checkpoint's model config ({} layers, {} heads, width {}, "
+               "vocab {}, ctx {}) differs from this run's",
+               dir, saved.n_layer, saved.n_head, saved.n_embd, saved.vocab_size, saved.n_ctx)
         .with_hint("resume with the same model flags as the original run");
   LM_RETURN_IF_ERROR(model::load_model_weights(dir, r->gpt.get()));
-  LM_ASSIGN_OR_RETURN(model::SafeTensorsFile opt, model::SafeTensorsFile::open(dir + "/optimizer.safetensors"));
+  LM_ASSIGN_OR_RETURN(model::SafeTensorsFile opt,
+                      model::SafeTensorsFile::open(dir + "/optimizer.safetensors"));
   const auto *m = opt.find("adamw.m"), *v = opt.find("adamw.v");
   if (!m || !v || m->count != r->opt->m().size() || v->count != r->opt->v().size())
     return corrupt("{}/optimizer.safetensors: moments missing or of the wrong size", dir);

@@ -51,7 +51,7 @@ TEST(FileUtil, AtomicWriteCommitsOnlyOnCommit) {
     ASSERT_TRUE(f.ok());
     ASSERT_TRUE(f->write("half").ok());
     EXPECT_FALSE(file_exists(path));  // not visible before commit
-  }  // destroyed uncommitted: nothing left behind
+  }                                   // destroyed uncommitted: nothing left behind
   EXPECT_FALSE(file_exists(path));
   EXPECT_TRUE(std::filesystem::is_empty(dir));
   ASSERT_TRUE(write_file_atomic(path, "hello").ok());

@@ -46,13 +46,19 @@ Status run(Opts& o) {
     return true;
   };
   if (!o.json) fmt::print("{}", o.prompt);
-  LM_ASSIGN_OR_RETURN(std::vector<int> ids, generate::generate_tokens(*model, prompt, o.gen, on_token));
+  LM_ASSIGN_OR_RETURN(std::vector<int> ids,
+                      generate::generate_tokens(*model, prompt, o.gen, on_token));
   std::string completion = codec.decode(ids);
   if (o.json) {
-    print_json({{"prompt", o.prompt}, {"completion", completion}, {"tokens", ids},
-                {"prompt_tokens", prompt.size()}, {"seed", o.gen.seed},
-                {"temperature", o.gen.sampler.temperature}, {"top_k", o.gen.sampler.top_k},
-                {"top_p", o.gen.sampler.top_p}, {"tokenizer", codec.name()}});
+    print_json({{"prompt", o.prompt},
+                {"completion", completion},
+                {"tokens", ids},
+                {"prompt_tokens", prompt.size()},
+                {"seed", o.gen.seed},
+                {"temperature", o.gen.sampler.temperature},
+                {"top_k", o.gen.sampler.top_k},
+                {"top_p", o.gen.sampler.top_p},
+                {"tokenizer", codec.name()}});
   } else {
     if (completion.size() > printed) fmt::print("{}", completion.substr(printed));
     fmt::print("\n");
@@ -63,9 +69,11 @@ Status run(Opts& o) {
 void setup(CLI::App& app) {
   auto* sub = app.add_subcommand("generate", "Sample text from a trained checkpoint (KV cache)");
   static Opts o;
-  sub->add_option("--checkpoint", o.checkpoint, "Run directory or checkpoint directory")->required();
+  sub->add_option("--checkpoint", o.checkpoint, "Run directory or checkpoint directory")
+      ->required();
   sub->add_option("--prompt", o.prompt, "Text to continue")->required();
-  sub->add_option("-n,--max-new-tokens", o.max_new_tokens, "Tokens to generate")->capture_default_str();
+  sub->add_option("-n,--max-new-tokens", o.max_new_tokens, "Tokens to generate")
+      ->capture_default_str();
   sub->add_option("--temperature", o.gen.sampler.temperature, "0 = greedy")->capture_default_str();
   sub->add_option("--top-k", o.gen.sampler.top_k, "Keep the k most likely tokens (0 = all)");
   sub->add_option("--top-p", o.gen.sampler.top_p, "Nucleus: keep tokens up to this probability");

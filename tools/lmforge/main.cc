@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every usage error is the CLI's bad-input code, 1.
+    return app.exit(e) == 0 ? 0 : 1;
   } catch (const lm::cli::CommandFailed& e) {
     std::fprintf(stderr, "error: %s\n", e.status.message().c_str());
     if (!e.status.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.status.hint().c_str());
