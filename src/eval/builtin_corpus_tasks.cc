@@ -153,6 +153,16 @@ std::string kjv_last_word(std::string_view verse, size_t* prefix_len) {
   while (!word.empty() && std::string_view(".,;:?!)").find(word.back()) != std::string_view::npos)
     word.remove_suffix(1);
   if (word.size() < 2 || !all_letters(word)) return "";
+  // Function words and pronouns are guessable without the context (LAMBADA's targets are
+  // mostly content words): not used as targets.
+  static const std::set<std::string> kFunctionWords = {
+      "a",     "an",    "and",  "are",  "as",    "at",   "be",   "but",   "by",    "for",
+      "from",  "he",    "her",  "him",  "his",   "i",    "in",   "is",    "it",    "me",
+      "my",    "not",   "of",   "on",   "or",    "our",  "she",  "so",    "that",  "the",
+      "thee",  "them",  "they", "this", "thou",  "thy",  "to",   "unto",  "upon",  "us",
+      "was",   "we",    "were", "with", "ye",    "you",  "your", "their", "there", "these",
+      "those", "which", "who",  "whom", "shall", "will", "have", "hath",  "had"};
+  if (kFunctionWords.count(lower(word))) return "";
   const std::string_view before = verse.substr(0, space);
   if (before.find(' ') == std::string_view::npos) return "";  // the verse number alone
   if (prefix_len) *prefix_len = space;

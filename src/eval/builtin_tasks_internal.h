@@ -42,8 +42,9 @@ struct KjvChapter {
   std::string id;                   // "kjv/Ge/1"
   std::vector<std::string> verses;  // the lines, with their numbers
 };
-// The last word of a verse line as the cloze target ("" when it is not a plain word): trailing
-// punctuation dropped; *prefix_len receives the length of the line before the word's space.
+// The last word of a verse line as the cloze target ("" when it is not a plain word or is a
+// function word or pronoun): trailing punctuation dropped; *prefix_len receives the length of
+// the line before the word's space.
 std::string kjv_last_word(std::string_view verse, size_t* prefix_len);
 // Chapters are split between train / validation / test (no chapter in two splits); documents
 // {chapter, verse (its number), context, word, target = " " + word}.
