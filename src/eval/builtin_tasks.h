@@ -19,6 +19,11 @@ struct BuiltinTask {
   std::string yaml;         // path of its YAML file under the tasks folder
   std::string summary;      // one line for `lmforge eval tasks --list`
   bool needs_sample = false;  // its documents come from the sample corpus
+
+  // Its data folder under the task-data folder (the YAML's dataset_path).
+  std::string dataset;
+  // The name that selects it with its siblings (e.g. "arithmetic_add", also the YAML's tag).
+  std::string group;
 };
 
 // The tasks folder: $LMFORGE_TASKS_DIR, else tasks/ beside the source tree the binary was
@@ -33,5 +38,14 @@ struct MakeDataOptions {
 };
 // Writes every built-in task's documents (atomically); the corpus tasks need sample_dir.
 Status make_builtin_task_data(const MakeDataOptions& options);
+
+// What make_builtin_task_data wrote, one entry per dataset folder (documents per split).
+struct TaskDataSummary {
+  std::string dataset;
+  int64_t train = 0, validation = 0, test = 0;
+};
+// The same, reporting each dataset written (corpus datasets are absent without sample_dir).
+Status make_builtin_task_data(const MakeDataOptions& options,
+                              std::vector<TaskDataSummary>* written);
 
 }  // namespace lm::eval
