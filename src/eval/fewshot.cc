@@ -4,6 +4,47 @@
 #include <algorithm>
 
 namespace lm::eval {
+namespace {
+
+// random.Random._randbelow_with_getrandbits(n), n < 2^32.
+uint32_t randbelow(PyRandom& rng, uint32_t n) {
+  if (n == 0) return 0;
+  int k = 32 - __builtin_clz(n);  // n.bit_length()
+  uint32_t r = rng.next_u32() >> (32 - k);
+  while (r >= n) r = rng.next_u32() >> (32 - k);
+  return r;
+}
+
+}  // namespace
+
+std::vector<size_t> FewshotSampler::python_sample(size_t n, size_t k) {
+  // CPython 3's Random.sample(range(n), k): a pool swap for small n, a set of seen indices else.
+  std::vector<size_t> out;
+  size_t setsize = 21;
+  if (k > 5) {
+    size_t p = 1;
+    while (p < k * 3) p *= 4;  // 4 ** ceil(log(3k, 4))
+    setsize += p;
+  }
+  if (n <= setsize) {
+    std::vector<size_t> pool(n);
+    for (size_t i = 0; i < n; i++) pool[i] = i;
+    for (size_t i = 0; i < k; i++) {
+      size_t j = randbelow(rng_, (uint32_t)(n - i));
+      out.push_back(pool[j]);
+      pool[j] = pool[n - i - 1];
+    }
+  } else {
+    std::vector<size_t> seen;
+    for (size_t i = 0; i < k; i++) {
+      size_t j = randbelow(rng_, (uint32_t)n);
+      while (std::find(seen.begin(), seen.end(), j) != seen.end()) j = randbelow(rng_, (uint32_t)n);
+      seen.push_back(j);
+      out.push_back(j);
+    }
+  }
+  return out;
+}
 
 FewshotSampler::FewshotSampler(std::vector<Json> pool, std::string sampler, uint64_t seed,
                                bool same_split)
@@ -23,11 +64,7 @@ Result<std::vector<const Json*>> FewshotSampler::sample(const Json& doc, int64_t
   if (sampler_ == "first_n") {
     for (size_t i = 0; i < need; i++) picked.push_back(i);
   } else {
-    // Draw without replacement in draw order (rejection on a small set; k << pool as a rule).
-    while (picked.size() < need) {
-      size_t j = (size_t)rng_.below(pool_.size());
-      if (std::find(picked.begin(), picked.end(), j) == picked.end()) picked.push_back(j);
-    }
+    picked = python_sample(pool_.size(), need);
   }
   for (size_t j : picked) {
     if (same_split_ && (int64_t)j == doc_index) continue;

@@ -2,15 +2,15 @@
 // documents per evaluated document from one seeded generator that advances across documents
 // (so shots differ per document and repeat per run); `first_n` takes the pool in order. When the
 // pool is the evaluated split, one extra is drawn and the evaluated document is dropped (it is
-// never its own shot). The generator is lmforge's Rng (xoshiro256**), not CPython's Mersenne
-// Twister: the same seed gives the same shots run to run, not the same shots as the harness.
+// never its own shot). The draw is CPython's random.Random(seed).sample (MT19937, the same
+// index stream), so the same seed and document order pick the harness's own shots.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "core/rng.h"
+#include "eval/py_compat.h"
 #include "eval/template.h"
 
 namespace lm::eval {
@@ -22,12 +22,14 @@ class FewshotSampler {
   // k shots for the evaluated document `doc` (index `doc_index` in its split).
   Result<std::vector<const Json*>> sample(const Json& doc, int64_t doc_index, int k);
   size_t pool_size() const { return pool_.size(); }
+  // random.Random.sample(range(n), k) on this sampler's generator (advances it).
+  std::vector<size_t> python_sample(size_t n, size_t k);
 
  private:
   std::vector<Json> pool_;
   std::string sampler_;
   bool same_split_;
-  Rng rng_;
+  PyRandom rng_;
 };
 
 }  // namespace lm::eval

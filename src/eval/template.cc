@@ -226,7 +226,18 @@ class ExprParser {
       op = "not in";
       pos_ += 2;
     } else if (is_kw("is")) {
-      return unexpected();
+      pos_++;
+      bool negate = is_kw("not");
+      if (negate) pos_++;
+      if (!is_kw("defined"))
+        return invalid_argument(
+            "{}: only 'is defined' / 'is not defined' tests are in the template "
+            "subset ('{}')",
+            where_, src_);
+      pos_++;
+      ExprP e = make(Expr::kBinary, negate ? "is not defined" : "is defined");
+      e->args.push_back(std::move(a));
+      return e;
     } else {
       return a;
     }
@@ -396,6 +407,10 @@ std::string fields_of(const Json& j) {
 Result<Json> eval(const Expr& e, const Scope& scope);
 
 Result<Json> eval_binary(const Expr& e, const Scope& scope) {
+  if (e.name == "is defined" || e.name == "is not defined") {
+    bool defined = eval(*e.args[0], scope).ok();
+    return Json(e.name == "is defined" ? defined : !defined);
+  }
   LM_ASSIGN_OR_RETURN(Json a, eval(*e.args[0], scope));
   if (e.name == "and" && !truthy(a)) return a;
   if (e.name == "or" && truthy(a)) return a;

@@ -3,9 +3,10 @@
 // / {% else %} / {% endif %}, {# comments #} and the -}} / {%- whitespace control. Expressions:
 // fields, a.b, a[0], a['k'], string / integer literals, [x, y] lists, the filters trim, lower,
 // upper, join(sep), the methods .strip() .lower() .upper(), ~ (concatenation), ==, !=, <, <=, >,
-// >=, in, not in, and, or, not, loop.index / index0 / first / last. Anything else is refused with
-// its name. Values render as Python's str() does (lists as ['a', 'b'], None, True). Strict: a field
-// the document lacks is an error naming it (jinja2's StrictUndefined, as the harness uses).
+// >=, in, not in, and, or, not, is [not] defined, loop.index / index0 / first / last. Anything else
+// is refused with its name. Values render as Python's str() does (lists as ['a', 'b'], None, True).
+// Strict: a field the document lacks is an error naming it (jinja2's StrictUndefined, as the
+// harness uses).
 #pragma once
 
 #include <memory>
