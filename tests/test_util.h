@@ -6,7 +6,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
+#include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -19,6 +22,23 @@ inline bool in_ci() {
   if (v == nullptr) return false;
   std::string s(v);
   return !s.empty() && s != "0" && s != "false";
+}
+
+// One run of the lmforge binary under test: its exit code and its stdout + stderr.
+struct CliRun {
+  int code;
+  std::string out;
+};
+inline CliRun run_lmforge(const std::string& args) {
+  std::string cmd = std::string(LMFORGE_BINARY) + " " + args + " 2>&1";
+  CliRun r{0, ""};
+  FILE* p = popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 }  // namespace lm::testing_util

@@ -16,22 +16,8 @@
 namespace lm::tok {
 namespace {
 
-struct CliRun {
-  int code;
-  std::string out;  // stdout + stderr
-};
-
-CliRun run(const std::string& args) {
-  std::string cmd = std::string(LMFORGE_BINARY) + " --quiet " + args + " 2>&1";
-  CliRun r{0, ""};
-  FILE* p = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using testing_util::CliRun;
+CliRun run(const std::string& args) { return testing_util::run_lmforge("--quiet " + args); }
 
 class BpeCli : public ::testing::Test {
  protected:

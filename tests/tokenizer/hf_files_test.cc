@@ -396,22 +396,8 @@ TEST(HfPostProcess, StepsAsHfTokenizers) {
       << describe_hf_post_process(b);
 }
 
-struct CliRun {
-  int code;
-  std::string out;  // stdout + stderr
-};
-
-CliRun run(const std::string& args) {
-  std::string cmd = std::string(LMFORGE_BINARY) + " " + args + " 2>&1";
-  CliRun r{0, ""};
-  FILE* p = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using testing_util::CliRun;
+CliRun run(const std::string& args) { return testing_util::run_lmforge(args); }
 
 // The ids of the last line of the output that is a JSON array.
 std::vector<uint32_t> ids_of(const std::string& out) {
