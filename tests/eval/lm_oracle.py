@@ -28,6 +28,10 @@ except ImportError:
     print("torch is not installed for", sys.executable, "(Debian: apt-get install python3-torch)")
     sys.exit(1 if os.environ.get("CI") == "true" else 77)
 
+# The safetensors reader of the training oracle, one for every PyTorch oracle.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "train"))
+from pytorch_oracle import read_safetensors  # noqa: E402
+
 lm, driver, work = sys.argv[1:4]
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
@@ -68,22 +72,6 @@ run([lm, "--no-progress", "train", "--data", f"{work}/data", "--n-layer", "2", "
      "4", "--lr", "1e-2", "--eval-interval", "150", "--eval-steps", "1", "--peak-flops", "1e11",
      "--seed", "3", "--threads", "2", "--out", f"{work}/run"])
 ckpt = f"{work}/run/checkpoint"
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        blob = f.read()
-    (n,) = struct.unpack("<Q", blob[:8])
-    header = json.loads(blob[8:8 + n])
-    data = blob[8 + n:]
-    out = {}
-    for name, e in header.items():
-        if name == "__metadata__":
-            continue
-        assert e["dtype"] == "F32", e
-        b, end = e["data_offsets"]
-        out[name] = torch.frombuffer(bytearray(data[b:end]), dtype=torch.float32).reshape(e["shape"]).clone()
-    return out
 
 
 def write_safetensors(path, tensors):
