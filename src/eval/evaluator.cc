@@ -157,7 +157,10 @@ Result<PreparedTaskPtr> prepare_task(const StrategyPlan& plan, const EvalTaskOpt
       pool = c.fewshot_samples;
     } else {
       std::string ps = fewshot_pool_split(c);
-      same_split = ps == split;
+      // The evaluated split is its own pool (k + 1 drawn, the document dropped) when it is the
+      // same split or the same file (a dataset_path that is one file serves every split).
+      auto pool_file = split_file(c, ps, o.data), eval_file = split_file(c, split, o.data);
+      same_split = ps == split || (pool_file.ok() && eval_file.ok() && *pool_file == *eval_file);
       if (same_split)
         pool = docs;
       else {

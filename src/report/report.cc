@@ -64,6 +64,55 @@ Plot curve_plot(const std::string& title) {
   return p;
 }
 
+std::string fmt_value(const nlohmann::json& v) {
+  if (v.is_number()) return fmt::format("{:.4f}", v.get<double>());
+  if (v.is_string()) return esc(v.get<std::string>());
+  return "N/A";  // null: a non-finite value
+}
+
+// RUN/eval/results.json (lm-evaluation-harness layout, `lmforge eval tasks --output RUN/eval`):
+// one row per task (task or task@strategy) and "metric,filter" key, value ± stderr, n-shot and
+// n-samples (effective of original). A bad file is an error naming it; no file adds nothing.
+Status eval_section(const std::string& dir, Page* page) {
+  const std::string path = dir + "/eval/results.json";
+  if (!file_exists(path)) return ok_status();
+  LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object() || !j.contains("results") || !j["results"].is_object())
+    return invalid_argument("{}: not a results.json with a \"results\" object", path)
+        .with_hint("write it with lmforge eval tasks --output " + dir + "/eval");
+  auto get = [&](const char* key, const std::string& task) {
+    if (j.contains(key) && j[key].is_object() && j[key].contains(task)) return j[key][task];
+    return nlohmann::json();
+  };
+  std::string rows;
+  for (const auto& [task, metrics] : j["results"].items()) {
+    if (!metrics.is_object()) continue;
+    nlohmann::json shot = get("n-shot", task), ns = get("n-samples", task);
+    std::string nshot = shot.is_number() ? shot.dump() : "N/A";
+    std::string nsamp = "N/A";
+    if (ns.is_object() && ns.contains("effective"))
+      nsamp = ns["effective"].dump() +
+              (ns.contains("original") ? " of " + ns["original"].dump() : std::string());
+    for (const auto& [key, value] : metrics.items()) {
+      size_t comma = key.find(',');
+      if (comma == std::string::npos || key.find("_stderr,") != std::string::npos) continue;
+      std::string metric = key.substr(0, comma), filter = key.substr(comma + 1);
+      std::string se_key = metric + "_stderr," + filter;
+      std::string se = metrics.contains(se_key) ? fmt_value(metrics[se_key]) : "N/A";
+      rows += fmt::format(
+          "<tr><td style=\"text-align:left\">{}</td><td style=\"text-align:left\">{}</td>"
+          "<td style=\"text-align:left\">{}</td><td>{} ± {}</td><td>{}</td><td>{}</td></tr>",
+          esc(task), esc(metric), esc(filter), fmt_value(value), se, nshot, nsamp);
+    }
+  }
+  page->summary += fmt::format(
+      "<h2>Evaluation (eval/results.json)</h2><table><tr><th>task@strategy</th><th>metric</th>"
+      "<th>filter</th><th>value ± stderr</th><th>n-shot</th><th>n-samples</th></tr>{}</table>",
+      rows);
+  return ok_status();
+}
+
 Status run_page(const std::string& dir, const std::string& scratch, Page* page) {
   LM_ASSIGN_OR_RETURN(Metrics m, read_metrics(dir + "/metrics.jsonl"));
   page->title = "Training run " + dir;
@@ -88,6 +137,7 @@ Status run_page(const std::string& dir, const std::string& scratch, Page* page) 
   }
   LM_RETURN_IF_ERROR(
       add_plot(page, p, scratch, "Training and validation loss against tokens (log-log)."));
+  LM_RETURN_IF_ERROR(eval_section(dir, page));
   Plot lr;
   lr.title = "Learning rate";
   lr.xlabel = "step";

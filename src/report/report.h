@@ -1,8 +1,9 @@
 // report.h: `lmforge report RUN_DIR|SWEEP_DIR`: one self-contained HTML page with gnuplot SVG
-// plots. A run (metrics.jsonl): loss curves with the extrapolation fitted on the first half, and
-// the learning rate. A sweep (runs.csv): loss curves of every run, IsoFLOP parabolas, the fitted
-// law's frontier with its bootstrap confidence band, and predicted vs actual loss. The law is the
-// sweep's fit.json (not refitted); a folder without one is fitted here with `bootstrap`.
+// plots. A run (metrics.jsonl): loss curves with the extrapolation fitted on the first half, the
+// learning rate, and its eval/results.json as a table when present. A sweep (runs.csv): loss curves
+// of every run, IsoFLOP parabolas, the fitted law's frontier with its bootstrap confidence band,
+// and predicted vs actual loss. The law is the sweep's fit.json (not refitted); a folder without
+// one is fitted here with `bootstrap`.
 #pragma once
 
 #include <string>

@@ -150,6 +150,51 @@ TEST(Report, RunPage) {
   EXPECT_NE(html->find("Extrapolation from the first 50%"), std::string::npos);
 }
 
+// A run with eval/results.json in the harness's layout (as `lmforge eval tasks --output RUN/eval`
+// writes it): the page has the eval table, one row per task@strategy and metric,filter, with
+// value ± stderr, n-shot and n-samples; a stderr of "N/A" stays N/A; a broken file is an error.
+TEST(Report, RunPageShowsEvalResults) {
+  std::string dir = tmpdir("run-eval");
+  ASSERT_TRUE(make_dirs(dir + "/eval").ok());
+  Rng rng(1);
+  ASSERT_TRUE(write_file_atomic(dir + "/metrics.jsonl", metrics(1e5, 2000, rng)).ok());
+  ASSERT_TRUE(write_file_atomic(dir + "/eval/results.json", R"({
+  "results": {
+    "arithmetic_add_2": {"alias": "arithmetic_add_2", "exact_match,none": 0.25,
+                         "exact_match_stderr,none": 0.0625},
+    "arithmetic_add_2@sc": {"alias": "arithmetic_add_2@sc", "exact_match,score-first": 0.125,
+                            "exact_match_stderr,score-first": 0.05,
+                            "exact_match,maj@8": 0.375, "exact_match_stderr,maj@8": "N/A"}
+  },
+  "n-shot": {"arithmetic_add_2": 3, "arithmetic_add_2@sc": 3},
+  "n-samples": {"arithmetic_add_2": {"original": 500, "effective": 16},
+                "arithmetic_add_2@sc": {"original": 500, "effective": 16}}
+})")
+                  .ok());
+  auto r = write_report(dir, {});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  auto html = read_file(r->path);
+  ASSERT_TRUE(html.ok());
+  EXPECT_NE(html->find("<h2>Evaluation (eval/results.json)</h2>"), std::string::npos);
+  EXPECT_NE(html->find("<th>task@strategy</th><th>metric</th><th>filter</th><th>value ± "
+                       "stderr</th><th>n-shot</th><th>n-samples</th>"),
+            std::string::npos);
+  const char* rows[] = {
+      "arithmetic_add_2</td><td style=\"text-align:left\">exact_match</td><td "
+      "style=\"text-align:left\">none</td><td>0.2500 ± 0.0625</td><td>3</td><td>16 of 500</td>",
+      "arithmetic_add_2@sc</td><td style=\"text-align:left\">exact_match</td><td "
+      "style=\"text-align:left\">score-first</td><td>0.1250 ± 0.0500</td><td>3</td><td>16 of "
+      "500</td>",
+      "maj@8</td><td>0.3750 ± N/A</td>"};
+  for (const char* row : rows)
+    EXPECT_NE(html->find(row), std::string::npos) << row << "\n" << *html;
+  EXPECT_EQ(html->find("_stderr"), std::string::npos);  // stderr keys are not rows of their own
+  ASSERT_TRUE(write_file_atomic(dir + "/eval/results.json", "{\"configs\": {}}").ok());
+  auto bad = write_report(dir, {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("eval/results.json"), std::string::npos);
+}
+
 TEST(Report, MissingInputsAreAClearError) {
   std::string dir = tmpdir("empty");
   ASSERT_TRUE(make_dirs(dir).ok());
