@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""bench_eval.py LMFORGE DRIVER [--docs 200] [--threads 2] [--layers 6 --heads 6 --embd 384]
-[--vocab 8192 | --tokenizer FILE] [--sc-prompts 4 --sc-paths 8]: the task harness's scoring
+"""bench_eval.py LMFORGE [DRIVER] [--docs 200] [--threads 2] [--layers 6 --heads 6 --embd 384]
+[--vocab 8192 | --tokenizer FILE] [--sc-prompts 4 --sc-paths 8] [--repeats 1] [--sample DIR]:
+the task harness's scoring
 speed, lmforge vs a PyTorch scorer (Debian python3-torch, /usr/bin/python3) side by side on the
 same model and requests, in one run.
 
@@ -23,6 +24,10 @@ harness makes them.
   32 tokens), one request with N samples (the paths step together as a batch over the shared
   prompt cache) vs N requests of one sample each run one at a time (--batch-size 1); the strings
   must be identical (path j uses seed + j either way).
+DRIVER defaults to tests/eval/lmforge_eval_lm_driver beside LMFORGE's build folder. With
+--repeats R each timing is the fastest of R runs (a loaded machine slows some runs more than
+others). The last lines print the ratios and whether the issue's target (lmforge >= 3x
+PyTorch's requests/s on 2 threads, log-likelihoods within 1e-4) is met.
 Timings are figures, not tests; run on an idle machine or compare ratios of the same run."""
 import argparse
 import json
@@ -37,7 +42,7 @@ import time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("lmforge")
-ap.add_argument("driver")
+ap.add_argument("driver", nargs="?", default="")
 ap.add_argument("--docs", type=int, default=200)
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--layers", type=int, default=6)
@@ -51,7 +56,11 @@ ap.add_argument("--batch-size", type=int, default=16)
 ap.add_argument("--sc-prompts", type=int, default=4)
 ap.add_argument("--sc-paths", type=int, default=8)
 ap.add_argument("--work", default="")
+ap.add_argument("--repeats", type=int, default=1)
 a = ap.parse_args()
+if not a.driver:
+    a.driver = os.path.join(os.path.dirname(os.path.abspath(a.lmforge)), "tests", "eval",
+                            "lmforge_eval_lm_driver")
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch  # noqa: E402
@@ -160,9 +169,12 @@ enc = [json.loads(l)["ids"] for l in open(enc_file + ".out")]
 
 def lmforge_score(extra):
     out = os.path.join(work, "lmforge.out.jsonl")
-    t = json.loads(run([a.driver, model, req_file, out, "--threads", str(a.threads), "--batch-size",
-                        str(a.batch_size)] + extra))
-    return [json.loads(l) for l in open(out)], t["loglikelihood"]["seconds"]
+    best = None
+    for _ in range(a.repeats):
+        t = json.loads(run([a.driver, model, req_file, out, "--threads", str(a.threads), "--batch-size",
+                            str(a.batch_size)] + extra))
+        best = t["loglikelihood"]["seconds"] if best is None else min(best, t["loglikelihood"]["seconds"])
+    return [json.loads(l) for l in open(out)], best
 
 
 # --- PyTorch scorer in the harness's HF-backend shape ---
@@ -190,6 +202,14 @@ def forward(idx):  # (B, T) -> (B, T, V)
 
 
 def torch_score():
+    best = None
+    for _ in range(a.repeats):
+        res, t = torch_score_once()
+        best = t if best is None else min(best, t)
+    return res, best
+
+
+def torch_score_once():
     items = []
     for i in range(len(reqs)):
         ctx_enc, whole = enc[2 * i], enc[2 * i + 1]
@@ -236,9 +256,10 @@ with open(sc_b, "w") as fb, open(sc_s, "w") as fs:
         fb.write(json.dumps(dict(kw, samples=a.sc_paths, seed=7 * p)) + "\n")
         for j in range(a.sc_paths):
             fs.write(json.dumps(dict(kw, samples=1, seed=7 * p + j)) + "\n")
-tb = json.loads(run([a.driver, model, sc_b, sc_b + ".out", "--threads", str(a.threads)]))["generate"]["seconds"]
-ts = json.loads(run([a.driver, model, sc_s, sc_s + ".out", "--threads", str(a.threads), "--batch-size", "1"]))[
-    "generate"]["seconds"]
+tb = min(json.loads(run([a.driver, model, sc_b, sc_b + ".out", "--threads", str(a.threads)]))["generate"]["seconds"]
+         for _ in range(a.repeats))
+ts = min(json.loads(run([a.driver, model, sc_s, sc_s + ".out", "--threads", str(a.threads), "--batch-size", "1"]))[
+    "generate"]["seconds"] for _ in range(a.repeats))
 gb = [s for l in open(sc_b + ".out") for s in json.loads(l)["strings"]]
 gs = [json.loads(l)["strings"][0] for l in open(sc_s + ".out")]
 
@@ -255,4 +276,7 @@ print(f"| lmforge, prefix shared per context | {t_ours:.2f} | {n / t_ours:.1f} |
 print(f"prefix-sharing gain: {t_ns / t_ours:.2f}x")
 print(f"self-consistency: {a.sc_prompts} prompts x {a.sc_paths} paths x 32 tokens: batched {tb:.2f} s, "
       f"sequential {ts:.2f} s, gain {ts / tb:.2f}x; identical strings: {'yes' if gb == gs else 'NO'}")
+ratio = t_torch / t_ours
+print(f"target: lmforge >= 3x PyTorch requests/s on {a.threads} threads, identical log-likelihoods: "
+      f"{'met' if ratio >= 3 and bad == 0 else 'NOT met'} ({ratio:.2f}x)")
 sys.exit(0 if bad == 0 and same_ns and gb == gs else 1)

@@ -11,7 +11,8 @@ get_rolling_token_windows + make_disjoint_window, greedy decoding with stop stri
 split(term)[0]). Log-likelihoods must agree to 1e-4 relative, is_greedy and the generated
 strings exactly. The same weights are then written as a Hugging Face GPT-2 folder (HF names
 without "transformer.", attn.bias / masked_bias buffers, lm_head.weight, HF config keys,
-tokenizer.json) and must give the same numbers. Token ids come from the driver's `encode`
+tokenizer.json) and must give the same numbers; once more with vocab.json + merges.txt instead
+of tokenizer.json (checked against PyTorch on that tokenizer's ids). Token ids come from the driver's `encode`
 (the tokenizer has its own oracles); the Python side decodes with tokenizer.json's vocabulary.
 Exits 77 (skip) when torch is missing, unless CI=true (then 1)."""
 import json
@@ -321,6 +322,25 @@ got, info = score(hf, "hf")
 check("HF folder opens as format hf-gpt2", info["model"]["format"] == "hf-gpt2", str(info["model"]))
 check_all("HF folder", got)
 check("HF folder gives the lmforge folder's exact numbers", got == got_lmforge)
+# --- the HF folder with GPT-2's slow-tokenizer files (vocab.json + merges.txt) instead ---
+# GPT-2's byte-level split replaces tokenizer.json's pre-tokenizer, so the token ids may differ:
+# PyTorch scores the ids this folder's tokenizer gives (the driver's encode).
+hf2 = f"{work}/hf-gpt2-vocab"
+shutil.copytree(hf, hf2)
+os.remove(f"{hf2}/tokenizer.json")
+tj = json.load(open(f"{work}/tok.json"))
+vocab = dict(tj["model"]["vocab"])
+for t in tj.get("added_tokens", []):
+    vocab[t["content"]] = t["id"]
+with open(f"{hf2}/vocab.json", "w") as f:
+    json.dump(vocab, f, ensure_ascii=False)
+with open(f"{hf2}/merges.txt", "w") as f:
+    f.write("#version: 0.2\n" + "".join((m if isinstance(m, str) else " ".join(m)) + "\n"
+                                        for m in tj["model"]["merges"]))
+got, info = score(hf2, "hf-vocab")
+check("HF vocab.json + merges.txt folder opens as format hf-gpt2", info["model"]["format"] == "hf-gpt2",
+      str(info["model"]))
+check_all("HF vocab.json + merges.txt folder", got)
 got, _ = score(f"{work}/run", "noshare", ["--no-share", "--batch-size", "1", "--threads", "1"])
 check("per-choice scoring (no prefix sharing, batch 1, 1 thread) gives the same bytes", got == got_lmforge)
 
