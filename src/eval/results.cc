@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "core/file_util.h"
 
@@ -98,15 +99,30 @@ Status write_results(const std::string& out_dir, const std::vector<TaskResult>& 
                      const RunInfo& info, bool log_samples) {
   std::string text =
       results_json(results, info).dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  // Each file is written atomically; when one fails, the ones this call wrote (and OUT, when this
+  // call made it) are removed again, so OUT never holds part of a run.
+  std::error_code ec;
+  const bool made = !std::filesystem::exists(out_dir, ec);
   LM_RETURN_IF_ERROR(make_dirs(out_dir));
+  std::vector<std::string> written;
+  auto write = [&](const std::string& path, const std::string& data) {
+    Status st = write_file_atomic(path, data);
+    if (st.ok()) {
+      written.push_back(path);
+      return st;
+    }
+    for (const auto& w : written) std::filesystem::remove(w, ec);
+    if (made) std::filesystem::remove(out_dir, ec);
+    return st;
+  };
   if (log_samples) {
     for (const auto& r : results) {
       std::string lines;
       for (const auto& s : r.samples) lines += s + "\n";
-      LM_RETURN_IF_ERROR(write_file_atomic(out_dir + "/samples_" + r.name + ".jsonl", lines));
+      LM_RETURN_IF_ERROR(write(out_dir + "/samples_" + r.name + ".jsonl", lines));
     }
   }
-  return write_file_atomic(out_dir + "/results.json", text);
+  return write(out_dir + "/results.json", text);
 }
 
 std::string results_table(const std::vector<TaskResult>& results) {

@@ -373,6 +373,15 @@ TEST(EvalTasksTest, BadInputFailsBeforeScoringAndWritesNothing) {
   EXPECT_NE(rep.status().to_string().find("task s, doc 0, choice 0"), std::string::npos)
       << rep.status().to_string();
   EXPECT_FALSE(fs::exists(o.output));
+  // A write that fails (results.json cannot replace a folder): the samples written before it are
+  // removed again, so OUT holds no part of the run.
+  o.tasks = {"add"};
+  o.output = d + "/out_write";
+  o.log_samples = true;
+  fs::create_directories(o.output + "/results.json/x");
+  rep = run_eval_tasks(o, opener);
+  ASSERT_FALSE(rep.ok());
+  EXPECT_FALSE(fs::exists(o.output + "/samples_add.jsonl"));
 }
 
 }  // namespace
