@@ -22,7 +22,7 @@ Result<double> compute_gradients(Run* r) {
   const TrainConfig& c = r->cfg;
   float scale = 1.0f / (float)(c.grad_accum * r->comm->world());
   r->gpt->zero_grad();
-  double loss = 0;
+  double loss = 0, counted[2] = {0, 0};  // mask sum, positions (masked batches only)
   dataset::Batch b;
   for (int micro = 0; micro < c.grad_accum; micro++) {
     LM_RETURN_IF_ERROR(r->train->next(&b));
@@ -30,9 +30,13 @@ Result<double> compute_gradients(Run* r) {
     LM_RETURN_IF_ERROR(to_model_batch(b, *r->gpt, c.data, &mb));
     loss += r->gpt->forward(mb) * scale;
     r->gpt->backward(scale);
+    for (float m : b.loss_mask) counted[0] += m;
+    counted[1] += (double)b.loss_mask.size();
   }
   r->comm->allreduce_sum(r->gpt->grads(), r->gpt->num_params());
   r->comm->allreduce_sum(&loss, 1);
+  r->comm->allreduce_sum(counted, 2);
+  r->mask_fraction = counted[1] > 0 ? counted[0] / counted[1] : -1;
   return loss;
 }
 
@@ -64,6 +68,7 @@ void write_metrics(Run* r, const StepMetrics& m) {
       {"lr", m.lr},     {"grad_norm", m.grad_norm}, {"tokens_per_sec", m.tokens_per_sec},
       {"mfu", m.mfu}};
   if (m.val_loss) j["val_loss"] = *m.val_loss;
+  if (m.loss_mask_fraction) j["loss_mask_fraction"] = *m.loss_mask_fraction;
   std::string line = j.dump() + "\n";
   FILE* f = std::fopen((r->cfg.out + "/metrics.jsonl").c_str(), "a");
   if (f) {
@@ -92,6 +97,7 @@ Result<StepMetrics> train_step(Run* r) {
   m.loss = loss;
   m.lr = lr;
   m.grad_norm = norm;
+  if (r->mask_fraction >= 0) m.loss_mask_fraction = r->mask_fraction;
   m.ms = timer.seconds() * 1e3;
   m.tokens_per_sec = step_tokens / std::max(1e-9, timer.seconds());
   m.mfu = m.tokens_per_sec * r->gpt->config().flops_per_token(r->cfg.seq_len) /
