@@ -17,26 +17,38 @@ namespace lm::train {
 namespace {
 using detail::Run;
 
-// Forward/backward over grad_accum micro-batches and all ranks; returns the mean loss.
+// Forward/backward over grad_accum micro-batches and all ranks; returns the mean loss. With a
+// loss mask that leaves targets out (SFT, pad mode) the loss is the mean over every counted
+// target of the step, all micro-batches and ranks together (each micro-batch's gradient weighted
+// by its share of the counted targets), so the result does not depend on how the step's rows
+// are split; without one, every micro-batch counts equally as before.
 Result<double> compute_gradients(Run* r) {
   const TrainConfig& c = r->cfg;
-  float scale = 1.0f / (float)(c.grad_accum * r->comm->world());
   r->gpt->zero_grad();
-  double loss = 0, counted[2] = {0, 0};  // mask sum, positions (masked batches only)
-  dataset::Batch b;
+  std::vector<dataset::Batch>& bs = r->micro;
+  bs.resize(c.grad_accum);
+  double counted[2] = {0, 0};  // mask sum, positions (masked batches only)
+  std::vector<double> local(c.grad_accum, 0.0);
   for (int micro = 0; micro < c.grad_accum; micro++) {
-    LM_RETURN_IF_ERROR(r->train->next(&b));
+    LM_RETURN_IF_ERROR(r->train->next(&bs[micro]));
+    for (float m : bs[micro].loss_mask) local[micro] += m;
+    counted[0] += local[micro];
+    counted[1] += (double)bs[micro].loss_mask.size();
+  }
+  r->comm->allreduce_sum(counted, 2);
+  r->mask_fraction = counted[1] > 0 ? counted[0] / counted[1] : -1;
+  bool weighted = counted[1] > 0 && counted[0] < counted[1];
+  double loss = 0;
+  for (int micro = 0; micro < c.grad_accum; micro++) {
+    float scale = weighted ? (float)(local[micro] / std::max(1.0, counted[0]))
+                           : 1.0f / (float)(c.grad_accum * r->comm->world());
     model::Batch mb;
-    LM_RETURN_IF_ERROR(to_model_batch(b, *r->gpt, c.data, &mb));
+    LM_RETURN_IF_ERROR(to_model_batch(bs[micro], *r->gpt, c.data, &mb));
     loss += r->gpt->forward(mb) * scale;
     r->gpt->backward(scale);
-    for (float m : b.loss_mask) counted[0] += m;
-    counted[1] += (double)b.loss_mask.size();
   }
   r->comm->allreduce_sum(r->gpt->grads(), r->gpt->num_params());
   r->comm->allreduce_sum(&loss, 1);
-  r->comm->allreduce_sum(counted, 2);
-  r->mask_fraction = counted[1] > 0 ? counted[0] / counted[1] : -1;
   return loss;
 }
 
