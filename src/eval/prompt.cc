@@ -3,9 +3,9 @@
 // multiple-choice task is an index), and fewshot_context's concatenation.
 #include "eval/prompt.h"
 
-#include "tokenizer/chat_template.h"
-
 #include <algorithm>
+
+#include "tokenizer/chat_template.h"
 
 namespace lm::eval {
 namespace {

@@ -20,8 +20,8 @@ class ChatSession {
  public:
   // dir: a run folder or checkpoint folder of `lmforge sft`.
   static Result<std::unique_ptr<ChatSession>> open(const std::string& dir,
-                                                    const generate::GenerateOptions& options,
-                                                    const std::string& system = "");
+                                                   const generate::GenerateOptions& options,
+                                                   const std::string& system = "");
   // One reply to `user`; on_text receives the reply's text as it grows (only complete UTF-8).
   Result<std::string> reply(const std::string& user,
                             const std::function<void(const std::string&)>& on_text = {});

@@ -136,8 +136,9 @@ Status read_conversations(const std::vector<std::string>& entries, OnError on_er
       auto c = parse_record(line, where);
       if (!c.ok()) {
         if (on_error == OnError::kFail)
-          return c.status().with_hint("fix the record, or pass --on-error skip to count and skip "
-                                      "bad records");
+          return c.status().with_hint(
+              "fix the record, or pass --on-error skip to count and skip "
+              "bad records");
         std::string msg = c.status().message();
         std::string reason = msg.substr(std::min(msg.size(), where.size() + 2));
         // group by the kind of problem, not the turn number

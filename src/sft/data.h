@@ -3,7 +3,8 @@
 //   {"messages": [{"role": "system"|"user"|"assistant", "content": "..."}, ...]}
 //   {"instruction": "...", "input": "...", "output": "..."}   (Alpaca; input may be absent/empty:
 //                          user = instruction, or instruction + "\n\n" + input; assistant = output)
-//   {"prompt": "...", "completion": "..."}                   (user = prompt, assistant = completion)
+//   {"prompt": "...", "completion": "..."}                   (user = prompt, assistant =
+//   completion)
 // A bad record (not JSON, none of the forms, a content that is not a string, an unknown role, a
 // turn order the template cannot render, no assistant turn) is an error naming file:line and the
 // problem, or with on_error = skip a counted skip (the counts by reason and the first few

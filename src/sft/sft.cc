@@ -74,7 +74,8 @@ Result<SftSummary> run_sft(const SftOptions& o, train::Comm* comm, const train::
   auto say = [&](const std::string& m) {
     if (hooks.on_message && (!comm || comm->rank() == 0)) hooks.on_message(m);
   };
-  if (o.train.out.empty()) return invalid_argument("sft: no run folder").with_hint("pass --out RUN");
+  if (o.train.out.empty())
+    return invalid_argument("sft: no run folder").with_hint("pass --out RUN");
   if (!(o.val_fraction >= 0 && o.val_fraction < 1))
     return invalid_argument("--val-fraction {}: expected a number in [0, 1)", o.val_fraction);
   LM_ASSIGN_OR_RETURN(PackMode mode, parse_pack_mode(o.packing));
@@ -101,9 +102,10 @@ Result<SftSummary> run_sft(const SftOptions& o, train::Comm* comm, const train::
   mc.vocab_size = std::max<int>(mc.vocab_size, (int)tk.vocab_size());
   sum.vocab = mc.vocab_size;
   if (sum.added_tokens > 0)
-    say(fmt::format("the base tokenizer lacks the chat tokens: added {} special tokens (ids {}..{}); "
-                    "the embedding has {} rows (base {}), the new rows set to the mean embedding",
-                    sum.added_tokens, new_ids.front(), new_ids.back(), sum.vocab, sum.base_vocab));
+    say(fmt::format(
+        "the base tokenizer lacks the chat tokens: added {} special tokens (ids {}..{}); "
+        "the embedding has {} rows (base {}), the new rows set to the mean embedding",
+        sum.added_tokens, new_ids.front(), new_ids.back(), sum.vocab, sum.base_vocab));
   LM_RETURN_IF_ERROR(make_dirs(o.train.out));
   std::string tok_path = fs::absolute(o.train.out + "/tokenizer.json").string();
   LM_RETURN_IF_ERROR(tk.save(tok_path));
@@ -117,9 +119,8 @@ Result<SftSummary> run_sft(const SftOptions& o, train::Comm* comm, const train::
   }
   std::vector<Conversation> trainc;
   for (auto& c : all) {
-    bool held = o.val_data.empty() &&
-                (double)(hash64(tok::render_chat(c.messages, false), 77) % 1000000) <
-                    o.val_fraction * 1e6;
+    bool held = o.val_data.empty() && (double)(hash64(tok::render_chat(c.messages, false), 77) %
+                                               1000000) < o.val_fraction * 1e6;
     (held ? val : trainc).push_back(std::move(c));
   }
   if (o.max_examples > 0 && (int64_t)trainc.size() > o.max_examples) trainc.resize(o.max_examples);
@@ -154,12 +155,14 @@ Result<SftSummary> run_sft(const SftOptions& o, train::Comm* comm, const train::
   auto rows = std::make_shared<Rows>(build_rows(train_tokens, cfg.seq_len, mode, pad, cfg.seed));
   auto vrows = std::make_shared<Rows>(build_rows(val_tokens, cfg.seq_len, mode, pad, cfg.seed));
   sum.rows = rows->count;
-  sum.trained_fraction = (double)rows->trained_targets / std::max<double>(1, rows->count * cfg.seq_len);
+  sum.trained_fraction =
+      (double)rows->trained_targets / std::max<double>(1, rows->count * cfg.seq_len);
   int world = comm ? comm->world() : 1;
   uint64_t val_steps = vrows->count / ((uint64_t)world * cfg.batch_size);
   if (val_steps > 0 && (cfg.eval_steps <= 0 || (uint64_t)cfg.eval_steps > val_steps))
     cfg.eval_steps = (int64_t)val_steps;
-  say(fmt::format("{} training conversations in {} rows of {} positions ({:.1f}% of the targets "
+  say(
+      fmt::format("{} training conversations in {} rows of {} positions ({:.1f}% of the targets "
                   "in the loss), {} held out",
                   sum.train_conversations, sum.rows, cfg.seq_len, 100 * sum.trained_fraction,
                   sum.val_conversations));
@@ -200,7 +203,8 @@ Result<SftSummary> run_sft(const SftOptions& o, train::Comm* comm, const train::
                          {"rows", sum.rows},
                          {"trained_fraction", sum.trained_fraction}};
   src.add_files = [&](const std::string& dir) -> Status {
-    LM_RETURN_IF_ERROR(write_file_atomic(dir + "/tokenizer_config.json", tok::tokenizer_config_json()));
+    LM_RETURN_IF_ERROR(
+        write_file_atomic(dir + "/tokenizer_config.json", tok::tokenizer_config_json()));
     return write_file_atomic(dir + "/sft.json", info.dump(2) + "\n");
   };
   train::TrainHooks h = hooks;

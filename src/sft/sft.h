@@ -33,7 +33,7 @@ struct SftOptions {
 
 struct SftSummary {
   train::TrainSummary train;
-  ReadStats read;                 // every reason a record was not used, too long included
+  ReadStats read;  // every reason a record was not used, too long included
   int64_t train_conversations = 0, val_conversations = 0;
   uint64_t rows = 0;              // training rows of seq_len positions
   double trained_fraction = 0;    // of the training rows' positions counted by the loss

@@ -99,8 +99,7 @@ std::vector<TaskType> number_types() {
                }});
   t.push_back({"previous_number",
                {"What number comes before {n}?", "What is the number just below {n}?",
-                "Count one down from {n}.", "Which number precedes {n}?",
-                "Subtract one from {n}."},
+                "Count one down from {n}.", "Which number precedes {n}?", "Subtract one from {n}."},
                8,
                [](Rng& r) {
                  int64_t n = 1 + r.below(999);
@@ -205,15 +204,15 @@ std::vector<TaskType> corpus_types(const std::vector<eval::builtin::KjvChapter>&
                  const std::string& w = p->words[r.below(p->words.size())];
                  return Instance{{{"w", w}}, w, w};
                }});
-  t.push_back({"reverse_word",
-               {"Spell {w} backwards.", "Reverse the letters of {w}.",
-                "Write {w} in reverse order.", "What is {w} written backwards?",
-                "Turn {w} around, letter by letter."},
-               6,
-               [p](Rng& r) {
-                 const std::string& w = p->short_words[r.below(p->short_words.size())];
-                 return Instance{{{"w", w}}, std::string(w.rbegin(), w.rend()), w};
-               }});
+  t.push_back(
+      {"reverse_word",
+       {"Spell {w} backwards.", "Reverse the letters of {w}.", "Write {w} in reverse order.",
+        "What is {w} written backwards?", "Turn {w} around, letter by letter."},
+       6,
+       [p](Rng& r) {
+         const std::string& w = p->short_words[r.below(p->short_words.size())];
+         return Instance{{{"w", w}}, std::string(w.rbegin(), w.rend()), w};
+       }});
   t.push_back({"define",
                {"Define the word {w}.", "What does {w} mean?", "Give the definition of {w}.",
                 "What is the meaning of the word {w}?", "Explain the word {w}."},
@@ -223,9 +222,8 @@ std::vector<TaskType> corpus_types(const std::vector<eval::builtin::KjvChapter>&
                  return Instance{{{"w", w}}, d, w};
                }});
   t.push_back({"complete_verse",
-               {"Complete this verse: {s}", "Continue the verse: {s}",
-                "Finish the KJV verse: {s}", "How does this verse go on? {s}",
-                "Go on with this verse: {s}"},
+               {"Complete this verse: {s}", "Continue the verse: {s}", "Finish the KJV verse: {s}",
+                "How does this verse go on? {s}", "Go on with this verse: {s}"},
                24,
                [p](Rng& r) {
                  const auto& [ch, w] = p->verses[r.below(p->verses.size())];
@@ -310,7 +308,8 @@ Status make_synthetic(const SyntheticOptions& o, std::vector<SyntheticCount>* co
       if (in.key.empty()) continue;
       bool test = is_test_key(in.key, o.seed + 17 * ti);
       if (test) {
-        if (c.test >= o.eval_per_type || !seen_test.insert(fill("{a}{b}{n}{w}{s}", in.slots)).second)
+        if (c.test >= o.eval_per_type ||
+            !seen_test.insert(fill("{a}{b}{n}{w}{s}", in.slots)).second)
           continue;
         int ph = kTrainPhrasings + (int)rng.below(t.phrasings.size() - kTrainPhrasings);
         nlohmann::ordered_json d = {{"prompt", fill(t.phrasings[ph], in.slots)},
@@ -330,11 +329,11 @@ Status make_synthetic(const SyntheticOptions& o, std::vector<SyntheticCount>* co
         c.fewshot++;
       }
       if (c.train >= o.train_per_type) continue;
-      nlohmann::ordered_json conv = {
-          {"messages",
-           {{{"role", "user"}, {"content", prompt}}, {{"role", "assistant"}, {"content", in.answer}}}},
-          {"task", t.name},
-          {"phrasing", ph}};
+      nlohmann::ordered_json conv = {{"messages",
+                                      {{{"role", "user"}, {"content", prompt}},
+                                       {{"role", "assistant"}, {"content", in.answer}}}},
+                                     {"task", t.name},
+                                     {"phrasing", ph}};
       train_text += conv.dump() + "\n";
       c.train++;
     }
@@ -354,7 +353,8 @@ Status make_synthetic(const SyntheticOptions& o, std::vector<SyntheticCount>* co
   for (size_t i = lines.size(); i > 1; i--) std::swap(lines[i - 1], lines[shuf.below(i)]);
   std::string shuffled;
   for (const auto& l : lines) shuffled += l;
-  if (fs::path(o.out).has_parent_path()) LM_RETURN_IF_ERROR(make_dirs(fs::path(o.out).parent_path()));
+  if (fs::path(o.out).has_parent_path())
+    LM_RETURN_IF_ERROR(make_dirs(fs::path(o.out).parent_path()));
   for (const auto& [path, text] : files) {
     LM_RETURN_IF_ERROR(make_dirs(fs::path(path).parent_path().string()));
     LM_RETURN_IF_ERROR(write_file_atomic(path, text));

@@ -40,9 +40,10 @@ Status check_chat(const std::vector<ChatMessage>& m, bool for_training) {
     }
     const char* want = (i - first) % 2 == 0 ? "user" : "assistant";
     if (r != want)
-      return invalid_argument("turn {}: '{}' where the template needs '{}' (after an optional "
-                              "system turn, user and assistant alternate, user first)",
-                              i + 1, r, want);
+      return invalid_argument(
+          "turn {}: '{}' where the template needs '{}' (after an optional "
+          "system turn, user and assistant alternate, user first)",
+          i + 1, r, want);
   }
   if (m.size() == first) return invalid_argument("the conversation has only a system turn");
   const std::string& last = m.back().role;
@@ -94,8 +95,9 @@ Result<ChatTokens> encode_chat(const Tokenizer& t, const std::vector<ChatMessage
                                bool add_generation_prompt) {
   LM_RETURN_IF_ERROR(check_chat(messages, !add_generation_prompt));
   if (!has_chat_tokens(t))
-    return invalid_argument("the tokenizer lacks the chat tokens <|system|> <|user|> "
-                            "<|assistant|> <|end|>")
+    return invalid_argument(
+               "the tokenizer lacks the chat tokens <|system|> <|user|> "
+               "<|assistant|> <|end|>")
         .with_hint("train it with --special-tokens chat, or let `lmforge sft` add them");
   const BpeModel& bpe = *t.bpe();
   uint32_t end = *bpe.special_id(kChatEnd);

@@ -32,8 +32,7 @@ struct StepMetrics {
 // MPI, checkpoints, resume) is unchanged. cfg.data only names the data in messages.
 struct TrainSource {
   // This rank's loader of a split; for kVal, a null loader means no validation.
-  std::function<Result<std::unique_ptr<dataset::Loader>>(dataset::Split split, int rank,
-                                                         int world)>
+  std::function<Result<std::unique_ptr<dataset::Loader>>(dataset::Split split, int rank, int world)>
       open;
   std::string tokenizer;  // tokenizer file copied into every checkpoint
   uint32_t eot_id = 0;

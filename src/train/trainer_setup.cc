@@ -30,15 +30,17 @@ namespace detail {
 // The caller's loaders (TrainSource) instead of a pack prefix.
 Status open_source_data(Run* r) {
   const TrainSource& src = *r->hooks->source;
-  LM_ASSIGN_OR_RETURN(r->train, src.open(dataset::Split::kTrain, r->comm->rank(), r->comm->world()));
+  LM_ASSIGN_OR_RETURN(r->train,
+                      src.open(dataset::Split::kTrain, r->comm->rank(), r->comm->world()));
   r->meta.tokenizer = src.tokenizer;
   r->meta.eot_id = src.eot_id;
   r->meta.vocab_size = (uint64_t)r->train->vocab_size();
   if (r->train->steps_per_epoch() < 1)
-    return invalid_argument("{}: {} rows of seq_len {}, fewer than one step needs ({} processes "
-                            "x batch {})",
-                            r->cfg.data, r->train->samples_per_epoch(), r->cfg.seq_len,
-                            r->comm->world(), r->cfg.batch_size)
+    return invalid_argument(
+               "{}: {} rows of seq_len {}, fewer than one step needs ({} processes "
+               "x batch {})",
+               r->cfg.data, r->train->samples_per_epoch(), r->cfg.seq_len, r->comm->world(),
+               r->cfg.batch_size)
         .with_hint("lower --batch-size, or give more data");
   LM_ASSIGN_OR_RETURN(r->val, src.open(dataset::Split::kVal, r->comm->rank(), r->comm->world()));
   if (r->val)

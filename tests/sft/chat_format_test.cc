@@ -52,10 +52,12 @@ TEST(ChatTemplate, JinjaTemplateIsWrittenForCheckpoints) {
 
 TEST(ChatTemplate, TokensEqualTheRenderedStringEncoded) {
   tok::Tokenizer t = testing::byte_tokenizer(true);
-  std::vector<std::vector<ChatMessage>> convs = {
-      {{"user", "2+2?"}, {"assistant", "4"}},
-      {{"system", "Be brief."}, {"user", "Hi there"}, {"assistant", "Hello!"}, {"user", "Bye"},
-       {"assistant", "Ok."}}};
+  std::vector<std::vector<ChatMessage>> convs = {{{"user", "2+2?"}, {"assistant", "4"}},
+                                                 {{"system", "Be brief."},
+                                                  {"user", "Hi there"},
+                                                  {"assistant", "Hello!"},
+                                                  {"user", "Bye"},
+                                                  {"assistant", "Ok."}}};
   for (const auto& c : convs) {
     auto enc = tok::encode_chat(t, c, false);
     ASSERT_TRUE(enc.ok()) << enc.status().to_string();
@@ -119,10 +121,10 @@ TEST(ChatTemplate, RefusesTurnOrdersItCannotRender) {
 }
 
 TEST(SftData, ReadsTheThreeForms) {
-  auto m = parse_record(
-      R"({"messages":[{"role":"system","content":"s"},{"role":"user","content":"q"},)"
-      R"({"role":"assistant","content":"a"}]})",
-      "f:1");
+  auto m =
+      parse_record(R"({"messages":[{"role":"system","content":"s"},{"role":"user","content":"q"},)"
+                   R"({"role":"assistant","content":"a"}]})",
+                   "f:1");
   ASSERT_TRUE(m.ok()) << m.status().to_string();
   EXPECT_EQ(m->messages.size(), 3u);
   auto al = parse_record(R"({"instruction":"Add","input":"2 and 3","output":"5"})", "f:2");
@@ -140,16 +142,20 @@ TEST(SftData, ReadsTheThreeForms) {
 TEST(SftData, BadRecordsNameFileAndLine) {
   std::string d = tmp_dir("bad");
   std::string f = d + "/bad.jsonl";
-  std::ofstream(f) << R"({"prompt":"p","completion":"c"})" << "\n"
-                   << "not json\n"
-                   << R"({"messages":[{"role":"user","content":"q"}]})" << "\n"
-                   << R"({"messages":[{"role":"wizard","content":"q"},{"role":"assistant","content":"a"}]})"
-                   << "\n"
-                   << R"({"messages":[{"role":"user","content":3},{"role":"assistant","content":"a"}]})"
-                   << "\n"
-                   << R"({"messages":[{"role":"assistant","content":"a"},{"role":"user","content":"q"}]})"
-                   << "\n\n"
-                   << R"({"text":"x"})" << "\n";
+  std::ofstream(f)
+      << R"({"prompt":"p","completion":"c"})"
+      << "\n"
+      << "not json\n"
+      << R"({"messages":[{"role":"user","content":"q"}]})"
+      << "\n"
+      << R"({"messages":[{"role":"wizard","content":"q"},{"role":"assistant","content":"a"}]})"
+      << "\n"
+      << R"({"messages":[{"role":"user","content":3},{"role":"assistant","content":"a"}]})"
+      << "\n"
+      << R"({"messages":[{"role":"assistant","content":"a"},{"role":"user","content":"q"}]})"
+      << "\n\n"
+      << R"({"text":"x"})"
+      << "\n";
   std::vector<Conversation> out;
   ReadStats st;
   Status s = read_conversations({f}, OnError::kFail, &out, &st);
@@ -162,9 +168,9 @@ TEST(SftData, BadRecordsNameFileAndLine) {
   EXPECT_EQ(st.records, 7);
   EXPECT_EQ(st.skipped_total(), 6);
   std::string sum = st.summary();
-  for (const char* want : {"not valid JSON", "no assistant turn", "unknown role 'wizard'",
-                           "\"content\" is a number, not a string", "needs 'user'",
-                           "none of the known forms"})
+  for (const char* want :
+       {"not valid JSON", "no assistant turn", "unknown role 'wizard'",
+        "\"content\" is a number, not a string", "needs 'user'", "none of the known forms"})
     EXPECT_NE(sum.find(want), std::string::npos) << want << " in " << sum;
   EXPECT_NE(sum.find(f + ":2"), std::string::npos);
   EXPECT_FALSE(read_conversations({d + "/missing.jsonl"}, OnError::kSkip, &out, &st).ok());
@@ -174,8 +180,7 @@ std::vector<tok::ChatTokens> sample_tokens(const tok::Tokenizer& t, int n) {
   std::vector<tok::ChatTokens> v;
   for (int i = 0; i < n; i++)
     v.push_back(*tok::encode_chat(
-        t, {{"user", "q" + std::to_string(i)}, {"assistant", std::string(1 + i % 4, 'a')}},
-        false));
+        t, {{"user", "q" + std::to_string(i)}, {"assistant", std::string(1 + i % 4, 'a')}}, false));
   return v;
 }
 

@@ -31,7 +31,10 @@ int main(int argc, char** argv) {
   tok::Tokenizer t = sft::testing::byte_tokenizer(true);
   std::vector<std::vector<tok::ChatMessage>> convs = {
       {{"user", "2+2?"}, {"assistant", "4"}},
-      {{"system", "Be brief."}, {"user", "Hi"}, {"assistant", "Hello!"}, {"user", "Bye"},
+      {{"system", "Be brief."},
+       {"user", "Hi"},
+       {"assistant", "Hello!"},
+       {"user", "Bye"},
        {"assistant", "Ok."}},
       {{"user", "Say <|assistant|> x"}, {"assistant", "x"}},
       {{"user", "next after 9"}, {"assistant", "10"}},

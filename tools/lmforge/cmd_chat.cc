@@ -85,7 +85,8 @@ Status run(Opts& o) {
 }
 
 void setup(CLI::App& app) {
-  auto* sub = app.add_subcommand("chat", "Chat in the terminal with a fine-tuned model (lmforge sft)");
+  auto* sub =
+      app.add_subcommand("chat", "Chat in the terminal with a fine-tuned model (lmforge sft)");
   static Opts o;
   o.gen.sampler.temperature = 0.0f;
   o.gen.max_new_tokens = 64;

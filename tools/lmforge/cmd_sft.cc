@@ -56,12 +56,12 @@ Status run(Opts& o) {
   if (o.json) {
     print_json(j);
   } else {
-    fmt::print("fine-tuned {} steps on {} conversations ({} held out; {}), final loss {:.4f}{} -> {}\n",
-               s.train.steps, s.train_conversations, s.val_conversations, s.read.summary(),
-               s.train.final_loss,
-               s.train.final_val_loss ? fmt::format(", val loss {:.4f}", *s.train.final_val_loss)
-                                      : "",
-               s.train.run_dir + "/checkpoint");
+    fmt::print(
+        "fine-tuned {} steps on {} conversations ({} held out; {}), final loss {:.4f}{} -> {}\n",
+        s.train.steps, s.train_conversations, s.val_conversations, s.read.summary(),
+        s.train.final_loss,
+        s.train.final_val_loss ? fmt::format(", val loss {:.4f}", *s.train.final_val_loss) : "",
+        s.train.run_dir + "/checkpoint");
   }
   return ok_status();
 }
@@ -72,7 +72,8 @@ void setup_synthetic(CLI::App* parent) {
   static sft::SyntheticOptions o;
   static bool json = false;
   sub->add_option("--out,-o", o.out, "Training conversations (JSONL)")->required();
-  sub->add_option("--eval-dir", o.eval_dir, "Eval tasks and data (default: OUT minus .jsonl + _eval)");
+  sub->add_option("--eval-dir", o.eval_dir,
+                  "Eval tasks and data (default: OUT minus .jsonl + _eval)");
   sub->add_option("--sample", o.sample_dir,
                   "Sample corpus (lmforge corpus sample) for the word, verse and definition types");
   sub->add_option("--train-per-type", o.train_per_type, "Training conversations per task type")
@@ -108,15 +109,16 @@ void setup(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--packing", o.sft.packing, "pack (several per row, document masking) | pad")
       ->capture_default_str();
-  sub->add_option("--on-error", o.sft.on_error, "Bad records: fail | skip (counted, with file:line)")
+  sub->add_option("--on-error", o.sft.on_error,
+                  "Bad records: fail | skip (counted, with file:line)")
       ->capture_default_str();
   sub->add_option("--max-examples", o.sft.max_examples, "Use the first N conversations (0 = all)");
   sub->add_option("-c,--config", o.config, "TOML file of trainer keys (flags override it)");
   sub->add_flag("--resume", o.sft.resume, "Continue the run in --out from its checkpoint");
   add_json_flag(sub, &o.json);
-  add_train_config_flags(sub, &o.keys,
-                         {"data", "vocab_size", "n_ctx", "n_layer", "n_head", "n_embd", "bias",
-                          "loader_mode"});
+  add_train_config_flags(
+      sub, &o.keys,
+      {"data", "vocab_size", "n_ctx", "n_layer", "n_head", "n_embd", "bias", "loader_mode"});
   setup_synthetic(sub);
   set_action(sub, [sub] {
     if (!sub->get_subcommands().empty()) return ok_status();
