@@ -291,10 +291,16 @@ Status make_synthetic(const SyntheticOptions& o, std::vector<SyntheticCount>* co
     LM_RETURN_IF_ERROR(eval::builtin::read_sample_corpus(o.sample_dir, &kjv, &gcide));
     for (auto& t : corpus_types(kjv, gcide)) types.push_back(std::move(t));
   }
+  for (const auto& name : o.types)
+    if (std::none_of(types.begin(), types.end(), [&](const TaskType& t) { return t.name == name; }))
+      return invalid_argument("--types: unknown or unavailable task type '{}'", name)
+          .with_hint("the word, verse and definition types need --sample");
   std::string train_text;
   std::vector<std::pair<std::string, std::string>> files;  // path, text
   for (size_t ti = 0; ti < types.size(); ti++) {
     const TaskType& t = types[ti];
+    if (!o.types.empty() && std::find(o.types.begin(), o.types.end(), t.name) == o.types.end())
+      continue;  // (the index ti stays that of the full list: the same data per type)
     Rng rng(o.seed * 1000003ULL + ti);
     SyntheticCount c{t.name};
     std::string test_text, shot_text;

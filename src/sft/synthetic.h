@@ -21,9 +21,10 @@
 namespace lm::sft {
 
 struct SyntheticOptions {
-  std::string out;         // training JSONL
-  std::string eval_dir;    // "" = OUT without .jsonl + "_eval"
-  std::string sample_dir;  // "" = the generator types only
+  std::string out;                 // training JSONL
+  std::string eval_dir;            // "" = OUT without .jsonl + "_eval"
+  std::string sample_dir;          // "" = the generator types only
+  std::vector<std::string> types;  // only these task types (empty = all available)
   int train_per_type = 600;
   int eval_per_type = 60;
   uint64_t seed = 1;

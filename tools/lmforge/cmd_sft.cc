@@ -80,6 +80,8 @@ void setup_synthetic(CLI::App* parent) {
       ->capture_default_str();
   sub->add_option("--eval-per-type", o.eval_per_type, "Held-out test documents per task type")
       ->capture_default_str();
+  sub->add_option("--types", o.types, "Only these task types (comma-separated; default: all)")
+      ->delimiter(',');
   sub->add_option("--seed", o.seed, "Generator seed")->capture_default_str();
   add_json_flag(sub, &json);
   set_action(sub, [] {
