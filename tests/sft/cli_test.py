@@ -61,6 +61,8 @@ check("sft adds the 4 chat tokens and grows the embedding", s["added_tokens"] ==
 m = [json.loads(l) for l in open(f"{work}/sft/metrics.jsonl")]
 check("metrics.jsonl has the loss-mask fraction and val_loss",
       len(m) == 12 and all(0 < x["loss_mask_fraction"] < 0.5 for x in m) and any("val_loss" in x for x in m))
+vl = [x["val_loss"] for x in m if "val_loss" in x]
+check("SFT learns: the held-out val_loss on replies falls", len(vl) >= 2 and vl[-1] < vl[0] - 0.05, str(vl))
 ck = f"{work}/sft/checkpoint"
 tc = json.load(open(f"{ck}/tokenizer_config.json"))
 check("tokenizer_config.json has the chat_template beside tokenizer.json",
