@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "tokenizer/chat_template.h"
+
 namespace lm::eval {
 namespace {
 
@@ -179,6 +181,20 @@ Result<std::vector<std::string>> DocRenderer::references(const Json& doc) const 
 Result<std::string> build_context(const TaskConfig& c, const DocRenderer& r, const Json& doc,
                                   const std::vector<const Json*>& shots) {
   LM_ASSIGN_OR_RETURN(std::string ctx, r.description(doc));
+  if (c.chat_template) {
+    std::vector<tok::ChatMessage> m;
+    if (!ctx.empty()) m.push_back({"system", ctx});
+    for (size_t i = 0; i < shots.size(); i++) {
+      auto text = r.text(*shots[i]);
+      auto target = text.ok() ? r.target_text(*shots[i]) : Result<std::string>(text.status());
+      if (!target.ok()) return target.status().with_context(fmt::format("few-shot example {}", i));
+      m.push_back({"user", *text});
+      m.push_back({"assistant", *target});
+    }
+    LM_ASSIGN_OR_RETURN(std::string text, r.text(doc));
+    m.push_back({"user", text});
+    return tok::render_chat(m, true);
+  }
   for (size_t i = 0; i < shots.size(); i++) {
     auto text = r.text(*shots[i]);
     auto target = text.ok() ? r.target_text(*shots[i]) : Result<std::string>(text.status());

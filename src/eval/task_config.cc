@@ -51,7 +51,8 @@ const std::set<std::string>& known_keys() {
                                           "metadata",
                                           "should_decontaminate",
                                           "doc_to_decontamination_query",
-                                          "process_docs"};
+                                          "process_docs",
+                                          "chat_template"};
   return k;
 }
 
@@ -417,6 +418,8 @@ Status apply_entry(const std::string& key, const Entry& e, TaskConfig* c) {
                 fmt::format("'{}' is not an output type ({})", c->output_type, join_set(kinds)));
   } else if (key == "generation_kwargs") {
     LM_RETURN_IF_ERROR(parse_generation_kwargs(e, c));
+  } else if (key == "chat_template") {
+    LM_ASSIGN_OR_RETURN(c->chat_template, get_bool(n, e.file, key));
   } else if (key == "repeats") {
     LM_ASSIGN_OR_RETURN(int64_t r, get_int(n, e.file, key));
     if (r < 1) return at(e.file, n, key, "must be >= 1");

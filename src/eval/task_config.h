@@ -63,6 +63,11 @@ struct TaskConfig {
   GenerationKwargs generation_kwargs;
   bool has_generation_kwargs = false;
   int repeats = 1;
+  // lmforge's extension: the prompt is a conversation rendered by the chat template
+  // (tokenizer/chat_template.h): description = the system turn, each shot a user turn
+  // (doc_to_text) and an assistant turn (the target), then doc_to_text as the user turn and the
+  // generation prompt. The delimiters are not used.
+  bool chat_template = false;
   std::vector<FilterConfig> filter_list;
   std::vector<MetricConfig> metric_list;
   Json metadata = Json::object();

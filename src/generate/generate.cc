@@ -6,6 +6,7 @@
 #include "core/file_util.h"
 #include "generate/kv_decoder.h"
 #ifdef LMFORGE_HAVE_TOKENIZER
+#include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 #endif
 
@@ -94,13 +95,22 @@ Result<TextCodec> TextCodec::for_checkpoint(const std::string& dir,
 Result<std::vector<int>> TextCodec::encode(const std::string& text) const {
 #ifdef LMFORGE_HAVE_TOKENIZER
   if (impl_->tok) {
-    std::vector<uint32_t> ids = impl_->tok->encode_ordinary(text);
+    std::vector<uint32_t> ids;
+    tok::encode_with_chat_markers(*impl_->tok, text, &ids);
     return std::vector<int>(ids.begin(), ids.end());
   }
 #endif
   std::vector<int> ids;
   for (unsigned char ch : text) ids.push_back(ch);
   return ids;
+}
+
+const tok::Tokenizer* TextCodec::tokenizer() const {
+#ifdef LMFORGE_HAVE_TOKENIZER
+  return impl_->tok.get();
+#else
+  return nullptr;
+#endif
 }
 
 std::string TextCodec::decode(const std::vector<int>& ids) const {

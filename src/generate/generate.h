@@ -12,6 +12,10 @@
 #include "generate/sampler.h"
 #include "model/gpt.h"
 
+namespace lm::tok {
+class Tokenizer;
+}
+
 namespace lm::generate {
 
 struct GenerateOptions {
@@ -35,9 +39,12 @@ class TextCodec {
   static Result<TextCodec> for_checkpoint(const std::string& dir, const std::string& override_path);
   ~TextCodec();
   TextCodec(TextCodec&&) noexcept;
+  // Text to ids; the chat markers (tokenizer/chat_template.h) are special when the tokenizer has
+  // them, every other special-token text is ordinary text.
   Result<std::vector<int>> encode(const std::string& text) const;
   std::string decode(const std::vector<int>& ids) const;  // invalid ids become U+FFFD
   int eot() const { return eot_; }
+  const tok::Tokenizer* tokenizer() const;  // null for "bytes"
   const std::string& name() const { return name_; }
 
  private:

@@ -17,17 +17,33 @@ namespace lm::train {
 namespace {
 using detail::Run;
 
-// Forward/backward over grad_accum micro-batches and all ranks; returns the mean loss.
+// Forward/backward over grad_accum micro-batches and all ranks; returns the mean loss. With a
+// loss mask that leaves targets out (SFT, pad mode) the loss is the mean over every counted
+// target of the step, all micro-batches and ranks together (each micro-batch's gradient weighted
+// by its share of the counted targets), so the result does not depend on how the step's rows
+// are split; without one, every micro-batch counts equally as before.
 Result<double> compute_gradients(Run* r) {
   const TrainConfig& c = r->cfg;
-  float scale = 1.0f / (float)(c.grad_accum * r->comm->world());
   r->gpt->zero_grad();
-  double loss = 0;
-  dataset::Batch b;
+  std::vector<dataset::Batch>& bs = r->micro;
+  bs.resize(c.grad_accum);
+  double counted[2] = {0, 0};  // mask sum, positions (masked batches only)
+  std::vector<double> local(c.grad_accum, 0.0);
   for (int micro = 0; micro < c.grad_accum; micro++) {
-    LM_RETURN_IF_ERROR(r->train->next(&b));
+    LM_RETURN_IF_ERROR(r->train->next(&bs[micro]));
+    for (float m : bs[micro].loss_mask) local[micro] += m;
+    counted[0] += local[micro];
+    counted[1] += (double)bs[micro].loss_mask.size();
+  }
+  r->comm->allreduce_sum(counted, 2);
+  r->mask_fraction = counted[1] > 0 ? counted[0] / counted[1] : -1;
+  bool weighted = counted[1] > 0 && counted[0] < counted[1];
+  double loss = 0;
+  for (int micro = 0; micro < c.grad_accum; micro++) {
+    float scale = weighted ? (float)(local[micro] / std::max(1.0, counted[0]))
+                           : 1.0f / (float)(c.grad_accum * r->comm->world());
     model::Batch mb;
-    LM_RETURN_IF_ERROR(to_model_batch(b, *r->gpt, c.data, &mb));
+    LM_RETURN_IF_ERROR(to_model_batch(bs[micro], *r->gpt, c.data, &mb));
     loss += r->gpt->forward(mb) * scale;
     r->gpt->backward(scale);
   }
@@ -64,6 +80,7 @@ void write_metrics(Run* r, const StepMetrics& m) {
       {"lr", m.lr},     {"grad_norm", m.grad_norm}, {"tokens_per_sec", m.tokens_per_sec},
       {"mfu", m.mfu}};
   if (m.val_loss) j["val_loss"] = *m.val_loss;
+  if (m.loss_mask_fraction) j["loss_mask_fraction"] = *m.loss_mask_fraction;
   std::string line = j.dump() + "\n";
   FILE* f = std::fopen((r->cfg.out + "/metrics.jsonl").c_str(), "a");
   if (f) {
@@ -92,6 +109,7 @@ Result<StepMetrics> train_step(Run* r) {
   m.loss = loss;
   m.lr = lr;
   m.grad_norm = norm;
+  if (r->mask_fraction >= 0) m.loss_mask_fraction = r->mask_fraction;
   m.ms = timer.seconds() * 1e3;
   m.tokens_per_sec = step_tokens / std::max(1e-9, timer.seconds());
   m.mfu = m.tokens_per_sec * r->gpt->config().flops_per_token(r->cfg.seq_len) /

@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "dataset/loader.h"
+#include "model/gpt.h"
 #include "train/comm.h"
 #include "train/train_config.h"
 
@@ -20,6 +22,22 @@ struct StepMetrics {
   uint64_t tokens = 0;
   double loss = 0, lr = 0, grad_norm = 0, tokens_per_sec = 0, mfu = 0, ms = 0;
   std::optional<double> val_loss;
+  // Fraction of the step's target positions that the loss counts (the loss mask's mean), when
+  // the data carries a mask (pad mode, SFT); unset otherwise.
+  std::optional<double> loss_mask_fraction;
+};
+
+// Data and starting weights given by the caller instead of a pack prefix and a random
+// initialisation (`lmforge sft`); the rest of the trainer (optimizer, schedule, accumulation,
+// MPI, checkpoints, resume) is unchanged. cfg.data only names the data in messages.
+struct TrainSource {
+  // This rank's loader of a split; for kVal, a null loader means no validation.
+  std::function<Result<std::unique_ptr<dataset::Loader>>(dataset::Split split, int rank, int world)>
+      open;
+  std::string tokenizer;  // tokenizer file copied into every checkpoint
+  uint32_t eot_id = 0;
+  std::function<Status(model::Gpt*)> init_model;  // after init_weights (e.g. base weights)
+  std::function<Status(const std::string& dir)> add_files;  // more files in each checkpoint
 };
 
 struct TrainHooks {
@@ -28,6 +46,7 @@ struct TrainHooks {
   // Asked after every step (all ranks must agree): true ends the run there, as if interrupted
   // (no final checkpoint; the last periodic one stays). For Ctrl-C and tests.
   std::function<bool(int64_t step)> should_stop;
+  const TrainSource* source = nullptr;  // null: cfg.data is a pack prefix
 };
 
 struct TrainSummary {

@@ -27,6 +27,8 @@ struct Run {
   int64_t step = 0;  // optimizer steps done
   uint64_t tokens = 0;
   double first_loss = 0, peak = 0;
+  std::vector<dataset::Batch> micro;  // the step's micro-batches (reused buffers)
+  double mask_fraction = -1;  // of the last step's targets counted by the loss; -1 = no mask
   Rng rng;
   bool rank0() const { return comm->rank() == 0; }
   void say(const std::string& m) const {

@@ -27,7 +27,31 @@ namespace fs = std::filesystem;
 
 namespace detail {
 
+// The caller's loaders (TrainSource) instead of a pack prefix.
+Status open_source_data(Run* r) {
+  const TrainSource& src = *r->hooks->source;
+  LM_ASSIGN_OR_RETURN(r->train,
+                      src.open(dataset::Split::kTrain, r->comm->rank(), r->comm->world()));
+  r->meta.tokenizer = src.tokenizer;
+  r->meta.eot_id = src.eot_id;
+  r->meta.vocab_size = (uint64_t)r->train->vocab_size();
+  if (r->train->steps_per_epoch() < 1)
+    return invalid_argument(
+               "{}: {} rows of seq_len {}, fewer than one step needs ({} processes "
+               "x batch {})",
+               r->cfg.data, r->train->samples_per_epoch(), r->cfg.seq_len, r->comm->world(),
+               r->cfg.batch_size)
+        .with_hint("lower --batch-size, or give more data");
+  LM_ASSIGN_OR_RETURN(r->val, src.open(dataset::Split::kVal, r->comm->rank(), r->comm->world()));
+  if (r->val)
+    r->val_start = r->val->state();
+  else
+    r->say("no validation conversations: val_loss is not computed");
+  return ok_status();
+}
+
 Status open_data(Run* r) {
+  if (r->hooks->source) return open_source_data(r);
   const TrainConfig& c = r->cfg;
   if (c.data.empty())
     return invalid_argument("train: no data").with_hint("pass --data PREFIX (lmforge pack --out)");
@@ -76,6 +100,8 @@ Status build_model(Run* r) {
                             mc.n_ctx);
   r->gpt = std::make_unique<model::Gpt>(mc, *kernels::kernels_by_name(r->cfg.kernels.c_str()));
   r->gpt->init_weights(r->cfg.seed);
+  if (r->hooks->source && r->hooks->source->init_model)
+    LM_RETURN_IF_ERROR(r->hooks->source->init_model(r->gpt.get()));
   r->comm->broadcast(r->gpt->params(), r->gpt->num_params(), 0);
   r->opt = std::make_unique<AdamW>(r->gpt->layout(),
                                    AdamWConfig{.beta1 = (float)r->cfg.beta1,
@@ -128,6 +154,8 @@ Status save_checkpoint(const Run& r) {
                                                {"adamw.v", {(int64_t)n}, r.opt->v().data()}}));
   std::string tok_name;
   LM_RETURN_IF_ERROR(copy_tokenizer(r, tmp, &tok_name));
+  if (r.hooks->source && r.hooks->source->add_files)
+    LM_RETURN_IF_ERROR(r.hooks->source->add_files(tmp));
   auto rs = r.rng.state();
   nlohmann::json st = {{"step", r.step},
                        {"tokens", r.tokens},

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "chat_cli.h"
 #include "cli.h"
 #include "core/threads.h"
 #include "generate/generate.h"
@@ -16,13 +17,17 @@ namespace {
 struct Opts {
   std::string checkpoint, prompt, tokenizer;
   int max_new_tokens = 128, threads = 1;
-  bool json = false, stop_at_eot = true;
+  bool json = false, stop_at_eot = true, chat = false;
   generate::GenerateOptions gen;
 };
 
 Status run(Opts& o) {
   kernels::set_kernel_threads(resolve_threads(o.threads));
   LM_RETURN_IF_ERROR(o.gen.sampler.validate());
+  if (o.chat) {
+    o.gen.max_new_tokens = o.max_new_tokens;
+    return run_chat_turn(o.checkpoint, o.prompt, o.gen, o.json);
+  }
   std::string dir = model::checkpoint_dir(o.checkpoint);
   LM_ASSIGN_OR_RETURN(auto codec, generate::TextCodec::for_checkpoint(dir, o.tokenizer));
   LM_ASSIGN_OR_RETURN(auto model, model::load_model(dir, kernels::cpu_kernels()));
@@ -79,6 +84,9 @@ void setup(CLI::App& app) {
   sub->add_option("--top-p", o.gen.sampler.top_p, "Nucleus: keep tokens up to this probability");
   sub->add_option("--seed", o.gen.seed, "Sampling seed")->capture_default_str();
   sub->add_option("--tokenizer", o.tokenizer, "Tokenizer file (default: the one of the run)");
+  sub->add_flag("--chat", o.chat,
+                "The prompt is a user turn of the chat template; print the model's reply "
+                "(a `lmforge sft` run)");
   sub->add_flag("!--no-stop", o.stop_at_eot, "Do not stop at the end-of-text token");
   add_threads_option(sub, &o.threads);
   add_json_flag(sub, &o.json);

@@ -12,6 +12,7 @@
 #include "core/timer.h"
 #include "io/document.h"
 #include "tokenizer/bpe_trainer.h"
+#include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/wordpiece_trainer.h"
 
@@ -20,7 +21,7 @@ namespace {
 
 struct TrainOptions {
   std::string algo = "bpe", out, pattern = "gpt4", format, text_field = "text", on_error = "fail";
-  std::vector<std::string> in, special;
+  std::vector<std::string> in, special, special_tokens;
   size_t vocab_size = 32000, max_token_length = 0, limit_alphabet = 1000;
   uint64_t min_frequency = 0;
   int threads = 0;
@@ -93,6 +94,18 @@ void report(const TrainOptions& o, const tok::BpeTrainStats& st, size_t vocab, d
       st.merge_seconds, o.out);
 }
 
+// --special-tokens: "chat" stands for the chat template's markers (tokenizer/chat_template.h).
+std::vector<std::string> expand_special_tokens(const std::vector<std::string>& list) {
+  std::vector<std::string> out;
+  for (const auto& s : list) {
+    if (s == "chat")
+      for (const auto& c : tok::chat_special_tokens()) out.push_back(c);
+    else
+      out.push_back(s);
+  }
+  return out;
+}
+
 Status run_train(const TrainOptions& o) {
   LM_RETURN_IF_ERROR(check_output(o));
   LM_ASSIGN_OR_RETURN(tok::TextSource next, open_source(o));
@@ -103,6 +116,10 @@ Status run_train(const TrainOptions& o) {
     bo.vocab_size = o.vocab_size;
     bo.pattern = tok::bpe_pattern_by_name(o.pattern);
     bo.special_tokens = o.special_given ? o.special : std::vector<std::string>{"<|endoftext|>"};
+    for (const auto& s : expand_special_tokens(o.special_tokens))
+      if (std::find(bo.special_tokens.begin(), bo.special_tokens.end(), s) ==
+          bo.special_tokens.end())
+        bo.special_tokens.push_back(s);
     bo.min_frequency = o.min_frequency;
     bo.max_token_length = o.max_token_length;
     bo.threads = o.threads;
@@ -118,7 +135,9 @@ Status run_train(const TrainOptions& o) {
   wo.max_token_length = o.max_token_length;
   wo.limit_alphabet = o.limit_alphabet;
   wo.model.lowercase = !o.no_lowercase;
-  for (const auto& s : o.special) {
+  std::vector<std::string> wp_special = o.special;
+  for (const auto& s : expand_special_tokens(o.special_tokens)) wp_special.push_back(s);
+  for (const auto& s : wp_special) {
     if (std::find(wo.special_tokens.begin(), wo.special_tokens.end(), s) ==
         wo.special_tokens.end()) {
       wo.special_tokens.push_back(s);
@@ -152,6 +171,10 @@ void setup(CLI::App& app) {
   auto* special = sub->add_option("--special", o.special,
                                   "Special tokens (BPE default: <|endoftext|>; WordPiece: added "
                                   "after [PAD] [UNK] [CLS] [SEP] [MASK])");
+  sub->add_option("--special-tokens", o.special_tokens,
+                  "More special tokens, reserved after --special's (comma-separated; 'chat' = "
+                  "<|system|>,<|user|>,<|assistant|>,<|end|>)")
+      ->delimiter(',');
   sub->add_option("--min-frequency", o.min_frequency, "Never merge a pair seen fewer times");
   sub->add_option("--max-token-length", o.max_token_length,
                   "Longest token (BPE: bytes; WordPiece: characters); 0 = unlimited");
