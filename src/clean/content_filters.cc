@@ -206,8 +206,7 @@ std::unique_ptr<Filter> make_gibberish(const GibberishConfig& c) {
 }
 
 Result<std::unique_ptr<Filter>> make_normalize(const NormalizeConfig& c) {
-  return std::unique_ptr<Filter>(
-      new Normalize(std::make_unique<text::CleanNormalizer>(c.options)));
+  return std::unique_ptr<Filter>(new Normalize(std::make_unique<text::CleanNormalizer>(c.options)));
 }
 
 Result<std::unique_ptr<Filter>> make_language(const LanguageConfig& c) {

@@ -14,10 +14,10 @@
 #include <map>
 
 #include "core/threads.h"
-#include "uni/utf8.h"
 #include "generate/batch_forward.h"
 #include "generate/sampler.h"
 #include "kernels/kernels.h"
+#include "uni/utf8.h"
 
 namespace lm::eval {
 namespace {

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "uni/utf8.h"
 #include "eval/py_compat.h"
+#include "uni/utf8.h"
 
 namespace lm::eval {
 
@@ -51,10 +51,10 @@ double mc_acc(std::span<const double> lls, std::span<const int> gold) {
 double mc_acc_norm(std::span<const double> lls, std::span<const std::string> choices,
                    std::span<const int> gold) {
   if (lls.empty()) return 0.0;
-  return in_gold(
-      argmax_normalised(lls, choices,
-                        [](const std::string& c) { return static_cast<double>(uni::utf8_length(c)); }),
-      gold);
+  return in_gold(argmax_normalised(
+                     lls, choices,
+                     [](const std::string& c) { return static_cast<double>(uni::utf8_length(c)); }),
+                 gold);
 }
 
 double mc_acc_bytes(std::span<const double> lls, std::span<const std::string> choices,

@@ -12,8 +12,8 @@
 #include <filesystem>
 
 #include "core/file_util.h"
-#include "uni/utf8.h"
 #include "io/reader_internal.h"
+#include "uni/utf8.h"
 
 namespace lm::io {
 namespace fs = std::filesystem;

@@ -6,9 +6,9 @@
 
 #include <cctype>
 
-#include "uni/utf8.h"
 #include "io/byte_source.h"
 #include "io/reader_internal.h"
+#include "uni/utf8.h"
 
 namespace lm::io::internal {
 namespace {

@@ -11,8 +11,8 @@
 #include <map>
 
 #include "core/file_util.h"
-#include "uni/utf8.h"
 #include "io/byte_source.h"
+#include "uni/utf8.h"
 
 namespace lm::io::sample {
 namespace {

@@ -49,9 +49,9 @@ Status for_each_labelled(const LabelledData& data, Fn fn) {
 }  // namespace
 
 Result<std::unique_ptr<FastTextModel>> train_classifier(const LabelledData& data,
-                                                              FastTextTrainOptions ft,
-                                                              const std::string& work_file,
-                                                              TrainReport* report) {
+                                                        FastTextTrainOptions ft,
+                                                        const std::string& work_file,
+                                                        TrainReport* report) {
   LM_ASSIGN_OR_RETURN(AtomicFile out, AtomicFile::create(work_file));
   TrainReport r;
   LM_RETURN_IF_ERROR(for_each_labelled(data, [&](const io::Document& d, const std::string& l) {

@@ -41,9 +41,9 @@ struct TrainReport {
 
 // Writes the training file `work_file` from `data` (not held out) and trains a model on it.
 Result<std::unique_ptr<FastTextModel>> train_classifier(const LabelledData& data,
-                                                              FastTextTrainOptions ft,
-                                                              const std::string& work_file,
-                                                              TrainReport* report);
+                                                        FastTextTrainOptions ft,
+                                                        const std::string& work_file,
+                                                        TrainReport* report);
 
 struct EvalReport {
   struct Row {

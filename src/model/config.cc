@@ -94,7 +94,8 @@ Result<GptConfig> read_hf_config(const std::string& path) {
     return not_found("{}: no such file", path).with_hint("give a GPT-2 config.json");
   LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) return corrupt("{}: not valid JSON", path).with_hint("give an HF config.json");
+  if (j.is_discarded())
+    return corrupt("{}: not valid JSON", path).with_hint("give an HF config.json");
   return GptConfig::from_hf_json(j, path);
 }
 

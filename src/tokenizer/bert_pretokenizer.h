@@ -19,9 +19,9 @@ struct BertNormalizerOptions {
   bool lowercase = true;
 };
 
-bool is_bert_punctuation(char32_t c);   // ASCII punctuation or Unicode P*
-bool is_bert_whitespace(char32_t c);    // White_Space (Rust's char::is_whitespace)
-bool is_bert_control(char32_t c);       // C* except \t \n \r
+bool is_bert_punctuation(char32_t c);  // ASCII punctuation or Unicode P*
+bool is_bert_whitespace(char32_t c);   // White_Space (Rust's char::is_whitespace)
+bool is_bert_control(char32_t c);      // C* except \t \n \r
 
 // HF BertNormalizer. Invalid UTF-8 bytes become U+FFFD (and are then dropped by clean_text).
 std::string bert_normalize(std::string_view text, const BertNormalizerOptions& opts);

@@ -41,7 +41,8 @@ Result<LoadedBpe> load_hf_bpe(const nlohmann::json& j, const std::string& path);
 
 // The text of an HF tokenizer.json for a BPE model (loadable by HF tokenizers), with
 // `normalizer` as its "normalizer" member (null when empty).
-Result<std::string> bpe_to_hf_json(const BpeModel& model, const NormalizerSequence& normalizer = {});
+Result<std::string> bpe_to_hf_json(const BpeModel& model,
+                                   const NormalizerSequence& normalizer = {});
 Status save_tiktoken(const BpeModel& model, const std::string& path);
 
 std::string base64_encode(std::string_view bytes);

@@ -171,9 +171,9 @@ size_t gpt2_next(std::string_view text, size_t pos) {
     Ch nx = sc.at(pos + 1);
     if (!(nx.cls & pretok::kWs)) start = pos + 1, d = nx;
   }
-  if (d.cls & pretok::kL) return sc.run(start, pretok::kL);   // ` ?\p{L}+`
-  if (d.cls & pretok::kN) return sc.run(start, pretok::kN);   // ` ?\p{N}+`
-  if (!(d.cls & pretok::kWs)) return sc.run_other(start);  // ` ?[^\s\p{L}\p{N}]+`
+  if (d.cls & pretok::kL) return sc.run(start, pretok::kL);  // ` ?\p{L}+`
+  if (d.cls & pretok::kN) return sc.run(start, pretok::kN);  // ` ?\p{N}+`
+  if (!(d.cls & pretok::kWs)) return sc.run_other(start);    // ` ?[^\s\p{L}\p{N}]+`
   return sc.ws_tail(pos, false);
 }
 

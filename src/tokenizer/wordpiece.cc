@@ -8,9 +8,9 @@
 #include <unordered_map>
 
 #include "core/file_util.h"
-#include "uni/utf8.h"
 #include "tokenizer/bert_pretokenizer.h"
 #include "tokenizer/normalizer.h"
+#include "uni/utf8.h"
 
 namespace lm::tok {
 namespace {

@@ -8,10 +8,10 @@
 #include <unordered_map>
 
 #include "core/timer.h"
-#include "uni/utf8.h"
 #include "tokenizer/bert_pretokenizer.h"
 #include "tokenizer/bpe_trainer_core.h"
 #include "tokenizer/normalizer.h"
+#include "uni/utf8.h"
 
 namespace lm::tok {
 namespace {

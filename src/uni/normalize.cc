@@ -21,7 +21,7 @@ namespace lm::uni {
 namespace {
 
 const icu::Normalizer2* icu_normalizer(NormalForm form) {
-  static const std::array<const icu::Normalizer2*, 4> instances = [] {
+  static const std::array<const icu::Normalizer2*, 4> kInstances = [] {
     UErrorCode err = U_ZERO_ERROR;
     std::array<const icu::Normalizer2*, 4> n = {
         icu::Normalizer2::getNFCInstance(err), icu::Normalizer2::getNFDInstance(err),
@@ -29,7 +29,7 @@ const icu::Normalizer2* icu_normalizer(NormalForm form) {
     LM_CHECK(U_SUCCESS(err), "ICU normalizer data unavailable: {}", u_errorName(err));
     return n;
   }();
-  return instances[static_cast<size_t>(form)];
+  return kInstances[static_cast<size_t>(form)];
 }
 
 // `text` itself when it is valid UTF-8, else its repair in *storage.

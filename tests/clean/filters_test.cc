@@ -7,9 +7,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "langid/classifier.h"
 #include "clean/filter.h"
 #include "core/rng.h"
+#include "langid/classifier.h"
 
 namespace lm::clean {
 namespace {

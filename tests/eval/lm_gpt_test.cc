@@ -12,7 +12,6 @@
 
 #include "core/file_util.h"
 #include "core/rng.h"
-#include "uni/utf8.h"
 #include "eval/gpt_lm.h"
 #include "eval/lm.h"
 #include "generate/batch_forward.h"
@@ -22,6 +21,7 @@
 #include "model/checkpoint.h"
 #include "model/safetensors.h"
 #include "tokenizer/tokenizer.h"
+#include "uni/utf8.h"
 
 namespace lm::eval {
 namespace {

@@ -21,10 +21,10 @@
 #include <functional>
 
 #include "core/file_util.h"
-#include "uni/utf8.h"
 #include "oracles/vocab_fixture.h"
 #include "test_util.h"
 #include "tokenizer/tokenizer.h"
+#include "uni/utf8.h"
 #include "wp_oracles/wp_test_util.h"
 
 namespace lm::tok {

@@ -8,8 +8,8 @@
 #include <fstream>
 
 #include "core/rng.h"
-#include "uni/utf8.h"
 #include "test_util.h"
+#include "uni/utf8.h"
 #include "wp_oracles/wp_test_util.h"
 
 namespace lm::tok {
@@ -53,7 +53,8 @@ TEST(Normalizer, ParseErrorsAndJson) {
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->steps(), n.steps());
   EXPECT_TRUE(NormalizerSequence::from_json(nullptr).value().empty());
-  EXPECT_EQ(NormalizerSequence::from_json({{"type", "Precompiled"}}).status().code(), Code::kUnimplemented);
+  EXPECT_EQ(NormalizerSequence::from_json({{"type", "Precompiled"}}).status().code(),
+            Code::kUnimplemented);
   EXPECT_FALSE(NormalizerSequence::from_json({{"type", "Sequence"}}).ok());
 }
 

@@ -25,7 +25,7 @@ TEST(Chars, Classes) {
   EXPECT_TRUE(is_space(0x3000));
   EXPECT_TRUE(is_space(0x00A0));
   EXPECT_TRUE(is_space(U'\t'));
-  EXPECT_FALSE(is_space(0x200B));  // ZERO WIDTH SPACE is not White_Space
+  EXPECT_FALSE(is_space(0x200B));             // ZERO WIDTH SPACE is not White_Space
   EXPECT_TRUE(is_unicode_punctuation(U'$'));  // ASCII: BERT counts symbols as punctuation
   EXPECT_TRUE(is_unicode_punctuation(U'。'));
   EXPECT_FALSE(is_unicode_punctuation(U'€'));  // beyond ASCII: P* only
@@ -33,9 +33,9 @@ TEST(Chars, Classes) {
   EXPECT_FALSE(is_nonspacing_mark(0x093F));  // DEVANAGARI VOWEL SIGN I is Mc
   EXPECT_TRUE(is_mark(0x093F));
   EXPECT_TRUE(is_other(0x0001));
-  EXPECT_TRUE(is_other(0x200B));   // Cf
-  EXPECT_TRUE(is_other(0xE000));   // Co
-  EXPECT_TRUE(is_other(0x0378));   // Cn
+  EXPECT_TRUE(is_other(0x200B));  // Cf
+  EXPECT_TRUE(is_other(0xE000));  // Co
+  EXPECT_TRUE(is_other(0x0378));  // Cn
   EXPECT_FALSE(is_other(U'a'));
 }
 
@@ -79,7 +79,7 @@ TEST(Chars, CasesWhereTheOldCopiesDisagreed) {
   // Hangul syllable and compatibility jamo (clean: yes | dedup: syllable no, jamo yes | no):
   // Korean separates words with spaces.
   EXPECT_FALSE(is_written_without_spaces(U'가'));
-  EXPECT_FALSE(is_written_without_spaces(U'ㄱ'));  // U+3131
+  EXPECT_FALSE(is_written_without_spaces(U'ㄱ'));   // U+3131
   EXPECT_FALSE(is_written_without_spaces(0x1100));  // conjoining jamo (dedup sees them after NFD)
   // Thai, Lao, Khmer (yes | no | yes): written without spaces between words.
   EXPECT_TRUE(is_written_without_spaces(U'ก'));
@@ -112,7 +112,7 @@ TEST(Chars, BertChineseCharIsHfsTable) {
   EXPECT_FALSE(is_bert_chinese_char(0x2B820));  // not in HF's table
   EXPECT_TRUE(is_bert_chinese_char(0x2B920));
   EXPECT_FALSE(is_bert_chinese_char(0x30000));  // extension G: not in HF's table
-  EXPECT_FALSE(is_bert_chinese_char(U'の'));     // kana: BERT does not pad them
+  EXPECT_FALSE(is_bert_chinese_char(U'の'));    // kana: BERT does not pad them
   EXPECT_FALSE(is_bert_chinese_char(U'가'));
   EXPECT_FALSE(is_bert_chinese_char(U'ก'));
   EXPECT_FALSE(is_bert_chinese_char(0x2E80));  // radicals

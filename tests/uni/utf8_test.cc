@@ -5,7 +5,6 @@
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cstdio>
@@ -54,7 +53,7 @@ TEST(Utf8, DecodeEncodeRoundTrip) {
   EXPECT_EQ(s, "\uFFFD");
   EXPECT_EQ(uni::utf8_length("h\xC3\xA9\xE4\xB8\xAD\xF0\x9F\x98\x80"), 4u);
   EXPECT_EQ(uni::utf8_length("a\xFF"
-                        "b"),
+                             "b"),
             3u);
 }
 

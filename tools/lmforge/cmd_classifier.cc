@@ -3,8 +3,8 @@
 // recipe's [toxicity] model; predict prints the top labels per document.
 #include <fmt/core.h>
 
-#include "langid/classifier.h"
 #include "cli.h"
+#include "langid/classifier.h"
 
 namespace lm::cli {
 

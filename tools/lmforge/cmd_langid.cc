@@ -4,8 +4,8 @@
 // per language on held-out documents.
 #include <fmt/core.h>
 
-#include "langid/classifier.h"
 #include "cli.h"
+#include "langid/classifier.h"
 #include "langid/langid.h"
 
 namespace lm::cli {
@@ -99,7 +99,8 @@ Status predict(LangidArgs& a) {
 Status eval(LangidArgs& a) {
   langid::LangIdOptions o{a.model.empty() ? "cld2" : "fasttext", a.model, a.data.max_bytes};
   LM_ASSIGN_OR_RETURN(auto id, langid::make_language_identifier(o));
-  LM_ASSIGN_OR_RETURN(auto r, langid::evaluate_langid(*id, a.data, a.min_chars, a.data.holdout > 0));
+  LM_ASSIGN_OR_RETURN(auto r,
+                      langid::evaluate_langid(*id, a.data, a.min_chars, a.data.holdout > 0));
   return print_eval(r, a.json, {{"identifier", id->name()}, {"min_chars", a.min_chars}});
 }
 
