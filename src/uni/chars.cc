@@ -28,35 +28,6 @@ bool is_nonspacing_mark(char32_t cp) { return (category_mask(cp) & U_GC_MN_MASK)
 bool is_mark(char32_t cp) { return (category_mask(cp) & U_GC_M_MASK) != 0; }
 bool is_other(char32_t cp) { return (category_mask(cp) & U_GC_C_MASK) != 0; }
 
-// Block ranges, so that the Common-script characters inside them (the prolonged sound mark ー,
-// the half-width kana marks, the kana middle dot) go with their script, as both old copies did.
-bool is_written_without_spaces(char32_t cp) {
-  if (cp < 0x0E00) return false;
-  if (cp < 0x3000) {
-    return cp <= 0x0EFF ||                    // Thai, Lao
-           (cp >= 0x1780 && cp <= 0x17FF) ||  // Khmer
-           (cp >= 0x19E0 && cp <= 0x19FF) ||  // Khmer symbols
-           (cp >= 0x2E80 && cp <= 0x2FDF);    // CJK and Kangxi radicals
-  }
-  if (cp < 0x10000) {
-    return cp == 0x3005 || cp == 0x3007 ||    // ideographic iteration mark, number zero
-           (cp >= 0x3021 && cp <= 0x3029) ||  // Hangzhou numerals
-           (cp >= 0x3038 && cp <= 0x303B) ||  // more Hangzhou numerals, vertical iteration mark
-           (cp >= 0x3041 && cp <= 0x30FF) ||  // hiragana, katakana
-           (cp >= 0x3105 && cp <= 0x312F) ||  // bopomofo
-           (cp >= 0x31A0 && cp <= 0x31BF) ||  // bopomofo extended
-           (cp >= 0x31F0 && cp <= 0x31FF) ||  // katakana phonetic extensions
-           (cp >= 0x3400 && cp <= 0x4DBF) ||  // CJK extension A
-           (cp >= 0x4E00 && cp <= 0x9FFF) ||  // CJK unified ideographs
-           (cp >= 0xF900 && cp <= 0xFAFF) ||  // CJK compatibility ideographs
-           (cp >= 0xFF66 && cp <= 0xFF9F);    // half-width katakana
-  }
-  return cp == 0x16FE3 ||                     // old Chinese iteration mark
-         (cp >= 0x16FF0 && cp <= 0x16FF1) ||  // Vietnamese alternate reading marks (Han)
-         (cp >= 0x1AFF0 && cp <= 0x1B16F) ||  // kana extended, supplement, small kana
-         (cp >= 0x20000 && cp <= 0x3FFFF);    // CJK extensions B-I, compatibility supplement
-}
-
 // HF tokenizers, normalizers/bert.rs is_chinese_char, range for range.
 bool is_bert_chinese_char(char32_t cp) {
   return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||

@@ -158,11 +158,6 @@ void append_lowercase_code_point(char32_t cp, std::string* out) {
   }
 }
 
-char32_t simple_lowercase(char32_t cp) {
-  if (cp < 0x80) return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
-  return static_cast<char32_t>(u_tolower(static_cast<UChar32>(cp)));
-}
-
 std::string case_fold(std::string_view text) {
   if (is_ascii(text)) return ascii_lowercase(text);
   std::string storage;

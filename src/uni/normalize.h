@@ -16,6 +16,8 @@
 // Not here: UTF-8 itself (uni/utf8.h), character classes (uni/chars.h).
 #pragma once
 
+#include <unicode/uchar.h>
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -34,7 +36,10 @@ std::string uppercase(std::string_view text);
 std::string lowercase_each_code_point(std::string_view text);
 // lowercase_each_code_point of one code point, appended to *out.
 void append_lowercase_code_point(char32_t cp, std::string* out);
-char32_t simple_lowercase(char32_t cp);
+inline char32_t simple_lowercase(char32_t cp) {  // inline: dedup's word loop
+  if (cp < 0x80) return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+  return static_cast<char32_t>(u_tolower(static_cast<UChar32>(cp)));
+}
 std::string case_fold(std::string_view text);
 
 std::string strip_nonspacing_marks(std::string_view text);
