@@ -24,8 +24,8 @@ struct Tables {
 };
 
 const Tables& tables() {
-  static const Tables t;
-  return t;
+  static const Tables kTables;
+  return kTables;
 }
 
 }  // namespace
