@@ -4,18 +4,18 @@
 
 #include "clean/filter.h"
 #include "core/file_util.h"
-#include "core/utf8.h"
-#include "text/chars.h"
-#include "text/fasttext_model.h"
-#include "text/langid.h"
+#include "langid/fasttext_model.h"
+#include "langid/langid.h"
 #include "text/normalize.h"
+#include "uni/chars.h"
+#include "uni/utf8.h"
 
 namespace lm::clean {
 namespace {
 
 class Normalize : public Filter {
  public:
-  explicit Normalize(std::unique_ptr<text::Normalizer> n) : n_(std::move(n)) {}
+  explicit Normalize(std::unique_ptr<text::CleanNormalizer> n) : n_(std::move(n)) {}
   std::string_view stage() const override { return "normalize"; }
   Verdict apply(io::Document* doc, FilterContext* ctx) const override {
     if (n_->normalize_in_place(&doc->text)) ctx->invalidate();
@@ -24,16 +24,16 @@ class Normalize : public Filter {
   }
 
  private:
-  std::unique_ptr<text::Normalizer> n_;
+  std::unique_ptr<text::CleanNormalizer> n_;
 };
 
 class Language : public Filter {
  public:
-  Language(const LanguageConfig& c, std::unique_ptr<text::LanguageIdentifier> id)
+  Language(const LanguageConfig& c, std::unique_ptr<langid::LanguageIdentifier> id)
       : c_(c), id_(std::move(id)) {}
   std::string_view stage() const override { return "language"; }
   Verdict apply(io::Document* doc, FilterContext*) const override {
-    text::LangPrediction p = id_->predict(doc->text);
+    langid::LangPrediction p = id_->predict(doc->text);
     if (doc->lang.empty() && p.lang != "un") doc->lang = p.lang;
     if (c_.langs.empty()) return {};
     if (std::find(c_.langs.begin(), c_.langs.end(), p.lang) == c_.langs.end()) {
@@ -45,7 +45,7 @@ class Language : public Filter {
 
  private:
   LanguageConfig c_;
-  std::unique_ptr<text::LanguageIdentifier> id_;
+  std::unique_ptr<langid::LanguageIdentifier> id_;
 };
 
 bool is_url_start(std::string_view s) {
@@ -62,9 +62,9 @@ class Gibberish : public Filter {
     bool in_url = false, token_start = true;
     for (size_t pos = 0; pos < t.size();) {
       if (token_start) in_url = is_url_start(std::string_view(t).substr(pos));
-      char32_t cp = static_cast<unsigned char>(t[pos]) < 0x80 ? t[pos++] : utf8_decode(t, &pos);
+      char32_t cp = uni::utf8_decode(t, &pos);
       ++chars;
-      if (text::is_space(cp)) {
+      if (uni::is_space(cp)) {
         in_url = false;
         token_start = true;
         continue;
@@ -72,11 +72,11 @@ class Gibberish : public Filter {
       token_start = false;
       ++non_space;
       url += in_url;
-      if (text::is_alpha(cp)) {
+      if (uni::is_alpha(cp)) {
         ++alpha;
-      } else if (text::is_digit(cp)) {
+      } else if (uni::is_digit(cp)) {
         ++digits;
-      } else if (text::is_punct(cp)) {
+      } else if (uni::is_punct(cp)) {
         ++symbols;
       }
     }
@@ -113,7 +113,7 @@ Status load_words(const std::string& path, WordSet* out) {
 class Toxicity : public Filter {
  public:
   Toxicity(const ToxicityConfig& c, WordSet all, std::map<std::string, WordSet> by_lang,
-           std::unique_ptr<text::FastTextModel> model)
+           std::unique_ptr<langid::FastTextModel> model)
       : c_(c), all_(std::move(all)), by_lang_(std::move(by_lang)), model_(std::move(model)) {
     for (const auto& w : all_) max_phrase_words_ = std::max(max_phrase_words_, words_in(w));
     for (const auto& [l, set] : by_lang_)
@@ -195,7 +195,7 @@ class Toxicity : public Filter {
   ToxicityConfig c_;
   WordSet all_;
   std::map<std::string, WordSet> by_lang_;
-  std::unique_ptr<text::FastTextModel> model_;
+  std::unique_ptr<langid::FastTextModel> model_;
   size_t max_phrase_words_ = 1;
 };
 
@@ -206,13 +206,12 @@ std::unique_ptr<Filter> make_gibberish(const GibberishConfig& c) {
 }
 
 Result<std::unique_ptr<Filter>> make_normalize(const NormalizeConfig& c) {
-  LM_ASSIGN_OR_RETURN(auto n, text::Normalizer::create(c.options));
-  return std::unique_ptr<Filter>(new Normalize(std::move(n)));
+  return std::unique_ptr<Filter>(new Normalize(std::make_unique<text::CleanNormalizer>(c.options)));
 }
 
 Result<std::unique_ptr<Filter>> make_language(const LanguageConfig& c) {
-  text::LangIdOptions o{c.backend, c.model, static_cast<size_t>(c.max_bytes)};
-  auto id = text::make_language_identifier(o);
+  langid::LangIdOptions o{c.backend, c.model, static_cast<size_t>(c.max_bytes)};
+  auto id = langid::make_language_identifier(o);
   if (!id.ok()) return id.status().with_context("[language]");
   return std::unique_ptr<Filter>(new Language(c, std::move(id).value()));
 }
@@ -229,9 +228,9 @@ Result<std::unique_ptr<Filter>> make_toxicity(const ToxicityConfig& c) {
     Status s = load_words(path, &by_lang[lang]);
     if (!s.ok()) return s.with_context(fmt::format("[toxicity].word_files.{}", lang));
   }
-  std::unique_ptr<text::FastTextModel> model;
+  std::unique_ptr<langid::FastTextModel> model;
   if (!c.model.empty()) {
-    auto m = text::FastTextModel::load(c.model);
+    auto m = langid::FastTextModel::load(c.model);
     if (!m.ok()) return m.status().with_context("[toxicity].model");
     model = std::move(m).value();
     auto labels = model->labels();

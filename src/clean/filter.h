@@ -113,8 +113,6 @@ Result<std::vector<std::unique_ptr<Filter>>> make_filters(const CleanConfig& c);
 
 // Splits on '\n' (a trailing newline gives no extra empty line).
 void split_lines(std::string_view text, std::vector<std::string_view>* lines);
-// Code points of `s` (ASCII fast path).
-size_t char_count(std::string_view s);
 // Lowercases ASCII letters of `s` into *out.
 void ascii_lower(std::string_view s, std::string* out);
 

@@ -6,6 +6,7 @@
 
 #include "clean/filter.h"
 #include "core/hash.h"
+#include "uni/utf8.h"
 
 namespace lm::clean {
 
@@ -75,12 +76,6 @@ void split_lines(std::string_view text, std::vector<std::string_view>* lines) {
     lines->push_back(text.substr(start, nl - start));
     start = nl + 1;
   }
-}
-
-size_t char_count(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
 }
 
 void ascii_lower(std::string_view s, std::string* out) {
@@ -272,7 +267,7 @@ void find_duplicates(const std::vector<std::string_view>& items, FilterContext* 
   for (auto s : items) {
     if (ctx->counter.add(hash64(s)) > 1) {
       ++*dup_items;
-      *dup_chars += char_count(s);
+      *dup_chars += uni::utf8_length_valid(s);
     }
   }
 }
@@ -301,7 +296,7 @@ class GopherRepetition : public Filter {
 
   Verdict apply(io::Document* doc, FilterContext* ctx) const override {
     const std::string& text = doc->text;
-    double len = std::max<size_t>(char_count(text), 1);
+    double len = std::max<size_t>(uni::utf8_length_valid(text), 1);
     std::vector<std::string_view> parts;
     size_t dup, dup_chars;
     split_paragraphs(text, &parts);

@@ -5,6 +5,7 @@
 
 #include "clean/filter.h"
 #include "core/hash.h"
+#include "uni/utf8.h"
 
 namespace lm::clean {
 namespace {
@@ -190,7 +191,7 @@ class FineWeb : public Filter {
                             "\u061F", "\u0964", "\u06D4"})) {
         ++punct;
       }
-      if (char_count(l) <= static_cast<size_t>(c_.short_line_length)) ++short_lines;
+      if (uni::utf8_length_valid(l) <= static_cast<size_t>(c_.short_line_length)) ++short_lines;
     }
     if (punct / n < c_.min_line_punct_ratio)
       return Verdict::remove("min_line_punct_ratio", punct / n);
@@ -200,9 +201,9 @@ class FineWeb : public Filter {
     ctx->counter.reset(lines.size());
     size_t dup_chars = 0, chars = 0;
     for (auto l : lines) {
-      if (ctx->counter.add(hash64(l)) > 1) dup_chars += char_count(l);
+      if (ctx->counter.add(hash64(l)) > 1) dup_chars += uni::utf8_length_valid(l);
     }
-    for (auto l : all) chars += char_count(l);
+    for (auto l : all) chars += uni::utf8_length_valid(l);
     double r = chars ? static_cast<double>(dup_chars) / chars : 0;
     if (r >= c_.max_dup_line_char_ratio) return Verdict::remove("max_dup_line_char_ratio", r);
     size_t newlines = std::count(doc->text.begin(), doc->text.end(), '\n');

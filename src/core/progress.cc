@@ -4,6 +4,8 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <charconv>
 #include <cstdio>
 
 #include "core/progress_block.h"
@@ -151,6 +153,36 @@ void ProgressBlock::finish(const std::vector<std::string>& lines) {
   finished_ = true;
   if (!g_enabled || (!drawn_ && elapsed() < 1.0)) return;
   print(lines);
+}
+
+Result<uint64_t> parse_bytes(const std::string& s) {
+  size_t pos = 0;
+  while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) ++pos;
+  if (pos == 0) return invalid_argument("bad size '{}' (e.g. 64M, 1G, 500k)", s);
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + pos, v);
+  if (ec != std::errc() || v > (uint64_t{1} << 40)) {
+    return invalid_argument("size '{}' is out of range (at most 1T)", s);
+  }
+  std::string unit = s.substr(pos);
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (unit == "k" || unit == "kb" || unit == "kib") return v << 10;
+  if (unit == "m" || unit == "mb" || unit == "mib") return v << 20;
+  if (unit == "g" || unit == "gb" || unit == "gib") return v << 30;
+  if (unit.empty() || unit == "b") return v;
+  return invalid_argument("bad size '{}' (e.g. 64M, 1G, 500k)", s);
+}
+
+uint64_t peak_rss_bytes() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  char line[256];
+  unsigned long long kb = 0;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::sscanf(line, "VmHWM: %llu kB", &kb) == 1) break;
+  }
+  std::fclose(f);
+  return kb * 1024;
 }
 
 }  // namespace lm

@@ -11,6 +11,8 @@
 #include <mutex>
 #include <string>
 
+#include "core/status.h"
+
 namespace lm {
 
 class Progress {
@@ -54,5 +56,11 @@ class Progress {
 std::string format_bytes(double bytes);
 // "00:05", "1:02:03".
 std::string format_duration(double seconds);
+// "64M", "1G", "500k", "1000" -> bytes (binary units, at most 1T); a bad size is an error saying
+// what to write.
+Result<uint64_t> parse_bytes(const std::string& size);
+// Peak resident memory of this process image (VmHWM; unlike getrusage it excludes what a
+// forking parent held before exec), or 0 where /proc is unavailable.
+uint64_t peak_rss_bytes();
 
 }  // namespace lm

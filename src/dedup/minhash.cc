@@ -1,5 +1,6 @@
 // minhash.cc: word normalisation (datatrove's simplify_text: NFD, drop Mn, lowercase, a digit
-// run -> 0; punctuation, symbols and spaces split words) + hashing, exact and line keys, MinHash
+// run -> 0; punctuation, symbols and spaces split words; the Unicode operations are uni/'s) +
+// hashing, exact and line keys, MinHash
 // signatures and LSH band keys. The inner loop (K multiply-add-shift permutations per shingle,
 // keeping the minimum) is compiled twice (AVX2 and baseline) and picked at load time, so one binary
 // runs everywhere. Not here: stage orchestration (stages.cc), files (run_file.cc).
@@ -7,8 +8,6 @@
 
 #include <unicode/ubrk.h>
 #include <unicode/uchar.h>
-#include <unicode/unorm2.h>
-#include <unicode/ustring.h>
 #include <unicode/utf16.h>
 #define XXH_INLINE_ALL  // short word/shingle hashes inline: ~2x faster than calls into the .so
 #include <xxhash.h>
@@ -17,6 +16,9 @@
 #include <string>
 
 #include "core/rng.h"
+#include "uni/chars.h"
+#include "uni/normalize.h"
+#include "uni/utf8.h"
 
 namespace lm::dedup {
 namespace {
@@ -39,13 +41,6 @@ struct AsciiMap {
 };
 const AsciiMap kAscii;
 
-bool is_cjk(UChar32 cp) {
-  return (cp >= 0x2E80 && cp <= 0x2FDF) || (cp >= 0x3040 && cp <= 0x30FF) ||
-         (cp >= 0x3100 && cp <= 0x31FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
-         (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-         (cp >= 0xFF66 && cp <= 0xFF9F) || (cp >= 0x20000 && cp <= 0x3FFFF);
-}
-
 // True for code points without a canonical decomposition that are common in text: Latin-1
 // below U+00C0 and the unified Han ideographs (the compatibility ideographs U+F900-FAFF and
 // U+2F800-2FA1F decompose; kana do too: ga -> ka + U+3099). Saves the NFD lookup.
@@ -57,24 +52,6 @@ bool canonically_inert(UChar32 cp) {
 // A run of digits is one "0" (datatrove's \d+ -> 0): "chapter 7" and "chapter 12" match.
 void push_digit(std::string* word) {
   if (word->empty() || word->back() != '0') word->push_back('0');
-}
-
-const UNormalizer2* nfd() {
-  static const UNormalizer2* n = [] {
-    UErrorCode err = U_ZERO_ERROR;
-    const UNormalizer2* r = unorm2_getNFDInstance(&err);
-    LM_CHECK(U_SUCCESS(err) && r != nullptr, "ICU NFD normaliser unavailable");
-    return r;
-  }();
-  return n;
-}
-
-void append_utf8(std::string* s, UChar32 cp) {
-  char buf[4];
-  int32_t len = 0;
-  UBool err = false;
-  U8_APPEND(reinterpret_cast<uint8_t*>(buf), len, 4, cp, err);
-  if (!err) s->append(buf, len);
 }
 
 // Splits a run of CJK text (UTF-16) into dictionary words with ICU; one thread-local iterator.
@@ -120,25 +97,20 @@ struct WordScanner {
       one(cp);
       return;
     }
-    UChar dec[32];
-    UErrorCode err = U_ZERO_ERROR;
-    const int32_t len = unorm2_getDecomposition(nfd(), cp, dec, 32, &err);
-    if (len <= 0 || U_FAILURE(err)) {
+    char32_t dec[18];
+    const size_t len = uni::canonical_decomposition(static_cast<char32_t>(cp), dec, 18);
+    if (len == 0) {
       one(cp);
       return;
     }
-    for (int32_t j = 0; j < len;) {
-      UChar32 c;
-      U16_NEXT(dec, j, len, c);
-      one(c);
-    }
+    for (size_t j = 0; j < len; ++j) one(static_cast<UChar32>(dec[j]));
   }
   // One code point of the decomposed text.
   void one(UChar32 cp) {
-    if (is_cjk(cp)) {
+    if (uni::is_written_without_spaces(static_cast<char32_t>(cp))) {
       flush();
       if (cjk_chars) {
-        append_utf8(&word, cp);
+        uni::utf8_append(&word, static_cast<char32_t>(cp));
         flush();
       } else {
         UChar buf[2];
@@ -154,7 +126,7 @@ struct WordScanner {
     if (mask & U_GC_ND_MASK) {
       push_digit(&word);
     } else if (mask & (U_GC_L_MASK | U_GC_N_MASK | U_GC_MC_MASK | U_GC_ME_MASK)) {
-      append_utf8(&word, u_tolower(cp));
+      uni::utf8_append(&word, uni::simple_lowercase(static_cast<char32_t>(cp)));
     } else {
       flush();
     }
@@ -167,8 +139,8 @@ void word_hashes(std::string_view text, bool cjk_chars, std::vector<uint64_t>* o
   WordScanner ws{cjk_chars, out, {}, {}};
   ws.word.reserve(64);
   const auto* p = reinterpret_cast<const uint8_t*>(text.data());
-  const int32_t n = static_cast<int32_t>(text.size());
-  int32_t i = 0;
+  const size_t n = text.size();
+  size_t i = 0;
   while (i < n) {
     const uint8_t c = p[i];
     if (c < 0x80) {
@@ -186,13 +158,8 @@ void word_hashes(std::string_view text, bool cjk_chars, std::vector<uint64_t>* o
       ++i;
       continue;
     }
-    UChar32 cp;
-    U8_NEXT(p, i, n, cp);
-    if (cp < 0) {
-      ws.flush();
-      continue;
-    }
-    ws.non_ascii(cp);
+    // An invalid sequence decodes to U+FFFD, a symbol: it separates words.
+    ws.non_ascii(static_cast<UChar32>(uni::utf8_decode_multibyte(text, &i)));
   }
   ws.flush();
   ws.flush_run();

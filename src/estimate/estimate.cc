@@ -126,4 +126,50 @@ std::vector<std::string> study_formula_explanation() {
   };
 }
 
+nlohmann::json estimate_json(const EstimateInput& in, const EstimateResult& r) {
+  auto opt = [](const std::optional<int64_t>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json();
+  };
+  return {{"params", r.params.total},
+          {"params_non_embedding", r.params.non_embedding},
+          {"tokens", r.tokens},
+          {"flops", r.total_flops},
+          {"flops_per_token", r.flops_per_token},
+          {"flops_convention", flop_convention_name(in.convention)},
+          {"flops_per_token_by_convention",
+           {{"6N", r.flops_6n}, {"kaplan", r.flops_kaplan}, {"palm", r.flops_palm}}},
+          {"memory",
+           {{"weights", r.memory.weights},
+            {"gradients", r.memory.gradients},
+            {"optimizer", r.memory.optimizer},
+            {"activations", r.memory.activations},
+            {"total", r.memory.total()}}},
+          {"memory_with_overhead", r.memory_with_overhead},
+          {"gpu", in.gpu.name},
+          {"gpu_memory", in.gpu.memory_bytes},
+          {"gpus", in.gpus},
+          {"fits", r.fits},
+          {"min_gpus", opt(r.min_gpus)},
+          {"min_gpus_zero3", opt(r.min_gpus_zero3)},
+          {"time", r.time.seconds},
+          {"gpu_hours", r.time.gpu_hours}};
+}
+
+nlohmann::json study_row_json(const StudyRow& r) {
+  return {{"label", r.label},
+          {"params", r.input.params},
+          {"tokens", r.result.tokens},
+          {"model_states", r.model_states_bytes},
+          {"memory_per_gpu", r.result.memory_with_overhead},
+          {"gpus", r.input.gpus},
+          {"gpu", r.input.gpu.name},
+          {"fits", r.result.fits},
+          {"min_gpus", r.result.min_gpus ? nlohmann::json(*r.result.min_gpus) : nlohmann::json()},
+          {"seconds_100pct", r.seconds_at_100pct},
+          {"seconds_40pct", r.result.time.seconds},
+          {"notes_formula_bytes_batch1", r.notes_formula_bytes},
+          {"notes_hardware", r.notes_hardware},
+          {"notes_time", r.notes_time}};
+}
+
 }  // namespace lm::estimate

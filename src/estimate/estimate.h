@@ -4,6 +4,7 @@
 // our accounting beside the notes' own formula.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,8 @@ struct EstimateResult {
 };
 
 Result<EstimateResult> run_estimate(const EstimateInput& in);
+// The `lmforge estimate --json` record of one estimate.
+nlohmann::json estimate_json(const EstimateInput& in, const EstimateResult& r);
 
 // One row of the study-notes table: a configuration, our accounting, and the notes' formula.
 struct StudyRow {
@@ -56,6 +59,8 @@ struct StudyRow {
 };
 
 Result<std::vector<StudyRow>> study_table();
+// The `lmforge estimate --table --json` record of one row.
+nlohmann::json study_row_json(const StudyRow& r);
 
 // Why the notes' formula differs from ours (printed under the table and in docs/scaling.md).
 std::vector<std::string> study_formula_explanation();

@@ -97,10 +97,7 @@ Status validate_shape(const ModelShape& s) {
 }
 
 Result<ModelShape> shape_from_hf_config(const std::string& path) {
-  LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) return corrupt("{}: not JSON", path).with_hint("give an HF config.json");
-  LM_ASSIGN_OR_RETURN(model::GptConfig c, model::GptConfig::from_hf_json(j, path));
+  LM_ASSIGN_OR_RETURN(model::GptConfig c, model::read_hf_config(path));
   ModelShape s;
   s.n_layer = c.n_layer;
   s.n_head = c.n_head;

@@ -14,10 +14,10 @@
 #include <map>
 
 #include "core/threads.h"
-#include "core/utf8.h"
 #include "generate/batch_forward.h"
 #include "generate/sampler.h"
 #include "kernels/kernels.h"
+#include "uni/utf8.h"
 
 namespace lm::eval {
 namespace {
@@ -84,7 +84,7 @@ class GptLm final : public LanguageModel {
   // Invalid UTF-8 (a token cut inside a character) becomes U+FFFD, as Python's
   // bytes.decode(errors="replace") that HF's decoders use.
   std::string decode(const std::vector<int>& ids) const override {
-    return utf8_repair(codec_.decode(ids));
+    return uni::utf8_repair(codec_.decode(ids));
   }
   const ModelInfo& info() const override { return info_; }
 
@@ -478,7 +478,7 @@ Result<std::vector<std::vector<std::string>>> GptLm::generate_until(
 size_t trailing_whitespace_bytes(std::string_view s) {
   size_t pos = 0, end_non_space = 0;
   while (pos < s.size()) {
-    char32_t c = utf8_decode(s, &pos);
+    char32_t c = uni::utf8_decode(s, &pos);
     if (!python_space(c)) end_non_space = pos;
   }
   return s.size() - end_non_space;

@@ -21,22 +21,6 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 }  // namespace
 
-Result<model::GptConfig> load_gpt2_config(const std::string& dir) {
-  std::string path = dir + "/config.json";
-  LM_ASSIGN_OR_RETURN(model::GptConfig cfg, model::load_model_config(dir));
-  LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.contains("layer_norm_epsilon") && j["layer_norm_epsilon"].is_number() &&
-      std::fabs(j["layer_norm_epsilon"].get<double>() - 1e-5) > 1e-12)
-    return invalid_argument("{}: layer_norm_epsilon {} is not supported (GPT-2's 1e-5 only)", path,
-                            j["layer_norm_epsilon"].dump());
-  if (j.value("scale_attn_weights", true) != true)
-    return invalid_argument("{}: scale_attn_weights false is not supported", path);
-  if (j.value("scale_attn_by_inverse_layer_idx", false) != false)
-    return invalid_argument("{}: scale_attn_by_inverse_layer_idx is not supported", path);
-  return cfg;
-}
-
 Status load_gpt2_weights(const std::string& dir, model::Gpt* gpt) {
   std::string path = dir + "/model.safetensors";
   LM_ASSIGN_OR_RETURN(model::SafeTensorsFile st, model::SafeTensorsFile::open(path));

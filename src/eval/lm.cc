@@ -47,7 +47,7 @@ Result<std::unique_ptr<LanguageModel>> open_model(const ModelOptions& options) {
         .with_hint("pass --tokenizer FILE with the model's tokenizer");
   auto codec = generate::TextCodec::for_checkpoint(dir, tok);
   if (!codec.ok()) return codec.status().with_context(dir + ": tokenizer");
-  LM_ASSIGN_OR_RETURN(model::GptConfig cfg, load_gpt2_config(dir));
+  LM_ASSIGN_OR_RETURN(model::GptConfig cfg, model::load_model_config(dir));
   auto gpt = std::make_unique<model::Gpt>(cfg, kernels::cpu_kernels());
   LM_RETURN_IF_ERROR(load_gpt2_weights(dir, gpt.get()));
   info.tokenizer = codec->name();

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/utf8.h"
 #include "eval/py_compat.h"
+#include "uni/utf8.h"
 
 namespace lm::eval {
 
@@ -23,7 +23,7 @@ int argmax_first(std::span<const double> values) {
   return best;
 }
 
-int64_t utf8_code_points(std::string_view s) { return static_cast<int64_t>(utf8_length(s)); }
+int64_t utf8_code_points(std::string_view s) { return static_cast<int64_t>(uni::utf8_length(s)); }
 
 namespace {
 
@@ -51,10 +51,10 @@ double mc_acc(std::span<const double> lls, std::span<const int> gold) {
 double mc_acc_norm(std::span<const double> lls, std::span<const std::string> choices,
                    std::span<const int> gold) {
   if (lls.empty()) return 0.0;
-  return in_gold(
-      argmax_normalised(lls, choices,
-                        [](const std::string& c) { return static_cast<double>(utf8_length(c)); }),
-      gold);
+  return in_gold(argmax_normalised(
+                     lls, choices,
+                     [](const std::string& c) { return static_cast<double>(uni::utf8_length(c)); }),
+                 gold);
 }
 
 double mc_acc_bytes(std::span<const double> lls, std::span<const std::string> choices,
@@ -210,7 +210,7 @@ int64_t count_words(std::string_view doc) {
   int64_t runs = 0;
   bool in_space = false;
   for (size_t p = 0; p < doc.size();) {
-    const bool space = py_isspace(utf8_decode(doc, &p));
+    const bool space = py_isspace(uni::utf8_decode(doc, &p));
     if (space && !in_space) ++runs;
     in_space = space;
   }

@@ -4,10 +4,9 @@
 #include "eval/py_compat.h"
 
 #include <pcre2.h>
-#include <unicode/locid.h>
-#include <unicode/unistr.h>
 
-#include "core/utf8.h"
+#include "uni/normalize.h"
+#include "uni/utf8.h"
 
 namespace lm::eval {
 
@@ -128,55 +127,23 @@ std::string py_strip(std::string_view s) {
   size_t begin = 0, end = s.size();
   while (begin < end) {
     size_t p = begin;
-    if (!py_isspace(utf8_decode(s, &p))) break;
+    if (!py_isspace(uni::utf8_decode(s, &p))) break;
     begin = p;
   }
   // Scan forward to find the last non-space code point's end (UTF-8 is not reversible cheaply
   // without validation; responses are short).
   size_t last = begin;
   for (size_t p = begin; p < end;) {
-    const char32_t c = utf8_decode(s, &p);
+    const char32_t c = uni::utf8_decode(s, &p);
     if (!py_isspace(c)) last = p;
   }
   return std::string(s.substr(begin, last - begin));
 }
 
-namespace {
+// str.lower() / str.upper(): ICU's full, context-sensitive mappings in the root locale.
+std::string py_lower(std::string_view s) { return uni::lowercase(s); }
 
-bool is_ascii(std::string_view s) {
-  for (unsigned char c : s)
-    if (c >= 0x80) return false;
-  return true;
-}
-
-std::string icu_case(std::string_view s, bool upper) {
-  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), s.size()));
-  if (upper)
-    u.toUpper(icu::Locale::getRoot());
-  else
-    u.toLower(icu::Locale::getRoot());
-  std::string out;
-  u.toUTF8String(out);
-  return out;
-}
-
-}  // namespace
-
-std::string py_lower(std::string_view s) {
-  if (!is_ascii(s)) return icu_case(s, false);
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return out;
-}
-
-std::string py_upper(std::string_view s) {
-  if (!is_ascii(s)) return icu_case(s, true);
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-  return out;
-}
+std::string py_upper(std::string_view s) { return uni::uppercase(s); }
 
 // CPython Modules/_randommodule.c: random_seed() on an int uses init_by_array with the
 // absolute value's 32-bit words, least significant first ([0] for zero).

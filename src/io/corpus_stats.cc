@@ -1,11 +1,14 @@
 // corpus_stats.cc: see corpus_stats.h. Percentiles use the nearest-rank definition.
 #include "io/corpus_stats.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
 
-#include "core/utf8.h"
+#include "core/progress.h"
+#include "uni/utf8.h"
 
 namespace lm::io {
 namespace {
@@ -24,7 +27,7 @@ uint64_t bucket_floor(uint32_t b) {
 }  // namespace
 
 void CorpusStats::add(const Document& doc) {
-  uint64_t chars = utf8_length(doc.text);
+  uint64_t chars = uni::utf8_length(doc.text);
   if (documents == 0 || chars < min_chars) min_chars = chars;
   max_chars = std::max(max_chars, chars);
   ++documents;
@@ -70,6 +73,39 @@ Status compute_stats(DocumentReader* reader, CorpusStats* stats) {
   }
   stats->finish();
   return ok_status();
+}
+
+nlohmann::json reader_stats_json(const ReaderStats& s) {
+  return {{"peak_rss_bytes", peak_rss_bytes()},
+          {"files", s.files},
+          {"skipped_records", s.skipped_records},
+          {"repaired_utf8", s.repaired_utf8},
+          {"skipped_utf8", s.skipped_utf8}};
+}
+
+std::string reader_stats_summary(const ReaderStats& s) {
+  return fmt::format(
+      "{} files; skipped {} malformed records; repaired {} and dropped {} "
+      "documents with invalid UTF-8",
+      s.files, s.skipped_records, s.repaired_utf8, s.skipped_utf8);
+}
+
+nlohmann::json corpus_stats_json(const CorpusStats& s, const ReaderStats& rs) {
+  nlohmann::json j = reader_stats_json(rs);
+  j["documents"] = s.documents;
+  j["bytes"] = s.bytes;
+  j["characters"] = s.characters;
+  j["empty_documents"] = s.empty_documents;
+  nlohmann::json len = {{"min", s.min_chars}, {"max", s.max_chars}};
+  for (const auto& [p, v] : s.percentiles) len[fmt::format("p{}", p)] = v;
+  j["length_chars"] = len;
+  for (const auto& [k, v] : s.docs_by_lang) {
+    j["languages"][k] = {{"documents", v}, {"bytes", s.bytes_by_lang.at(k)}};
+  }
+  for (const auto& [k, v] : s.docs_by_source) {
+    j["sources"][k] = {{"documents", v}, {"bytes", s.bytes_by_source.at(k)}};
+  }
+  return j;
 }
 
 }  // namespace lm::io

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -33,5 +34,12 @@ struct CorpusStats {
 
 // Reads every document of `reader` into stats (reader stats are left in the reader).
 Status compute_stats(DocumentReader* reader, CorpusStats* stats);
+
+// The `--json` records of `lmforge corpus`: a reader's counters (with this process's peak RSS),
+// and the corpus statistics with them.
+nlohmann::json reader_stats_json(const ReaderStats& s);
+nlohmann::json corpus_stats_json(const CorpusStats& s, const ReaderStats& rs);
+// "N files; skipped N malformed records; repaired N and dropped N documents with invalid UTF-8".
+std::string reader_stats_summary(const ReaderStats& s);
 
 }  // namespace lm::io

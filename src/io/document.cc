@@ -12,8 +12,8 @@
 #include <filesystem>
 
 #include "core/file_util.h"
-#include "core/utf8.h"
 #include "io/reader_internal.h"
+#include "uni/utf8.h"
 
 namespace lm::io {
 namespace fs = std::filesystem;
@@ -239,10 +239,10 @@ Result<std::unique_ptr<DocumentReader>> DocumentReader::open(const std::vector<s
 }
 
 void append_json_string(std::string* out, std::string_view s) {
-  if (utf8_valid(s)) {
+  if (uni::utf8_valid(s)) {
     append_escaped_valid(out, s);
   } else {
-    append_escaped_valid(out, utf8_repair(s));
+    append_escaped_valid(out, uni::utf8_repair(s));
   }
 }
 

@@ -6,9 +6,9 @@
 
 #include <cctype>
 
-#include "core/utf8.h"
 #include "io/byte_source.h"
 #include "io/reader_internal.h"
+#include "uni/utf8.h"
 
 namespace lm::io::internal {
 namespace {
@@ -97,7 +97,7 @@ class JsonlReader : public DocumentReader {
       unescape_invalid_utf8(&doc->text, true);
       for (std::string* m : {&doc->id, &doc->source, &doc->lang, &doc->extra_json})
         unescape_invalid_utf8(m, false);
-      if (!utf8_valid(doc->text)) ++stats_.kept_utf8;
+      if (!uni::utf8_valid(doc->text)) ++stats_.kept_utf8;
       return ok_status();
     }
     copy.assign(line);
@@ -188,13 +188,13 @@ Result<std::unique_ptr<DocumentReader>> open_jsonl(const std::string& path,
 
 Result<Utf8Outcome> check_utf8(std::string* text, InvalidUtf8 policy, const std::string& where,
                                ReaderStats* stats) {
-  if (utf8_valid(*text)) return Utf8Outcome::kValid;
+  if (uni::utf8_valid(*text)) return Utf8Outcome::kValid;
   switch (policy) {
     case InvalidUtf8::kKeep:
       ++stats->kept_utf8;
       return Utf8Outcome::kValid;
     case InvalidUtf8::kRepair:
-      *text = utf8_repair(*text);
+      *text = uni::utf8_repair(*text);
       ++stats->repaired_utf8;
       return Utf8Outcome::kRepaired;
     case InvalidUtf8::kSkip:
@@ -227,11 +227,11 @@ bool escape_invalid_utf8(std::string_view line, std::string* out) {
       continue;
     }
     size_t start = i;
-    char32_t c = utf8_decode(line, &i);
+    char32_t c = uni::utf8_decode(line, &i);
     if (c >= kEscapeBase) return false;
-    if (c == kReplacementChar && line.substr(start, i - start) != "\xEF\xBF\xBD") {
+    if (c == uni::kReplacementChar && line.substr(start, i - start) != "\xEF\xBF\xBD") {
       for (size_t k = start; k < i; ++k)
-        utf8_append(out, kEscapeBase + static_cast<unsigned char>(line[k]) - 0x80);
+        uni::utf8_append(out, kEscapeBase + static_cast<unsigned char>(line[k]) - 0x80);
     } else {
       out->append(line.substr(start, i - start));
     }
@@ -246,12 +246,12 @@ void unescape_invalid_utf8(std::string* s, bool raw) {
   for (size_t i = 0; i < s->size();) {
     size_t start = i;
     char32_t c = static_cast<unsigned char>((*s)[i]) < 0x80 ? static_cast<unsigned char>((*s)[i++])
-                                                            : utf8_decode(*s, &i);
+                                                            : uni::utf8_decode(*s, &i);
     if (c >= kEscapeBase && c <= 0x10FFFF && i - start == 4) {
       if (raw) {
         out.push_back(static_cast<char>(c - kEscapeBase + 0x80));
       } else {
-        utf8_append(&out, kReplacementChar);
+        uni::utf8_append(&out, uni::kReplacementChar);
       }
     } else {
       out.append(*s, start, i - start);

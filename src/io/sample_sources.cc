@@ -11,8 +11,8 @@
 #include <map>
 
 #include "core/file_util.h"
-#include "core/utf8.h"
 #include "io/byte_source.h"
+#include "uni/utf8.h"
 
 namespace lm::io::sample {
 namespace {
@@ -83,19 +83,19 @@ constexpr char16_t kCp1252High[32] = {
 }  // namespace
 
 std::string utf8_with_cp1252_fallback(std::string_view bytes) {
-  if (utf8_valid(bytes)) return std::string(bytes);
+  if (uni::utf8_valid(bytes)) return std::string(bytes);
   std::string out;
   out.reserve(bytes.size() + 16);
   size_t i = 0;
   while (i < bytes.size()) {
     size_t start = i;
-    char32_t cp = utf8_decode(bytes, &i);
-    if (cp == kReplacementChar && !(bytes.substr(start, 3) == "\xEF\xBF\xBD")) {
+    char32_t cp = uni::utf8_decode(bytes, &i);
+    if (cp == uni::kReplacementChar && !(bytes.substr(start, 3) == "\xEF\xBF\xBD")) {
       i = start + 1;  // one invalid byte: decode it as Windows-1252
       auto b = static_cast<unsigned char>(bytes[start]);
       cp = b >= 0xA0 ? b : (b >= 0x80 && kCp1252High[b - 0x80] ? kCp1252High[b - 0x80] : 0xFFFD);
     }
-    utf8_append(&out, cp);
+    uni::utf8_append(&out, cp);
   }
   return out;
 }
@@ -344,7 +344,7 @@ Status emit_fortunes(const std::string& root, const std::string& package, const 
   }
   for (const auto& p : files) {
     LM_ASSIGN_OR_RETURN(std::string text, read_file(sys_path(root, p.c_str())));
-    if (!utf8_valid(text)) {
+    if (!uni::utf8_valid(text)) {
       LM_ASSIGN_OR_RETURN(text, legacy_to_utf8(text, legacy));
     }
     std::string name = p.substr(p.rfind('/') + 1);

@@ -27,10 +27,7 @@ Result<GptConfig> load_model_config(const std::string& dir) {
         .with_hint(
             "pass a run directory or checkpoint "
             "directory written by lmforge train");
-  LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) return corrupt("{}: not valid JSON", path);
-  return GptConfig::from_hf_json(j, path);
+  return read_hf_config(path);
 }
 
 Status load_model_weights(const std::string& dir, Gpt* model) {

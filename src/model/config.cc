@@ -1,6 +1,10 @@
 // config.cc: GptConfig validation, counts and the HF GPT-2 config.json mapping.
 #include "model/config.h"
 
+#include <cmath>
+
+#include "core/file_util.h"
+
 namespace lm::model {
 
 Status GptConfig::validate() const {
@@ -62,6 +66,14 @@ Result<GptConfig> GptConfig::from_hf_json(const nlohmann::json& j, const std::st
                             j["activation_function"].dump());
   if (j.contains("n_inner") && !j["n_inner"].is_null())
     return invalid_argument("{}: n_inner must be null (MLP width 4 x n_embd)", source);
+  if (j.contains("layer_norm_epsilon") && j["layer_norm_epsilon"].is_number() &&
+      std::fabs(j["layer_norm_epsilon"].get<double>() - 1e-5) > 1e-12)
+    return invalid_argument("{}: layer_norm_epsilon {} is not supported (GPT-2's 1e-5 only)",
+                            source, j["layer_norm_epsilon"].dump());
+  if (j.value("scale_attn_weights", true) != true)
+    return invalid_argument("{}: scale_attn_weights false is not supported", source);
+  if (j.value("scale_attn_by_inverse_layer_idx", false) != false)
+    return invalid_argument("{}: scale_attn_by_inverse_layer_idx is not supported", source);
   GptConfig c;
   try {
     c.vocab_size = j.at("vocab_size").get<int>();
@@ -75,6 +87,16 @@ Result<GptConfig> GptConfig::from_hf_json(const nlohmann::json& j, const std::st
   }
   LM_RETURN_IF_ERROR(c.validate().with_context(source));
   return c;
+}
+
+Result<GptConfig> read_hf_config(const std::string& path) {
+  if (!file_exists(path))
+    return not_found("{}: no such file", path).with_hint("give a GPT-2 config.json");
+  LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded())
+    return corrupt("{}: not valid JSON", path).with_hint("give an HF config.json");
+  return GptConfig::from_hf_json(j, path);
 }
 
 }  // namespace lm::model

@@ -1,6 +1,8 @@
 // config.h: GptConfig, the shape of a GPT-2 family model (vocabulary, context, layers, heads,
 // width, bias on/off; dropout is always 0), its validation, parameter and FLOP counts, and the
-// HF GPT-2 config.json it is saved as (model_type "gpt2", n_ctx/n_positions, gelu_new).
+// HF GPT-2 config.json it is saved as (model_type "gpt2", n_ctx/n_positions, gelu_new), and the
+// one reader of such a file (read_hf_config: lmforge's run folders, HF hub GPT-2 folders, and
+// `lmforge estimate --config` all go through it).
 #pragma once
 
 #include <cstdint>
@@ -27,9 +29,14 @@ struct GptConfig {
 
   nlohmann::json to_hf_json() const;
   // Reads config.json (`source` names it in errors); unknown GPT-2 options are ignored, but
-  // anything we cannot run (another model_type, activation, n_inner) is an error.
+  // anything we cannot run (another model_type, activation, n_inner, layer_norm_epsilon other
+  // than 1e-5, scale_attn_weights false, scale_attn_by_inverse_layer_idx) is an error.
   static Result<GptConfig> from_hf_json(const nlohmann::json& j, const std::string& source);
   bool operator==(const GptConfig&) const = default;
 };
+
+// Reads and checks the HF GPT-2 config.json at `path` (GptConfig::from_hf_json); a missing file,
+// bad JSON or an unsupported option is an error naming the file.
+Result<GptConfig> read_hf_config(const std::string& path);
 
 }  // namespace lm::model

@@ -1,16 +1,12 @@
-// normalize.cc: ICU NFKC / lowercase / accent stripping for non-ASCII text, then one code point
-// pass (controls, white space, punctuation variants) shared with the ASCII fast path. Text that
-// the pass would not change (checked in one scan, plus ICU's NFKC quick check) is not copied.
+// normalize.cc: NFKC / lowercase / accent stripping for non-ASCII text (uni/normalize.h), then
+// one code point pass (controls, white space, punctuation variants) shared with the ASCII fast
+// path. Text that the pass would not change (checked in one scan, plus the NFKC quick check) is
+// not copied.
 #include "text/normalize.h"
 
-#include <unicode/bytestream.h>
-#include <unicode/locid.h>
-#include <unicode/normalizer2.h>
-#include <unicode/uchar.h>
-#include <unicode/unistr.h>
-
-#include "core/utf8.h"
-#include "text/chars.h"
+#include "uni/chars.h"
+#include "uni/normalize.h"
+#include "uni/utf8.h"
 
 namespace lm::text {
 namespace {
@@ -60,7 +56,7 @@ struct PassState {
 // Emits one code point with white space collapsing.
 void emit(PassState* st, char32_t cp, bool collapse) {
   if (!collapse) {
-    utf8_append(st->out, cp);
+    uni::utf8_append(st->out, cp);
     return;
   }
   if (cp == '\n') {
@@ -69,7 +65,7 @@ void emit(PassState* st, char32_t cp, bool collapse) {
     st->at_line_start = true;
     return;
   }
-  if (cp != 0x85 && is_space(cp)) {
+  if (cp != 0x85 && uni::is_space(cp)) {
     if (!st->at_line_start) st->pending_spaces = 1;
     return;
   }
@@ -83,7 +79,7 @@ void emit(PassState* st, char32_t cp, bool collapse) {
   if (cp < 0x80) {
     st->out->push_back(static_cast<char>(cp));
   } else {
-    utf8_append(st->out, cp);
+    uni::utf8_append(st->out, cp);
   }
 }
 
@@ -144,14 +140,7 @@ std::string byte_pass(std::string_view text, const NormalizeOptions& o) {
   PassState st{&out};
   size_t pos = 0;
   while (pos < text.size()) {
-    unsigned char c = static_cast<unsigned char>(text[pos]);
-    char32_t cp;
-    if (c < 0x80) {
-      cp = c;
-      ++pos;
-    } else {
-      cp = utf8_decode(text, &pos);
-    }
+    char32_t cp = uni::utf8_decode(text, &pos);
     if (cp == '\r') {
       if (pos < text.size() && text[pos] == '\n') continue;
       cp = '\n';
@@ -220,86 +209,44 @@ bool byte_pass_is_identity(std::string_view t, const NormalizeOptions& o) {
   return true;
 }
 
-Normalizer::~Normalizer() = default;
+CleanNormalizer::CleanNormalizer(const NormalizeOptions& options) : options_(options) {}
 
-Result<std::unique_ptr<Normalizer>> Normalizer::create(const NormalizeOptions& options) {
-  std::unique_ptr<Normalizer> n(new Normalizer());
-  n->options_ = options;
-  UErrorCode err = U_ZERO_ERROR;
-  n->nfkc_ = icu::Normalizer2::getNFKCInstance(err);
-  n->nfd_ = icu::Normalizer2::getNFDInstance(err);
-  n->nfc_ = icu::Normalizer2::getNFCInstance(err);
-  if (U_FAILURE(err)) {
-    return internal_error("ICU normalizer data unavailable: {}", u_errorName(err));
-  }
-  return n;
-}
-
-std::string Normalizer::unicode_pass(std::string_view text) const {
-  UErrorCode err = U_ZERO_ERROR;
-  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size()));
-  if (options_.nfkc) u = static_cast<const icu::Normalizer2*>(nfkc_)->normalize(u, err);
-  if (options_.lowercase) u.toLower(icu::Locale::getRoot());
-  if (options_.strip_accents) {
-    icu::UnicodeString d = static_cast<const icu::Normalizer2*>(nfd_)->normalize(u, err);
-    icu::UnicodeString kept;
-    for (int32_t i = 0; i < d.length();) {
-      UChar32 c = d.char32At(i);
-      if (u_charType(c) != U_NON_SPACING_MARK) kept.append(c);
-      i += U16_LENGTH(c);
-    }
-    u = static_cast<const icu::Normalizer2*>(nfc_)->normalize(kept, err);
-  }
-  if (U_FAILURE(err)) return std::string(text);
-  std::string out;
-  u.toUTF8String(out);
+// NFKC only (the default): already-normalised text (most text) is left alone without a copy;
+// lowercase or accent stripping follow NFKC.
+std::string CleanNormalizer::unicode_text(std::string_view text) const {
+  if (!options_.nfkc && !options_.lowercase && !options_.strip_accents) return std::string(text);
+  std::string out = options_.nfkc && !uni::is_normalized(uni::NormalForm::kNfkc, text)
+                        ? uni::normalize(uni::NormalForm::kNfkc, text)
+                        : std::string(text);
+  if (options_.lowercase) out = uni::lowercase(out);
+  if (options_.strip_accents) out = uni::strip_accents(out);
   return out;
-}
-
-// NFKC only (the default): already-normalised text (most text) is left alone, the rest is
-// normalised on UTF-8 directly; lowercase or accent stripping go through UTF-16.
-std::string Normalizer::unicode_text(std::string_view text) const {
-  const auto* nfkc = static_cast<const icu::Normalizer2*>(nfkc_);
-  if (!options_.lowercase && !options_.strip_accents) {
-    UErrorCode err = U_ZERO_ERROR;
-    if (!options_.nfkc || nfkc->isNormalizedUTF8(icu::StringPiece(text.data(), text.size()), err))
-      return std::string(text);
-    std::string out;
-    icu::StringByteSink<std::string> sink(&out, static_cast<int32_t>(text.size()));
-    err = U_ZERO_ERROR;
-    nfkc->normalizeUTF8(0, icu::StringPiece(text.data(), text.size()), sink, nullptr, err);
-    if (U_SUCCESS(err)) return out;
-  }
-  return unicode_pass(text);
 }
 
 std::string code_point_pass(std::string_view text, const NormalizeOptions& options) {
   return byte_pass(text, options);
 }
 
-std::string Normalizer::normalize(std::string_view text) const {
-  if (is_ascii(text)) {
+std::string CleanNormalizer::normalize(std::string_view text) const {
+  if (uni::is_ascii(text)) {
     return options_.collapse_whitespace ? ascii_collapse_pass(text, options_)
                                         : byte_pass(text, options_);
   }
   std::string repaired;
-  if (!utf8_valid(text)) {
-    repaired = utf8_repair(text);
+  if (!uni::utf8_valid(text)) {
+    repaired = uni::utf8_repair(text);
     text = repaired;
   }
   return byte_pass(unicode_text(text), options_);
 }
 
-bool Normalizer::normalize_in_place(std::string* text) const {
+bool CleanNormalizer::normalize_in_place(std::string* text) const {
   const std::string_view t = *text;
-  if (is_ascii(t)) {
+  if (uni::is_ascii(t)) {
     if (byte_pass_is_identity(t, options_)) return false;
-  } else if (!options_.lowercase && !options_.strip_accents && utf8_valid(t) &&
+  } else if (!options_.lowercase && !options_.strip_accents && uni::utf8_valid(t) &&
              byte_pass_is_identity(t, options_)) {
-    UErrorCode err = U_ZERO_ERROR;
-    const auto* nfkc = static_cast<const icu::Normalizer2*>(nfkc_);
-    if (!options_.nfkc || nfkc->isNormalizedUTF8(icu::StringPiece(t.data(), t.size()), err))
-      return false;
+    if (!options_.nfkc || uni::is_normalized(uni::NormalForm::kNfkc, t)) return false;
   }
   std::string out = normalize(t);
   if (out == t) return false;

@@ -1,14 +1,13 @@
-// normalize.h: text normalisation before filtering and dedup: Unicode NFKC (ICU), control
-// characters removed, runs of white space collapsed, punctuation variants mapped to ASCII
-// (curly quotes, dashes), and optionally lowercase and accent stripping (é -> e: NFD, drop Mn,
-// NFC). Pure ASCII input skips ICU entirely (ASCII is NFKC-invariant): one pass over bytes.
+// normalize.h: clean's text normalisation (its `normalize` step, before the filters): Unicode
+// NFKC, control characters removed, runs of white space collapsed, punctuation variants mapped
+// to ASCII (curly quotes, dashes), and optionally lowercase and accent stripping (é -> e: NFD,
+// drop Mn, NFC). The Unicode operations are uni/normalize.h's; pure ASCII input skips ICU
+// entirely (ASCII is NFKC-invariant): one pass over bytes. Not here: the tokenizer's HF
+// normalizers (tokenizer/normalizer.h) and dedup's word normalisation (dedup/minhash.cc).
 #pragma once
 
-#include <memory>
 #include <string>
 #include <string_view>
-
-#include "core/status.h"
 
 namespace lm::text {
 
@@ -21,10 +20,9 @@ struct NormalizeOptions {
   bool strip_accents = false;
 };
 
-class Normalizer {
+class CleanNormalizer {
  public:
-  static Result<std::unique_ptr<Normalizer>> create(const NormalizeOptions& options);
-  ~Normalizer();
+  explicit CleanNormalizer(const NormalizeOptions& options);
   // Thread-safe. Invalid UTF-8 is replaced by U+FFFD first.
   std::string normalize(std::string_view text) const;
   // Same result as *text = normalize(*text), without a copy when the text is already normal
@@ -33,13 +31,8 @@ class Normalizer {
   const NormalizeOptions& options() const { return options_; }
 
  private:
-  Normalizer() = default;
-  std::string unicode_pass(std::string_view text) const;
   std::string unicode_text(std::string_view text) const;
   NormalizeOptions options_;
-  const void* nfkc_ = nullptr;  // icu::Normalizer2 (owned by ICU)
-  const void* nfd_ = nullptr;
-  const void* nfc_ = nullptr;
 };
 
 // True when the code point pass (controls, white space, punctuation) would leave valid UTF-8

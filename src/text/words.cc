@@ -1,20 +1,16 @@
 // words.cc: word split (see words.h), one pass over the code points of each non-space run.
 #include "text/words.h"
 
-#include "core/utf8.h"
-#include "text/chars.h"
+#include "uni/chars.h"
+#include "uni/utf8.h"
 
 namespace lm::text {
 namespace {
 
-inline char32_t decode(std::string_view s, size_t* pos) {
-  unsigned char c = static_cast<unsigned char>(s[*pos]);
-  if (c < 0x80) {
-    ++*pos;
-    return c;
-  }
-  return utf8_decode(s, pos);
-}
+using uni::is_alpha;
+using uni::is_punct;
+using uni::is_space;
+using uni::utf8_decode;
 
 // Emits the words of one run of non-space, non-CJK characters.
 void flush_run(std::string_view text, size_t begin, size_t end, std::vector<Word>* out) {
@@ -24,7 +20,7 @@ void flush_run(std::string_view text, size_t begin, size_t end, std::vector<Word
   // Leading punctuation: one symbol word ("(", "...", "--").
   while (pos < run.size()) {
     size_t start = pos;
-    char32_t cp = decode(run, &pos);
+    char32_t cp = utf8_decode(run, &pos);
     if (!is_punct(cp)) {
       pos = start;
       break;
@@ -37,7 +33,7 @@ void flush_run(std::string_view text, size_t begin, size_t end, std::vector<Word
   uint32_t len = 0, len_at_end = 0;
   bool alpha = false;
   while (pos < run.size()) {
-    char32_t cp = decode(run, &pos);
+    char32_t cp = utf8_decode(run, &pos);
     ++len;
     if (is_alpha(cp)) alpha = true;
     if (!is_punct(cp)) {
@@ -59,9 +55,9 @@ void split_words(std::string_view text, std::vector<Word>* out) {
   size_t pos = 0, run_start = std::string_view::npos;
   while (pos < text.size()) {
     size_t start = pos;
-    char32_t cp = decode(text, &pos);
+    char32_t cp = utf8_decode(text, &pos);
     bool space = is_space(cp);
-    bool cjk = !space && cp >= 0x0E00 && is_cjk(cp);
+    bool cjk = !space && cp >= 0x0E00 && uni::is_written_without_spaces(cp);
     if (space || cjk) {
       if (run_start != std::string_view::npos) flush_run(text, run_start, start, out);
       run_start = std::string_view::npos;

@@ -1,7 +1,8 @@
 // words.h: the word split the quality rules count with (Gopher, C4, FineWeb): runs of
 // non-space characters, with a leading and a trailing run of punctuation split off as symbol
 // words (nltk-like: "word," -> "word" ","; "..." stays one), and every character of a script
-// written without spaces (Han, kana, Hangul, Thai) a word of its own. Views point into the text.
+// written without spaces (uni::is_written_without_spaces: Han, kana, Bopomofo, Thai, Lao, Khmer;
+// not Hangul, whose words are separated by spaces) a word of its own. Views point into the text.
 #pragma once
 
 #include <cstdint>

@@ -1,19 +1,13 @@
 // bert_pretokenizer.cc: BertNormalizer and BertPreTokenizer (see the header). ASCII runs take a
-// byte fast path; other code points use ICU's character properties and Normalizer2 (NFD).
+// byte fast path; other code points use the character classes and NFD of uni/.
 #include "tokenizer/bert_pretokenizer.h"
 
-#include <unicode/uchar.h>
-
-#include "core/utf8.h"
-#include "tokenizer/normalizer.h"
+#include "uni/chars.h"
+#include "uni/normalize.h"
+#include "uni/utf8.h"
 
 namespace lm::tok {
 namespace {
-
-bool ascii_punct(unsigned char c) {
-  return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
-         (c >= 123 && c <= 126);
-}
 
 // Pass 1: clean text and pad CJK ideographs; sets *ascii when the output is pure ASCII.
 std::string clean_and_pad(std::string_view text, const BertNormalizerOptions& o, bool* ascii) {
@@ -32,7 +26,7 @@ std::string clean_and_pad(std::string_view text, const BertNormalizerOptions& o,
       out.push_back(static_cast<char>(b));
       continue;
     }
-    char32_t c = utf8_decode(text, &i);
+    char32_t c = uni::utf8_decode(text, &i);
     if (o.clean_text) {
       if (c == 0xFFFD || is_bert_control(c)) continue;
       if (is_bert_whitespace(c)) {
@@ -41,12 +35,12 @@ std::string clean_and_pad(std::string_view text, const BertNormalizerOptions& o,
       }
     }
     all_ascii = false;
-    if (o.handle_chinese_chars && is_bert_chinese_char(c)) {
+    if (o.handle_chinese_chars && uni::is_bert_chinese_char(c)) {
       out.push_back(' ');
-      utf8_append(&out, c);
+      uni::utf8_append(&out, c);
       out.push_back(' ');
     } else {
-      utf8_append(&out, c);
+      uni::utf8_append(&out, c);
     }
   }
   *ascii = all_ascii;
@@ -55,28 +49,13 @@ std::string clean_and_pad(std::string_view text, const BertNormalizerOptions& o,
 
 }  // namespace
 
-bool is_bert_chinese_char(char32_t c) {
-  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
-         (c >= 0x20000 && c <= 0x2A6DF) || (c >= 0x2A700 && c <= 0x2B81F) ||
-         (c >= 0x2B920 && c <= 0x2CEAF) || (c >= 0xF900 && c <= 0xFAFF) ||
-         (c >= 0x2F800 && c <= 0x2FA1F);
-}
+bool is_bert_punctuation(char32_t c) { return uni::is_unicode_punctuation(c); }
 
-bool is_bert_punctuation(char32_t c) {
-  if (c < 0x80) return ascii_punct(static_cast<unsigned char>(c));
-  return u_ispunct(static_cast<UChar32>(c));
-}
-
-bool is_bert_whitespace(char32_t c) {
-  if (c < 0x80) return c == ' ' || (c >= 9 && c <= 13);
-  return u_isUWhiteSpace(static_cast<UChar32>(c));
-}
+bool is_bert_whitespace(char32_t c) { return uni::is_space(c); }
 
 bool is_bert_control(char32_t c) {
   if (c == '\t' || c == '\n' || c == '\r') return false;
-  int8_t t = u_charType(static_cast<UChar32>(c));
-  return t == U_CONTROL_CHAR || t == U_FORMAT_CHAR || t == U_UNASSIGNED ||
-         t == U_PRIVATE_USE_CHAR || t == U_SURROGATE;
+  return uni::is_other(c);
 }
 
 std::string bert_normalize(std::string_view text, const BertNormalizerOptions& opts) {
@@ -91,10 +70,9 @@ std::string bert_normalize(std::string_view text, const BertNormalizerOptions& o
     return s;
   }
   if (opts.strip_accents) {
-    s = apply_norm_step(NormStep::kNfd, s);
-    s = strip_marks(s, /*nonspacing_only=*/true);  // BertNormalizer: Mn only
+    s = uni::strip_nonspacing_marks(uni::normalize(uni::NormalForm::kNfd, s));  // Mn only
   }
-  if (opts.lowercase) s = apply_norm_step(NormStep::kLowercase, s);
+  if (opts.lowercase) s = uni::lowercase_each_code_point(s);
   return s;
 }
 
@@ -103,8 +81,7 @@ void bert_pre_tokenize(std::string_view s, std::vector<std::string_view>* words)
   bool in_word = false;
   while (i < s.size()) {
     size_t at = i;
-    unsigned char b = s[i];
-    char32_t c = b < 0x80 ? (++i, b) : utf8_decode(s, &i);
+    char32_t c = uni::utf8_decode(s, &i);
     bool space = is_bert_whitespace(c);
     bool punct = !space && is_bert_punctuation(c);
     if (space || punct) {

@@ -2,7 +2,8 @@
 // U+FFFD and control characters except \t \n \r; map white space to ' '; pad CJK ideographs
 // with spaces; NFD + drop Mn when stripping accents; lowercase per code point) then
 // BertPreTokenizer (split on white space, isolate each punctuation character: ASCII punctuation
-// and Unicode P*). Categories come from ICU. Not here: WordPiece itself (wordpiece.h).
+// and Unicode P*). Character classes, NFD and the CJK set (uni::is_bert_chinese_char, HF's
+// exact blocks) come from uni/. Not here: WordPiece itself (wordpiece.h).
 #pragma once
 
 #include <string>
@@ -18,10 +19,9 @@ struct BertNormalizerOptions {
   bool lowercase = true;
 };
 
-bool is_bert_chinese_char(char32_t c);  // the CJK ideograph blocks BERT pads with spaces
-bool is_bert_punctuation(char32_t c);   // ASCII punctuation or Unicode P*
-bool is_bert_whitespace(char32_t c);    // White_Space (Rust's char::is_whitespace)
-bool is_bert_control(char32_t c);       // C* except \t \n \r
+bool is_bert_punctuation(char32_t c);  // ASCII punctuation or Unicode P*
+bool is_bert_whitespace(char32_t c);   // White_Space (Rust's char::is_whitespace)
+bool is_bert_control(char32_t c);      // C* except \t \n \r
 
 // HF BertNormalizer. Invalid UTF-8 bytes become U+FFFD (and are then dropped by clean_text).
 std::string bert_normalize(std::string_view text, const BertNormalizerOptions& opts);

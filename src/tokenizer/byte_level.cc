@@ -4,6 +4,8 @@
 #include <array>
 #include <cstdint>
 
+#include "uni/utf8.h"
+
 namespace lm::tok {
 namespace {
 
@@ -22,17 +24,8 @@ struct Tables {
 };
 
 const Tables& tables() {
-  static const Tables t;
-  return t;
-}
-
-void append_utf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else {  // all mapped code points are < 0x800
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
+  static const Tables kTables;
+  return kTables;
 }
 
 }  // namespace
@@ -41,7 +34,7 @@ std::string bytes_to_gpt2(std::string_view bytes) {
   const Tables& t = tables();
   std::string out;
   out.reserve(bytes.size() * 2);
-  for (unsigned char b : bytes) append_utf8(t.to_cp[b], &out);
+  for (unsigned char b : bytes) uni::utf8_append(&out, t.to_cp[b]);
   return out;
 }
 
@@ -50,15 +43,7 @@ std::optional<std::string> gpt2_to_bytes(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
-    auto b0 = static_cast<unsigned char>(text[i]);
-    uint32_t cp;
-    if (b0 < 0x80) {
-      cp = b0, i += 1;
-    } else if ((b0 & 0xE0) == 0xC0 && i + 1 < text.size()) {
-      cp = ((b0 & 0x1Fu) << 6) | (static_cast<unsigned char>(text[i + 1]) & 0x3Fu), i += 2;
-    } else {
-      return std::nullopt;
-    }
+    const char32_t cp = uni::utf8_decode(text, &i);  // invalid UTF-8: U+FFFD, not in the table
     if (cp >= t.to_byte.size() || t.to_byte[cp] < 0) return std::nullopt;
     out.push_back(static_cast<char>(t.to_byte[cp]));
   }

@@ -295,7 +295,7 @@ Result<LoadedBpe> load_hf_bpe(const nlohmann::json& j, const std::string& path) 
                             path);
   LoadedBpe out;
   if (j.contains("normalizer")) {
-    auto norm = Normalizer::from_json(j["normalizer"]);
+    auto norm = NormalizerSequence::from_json(j["normalizer"]);
     if (!norm.ok())
       return Status(norm.status().code(), fmt::format("{}: {}", path, norm.status().message()),
                     norm.status().hint());
@@ -335,7 +335,7 @@ Result<LoadedBpe> load_hf_bpe(const nlohmann::json& j, const std::string& path) 
   return out;
 }
 
-Result<std::string> bpe_to_hf_json(const BpeModel& model, const Normalizer& normalizer) {
+Result<std::string> bpe_to_hf_json(const BpeModel& model, const NormalizerSequence& normalizer) {
   size_t unreachable = 0;
   auto merges = model.merges(&unreachable);
   if (unreachable > 0)

@@ -20,7 +20,7 @@ namespace lm::tok {
 struct LoadedBpe {
   BpeSpec spec;
   BpeOptions options;
-  Normalizer normalizer;  // tokenizer.json's "normalizer" (empty for the other formats)
+  NormalizerSequence normalizer;  // tokenizer.json's "normalizer" (empty for the other formats)
 };
 
 // The known tiktoken encodings: pattern and special tokens by name (r50k_base, gpt2,
@@ -41,7 +41,8 @@ Result<LoadedBpe> load_hf_bpe(const nlohmann::json& j, const std::string& path);
 
 // The text of an HF tokenizer.json for a BPE model (loadable by HF tokenizers), with
 // `normalizer` as its "normalizer" member (null when empty).
-Result<std::string> bpe_to_hf_json(const BpeModel& model, const Normalizer& normalizer = {});
+Result<std::string> bpe_to_hf_json(const BpeModel& model,
+                                   const NormalizerSequence& normalizer = {});
 Status save_tiktoken(const BpeModel& model, const std::string& path);
 
 std::string base64_encode(std::string_view bytes);

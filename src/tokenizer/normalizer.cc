@@ -1,124 +1,14 @@
-// normalizer.cc: NFC/NFD/NFKC/NFKD through ICU's Normalizer2 (UTF-8 API), Lowercase per code
-// point (u_strToLower on one code point: the full, context-free mapping, as Rust's
-// char::to_lowercase), StripAccents (drop marks: Mn, Mc, Me), and the HF JSON form of a sequence of
-// steps.
+// normalizer.cc: the HF normalizer steps over uni/normalize.h (NFC/NFD/NFKC/NFKD through ICU,
+// Lowercase per code point as Rust's char::to_lowercase, StripAccents = drop Mn, Mc, Me), and
+// the HF JSON form of a sequence of steps.
 #include "tokenizer/normalizer.h"
-
-#include <unicode/bytestream.h>
-#include <unicode/normalizer2.h>
-#include <unicode/uchar.h>
-#include <unicode/ustring.h>
 
 #include <algorithm>
 #include <cctype>
 
-#include "core/utf8.h"
+#include "uni/normalize.h"
 
 namespace lm::tok {
-namespace {
-
-bool is_ascii(std::string_view s) {
-  for (unsigned char c : s) {
-    if (c >= 0x80) return false;
-  }
-  return true;
-}
-
-const icu::Normalizer2* icu_normalizer(NormStep step) {
-  UErrorCode err = U_ZERO_ERROR;
-  const icu::Normalizer2* n = nullptr;
-  switch (step) {
-    case NormStep::kNfc:
-      n = icu::Normalizer2::getNFCInstance(err);
-      break;
-    case NormStep::kNfd:
-      n = icu::Normalizer2::getNFDInstance(err);
-      break;
-    case NormStep::kNfkc:
-      n = icu::Normalizer2::getNFKCInstance(err);
-      break;
-    case NormStep::kNfkd:
-      n = icu::Normalizer2::getNFKDInstance(err);
-      break;
-    default:
-      break;
-  }
-  LM_CHECK(n != nullptr && U_SUCCESS(err), "ICU normalizer unavailable: {}", u_errorName(err));
-  return n;
-}
-
-std::string icu_normalize(NormStep step, std::string_view text) {
-  if (is_ascii(text)) return std::string(text);
-  std::string valid = utf8_repair(text);
-  std::string out;
-  out.reserve(valid.size() + valid.size() / 8);
-  icu::StringByteSink<std::string> sink(&out);
-  UErrorCode err = U_ZERO_ERROR;
-  icu_normalizer(step)->normalizeUTF8(0, icu::StringPiece(valid.data(), valid.size()), sink,
-                                      nullptr, err);
-  LM_CHECK(U_SUCCESS(err), "ICU normalizeUTF8 failed: {}", u_errorName(err));
-  return out;
-}
-
-std::string lowercase(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  size_t i = 0;
-  while (i < text.size()) {
-    unsigned char b = text[i];
-    if (b < 0x80) {
-      out.push_back(static_cast<char>(std::tolower(b)));
-      ++i;
-    } else {
-      append_lowercase(utf8_decode(text, &i), &out);
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
-std::string strip_marks(std::string_view text, bool nonspacing_only) {
-  std::string out;
-  out.reserve(text.size());
-  size_t i = 0;
-  while (i < text.size()) {
-    unsigned char b = text[i];
-    if (b < 0x80) {
-      out.push_back(static_cast<char>(b));
-      ++i;
-      continue;
-    }
-    char32_t c = utf8_decode(text, &i);
-    int8_t t = u_charType(static_cast<UChar32>(c));
-    bool mark = t == U_NON_SPACING_MARK ||
-                (!nonspacing_only && (t == U_COMBINING_SPACING_MARK || t == U_ENCLOSING_MARK));
-    if (!mark) utf8_append(&out, c);
-  }
-  return out;
-}
-
-void append_lowercase(char32_t c, std::string* out) {
-  if (c < 0x80) {
-    out->push_back(static_cast<char>(std::tolower(static_cast<int>(c))));
-    return;
-  }
-  UChar src[2];
-  int32_t src_len = 0;
-  U16_APPEND_UNSAFE(src, src_len, static_cast<UChar32>(c));
-  UChar dst[8];
-  UErrorCode err = U_ZERO_ERROR;
-  int32_t n = u_strToLower(dst, 8, src, src_len, "", &err);
-  if (U_FAILURE(err) || n > 8) {
-    utf8_append(out, c);
-    return;
-  }
-  for (int32_t k = 0; k < n;) {
-    UChar32 cp;
-    U16_NEXT(dst, k, n, cp);
-    utf8_append(out, static_cast<char32_t>(cp));
-  }
-}
 
 const char* norm_step_name(NormStep step) {
   switch (step) {
@@ -140,16 +30,23 @@ const char* norm_step_name(NormStep step) {
 
 std::string apply_norm_step(NormStep step, std::string_view text) {
   switch (step) {
+    case NormStep::kNfc:
+      return uni::normalize(uni::NormalForm::kNfc, text);
+    case NormStep::kNfd:
+      return uni::normalize(uni::NormalForm::kNfd, text);
+    case NormStep::kNfkc:
+      return uni::normalize(uni::NormalForm::kNfkc, text);
+    case NormStep::kNfkd:
+      return uni::normalize(uni::NormalForm::kNfkd, text);
     case NormStep::kLowercase:
-      return lowercase(text);
+      return uni::lowercase_each_code_point(text);
     case NormStep::kStripAccents:
-      return strip_marks(text, false);
-    default:
-      return icu_normalize(step, text);
+      return uni::strip_marks(text);
   }
+  return std::string(text);
 }
 
-Result<Normalizer> Normalizer::parse(std::string_view spec) {
+Result<NormalizerSequence> NormalizerSequence::parse(std::string_view spec) {
   std::vector<NormStep> steps;
   size_t start = 0;
   while (start <= spec.size()) {
@@ -180,7 +77,7 @@ Result<Normalizer> Normalizer::parse(std::string_view spec) {
     }
     start = end + 1;
   }
-  return Normalizer(std::move(steps));
+  return NormalizerSequence(std::move(steps));
 }
 
 static Status add_json_step(const nlohmann::json& j, std::vector<NormStep>* steps) {
@@ -206,13 +103,13 @@ static Status add_json_step(const nlohmann::json& j, std::vector<NormStep>* step
                 "supported: NFC, NFD, NFKC, NFKD, Lowercase, StripAccents, Sequence");
 }
 
-Result<Normalizer> Normalizer::from_json(const nlohmann::json& j) {
+Result<NormalizerSequence> NormalizerSequence::from_json(const nlohmann::json& j) {
   std::vector<NormStep> steps;
   if (!j.is_null()) LM_RETURN_IF_ERROR(add_json_step(j, &steps));
-  return Normalizer(std::move(steps));
+  return NormalizerSequence(std::move(steps));
 }
 
-nlohmann::json Normalizer::to_json() const {
+nlohmann::json NormalizerSequence::to_json() const {
   if (steps_.empty()) return nullptr;
   auto one = [](NormStep s) { return nlohmann::json{{"type", norm_step_name(s)}}; };
   if (steps_.size() == 1) return one(steps_[0]);
@@ -221,7 +118,7 @@ nlohmann::json Normalizer::to_json() const {
   return {{"type", "Sequence"}, {"normalizers", seq}};
 }
 
-std::string Normalizer::normalize(std::string_view text) const {
+std::string NormalizerSequence::normalize(std::string_view text) const {
   std::string cur(text);
   for (NormStep s : steps_) cur = apply_norm_step(s, cur);
   return cur;

@@ -1,9 +1,10 @@
 // normalizer.h: the tokenizer normalizers of HF tokenizer.json as composable steps: NFC, NFD,
-// NFKC, NFKD (ICU), Lowercase (per code point full mapping, as Rust's char::to_lowercase) and
+// NFKC, NFKD, Lowercase (per code point full mapping, as Rust's char::to_lowercase) and
 // StripAccents (drops combining marks, General_Category M = Mn, Mc, Me, as HF's StripAccents;
-// put NFD before it for é -> e, as "strip_accents" in parse() does). A Normalizer is a sequence of
-// steps; it reads and writes the HF JSON
-// ("NFC", ..., "Sequence"). Not here: the BERT normalizer (bert_pretokenizer.h).
+// put NFD before it for é -> e, as "strip_accents" in parse() does), each one function of
+// uni/normalize.h. A NormalizerSequence is a sequence of steps; it reads and writes the HF JSON
+// ("NFC", ..., "Sequence"). Not here: the BERT normalizer (bert_pretokenizer.h), clean's text
+// normalisation (text/normalize.h).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -22,15 +23,15 @@ const char* norm_step_name(NormStep step);  // the HF type name: "NFC", ..., "St
 // One step applied to UTF-8 text; invalid UTF-8 becomes U+FFFD. Thread-safe.
 std::string apply_norm_step(NormStep step, std::string_view text);
 
-class Normalizer {
+class NormalizerSequence {
  public:
-  Normalizer() = default;
-  explicit Normalizer(std::vector<NormStep> steps) : steps_(std::move(steps)) {}
+  NormalizerSequence() = default;
+  explicit NormalizerSequence(std::vector<NormStep> steps) : steps_(std::move(steps)) {}
   // "nfkc,lowercase,strip_accents" (comma separated; case-insensitive; "strip_accents" and
   // "strip-accents" mean NFD then StripAccents; "none" or "" is the empty sequence).
-  static Result<Normalizer> parse(std::string_view spec);
+  static Result<NormalizerSequence> parse(std::string_view spec);
   // An HF normalizer object (null -> empty). Unknown types are a kUnimplemented error.
-  static Result<Normalizer> from_json(const nlohmann::json& j);
+  static Result<NormalizerSequence> from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;  // null when empty, one object, or a Sequence
 
   std::string normalize(std::string_view text) const;  // thread-safe
@@ -40,11 +41,5 @@ class Normalizer {
  private:
   std::vector<NormStep> steps_;
 };
-
-// Shared by the normalizers and the BERT tokenizer (UTF-8 decoding itself: core/utf8.h).
-// Rust's char::to_lowercase (full mapping, no context) appended as UTF-8.
-void append_lowercase(char32_t c, std::string* out);
-// Drops combining marks: Mn only (BERT's strip_accents) or Mn, Mc and Me (HF StripAccents).
-std::string strip_marks(std::string_view text, bool nonspacing_only);
 
 }  // namespace lm::tok

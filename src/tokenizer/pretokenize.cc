@@ -14,7 +14,7 @@
 #include "tokenizer/pretokenize_unicode.h"
 
 namespace lm::tok {
-namespace uni {
+namespace pretok {
 namespace {
 
 uint8_t class_of(UChar32 cp) {
@@ -62,18 +62,18 @@ const uint8_t* bmp_table() {
 
 uint8_t astral_class(uint32_t cp) { return class_of(static_cast<UChar32>(cp)); }
 
-}  // namespace uni
+}  // namespace pretok
 
 namespace {
 
-using uni::Ch;
+using pretok::Ch;
 constexpr size_t kNone = static_cast<size_t>(-1);
 
 struct Scan {
   std::string_view s;
   const uint8_t* t;
   size_t n() const { return s.size(); }
-  [[gnu::always_inline]] Ch at(size_t p) const { return uni::char_at(s, p, t); }
+  [[gnu::always_inline]] Ch at(size_t p) const { return pretok::char_at(s, p, t); }
   // End of the run of characters having any of `mask`'s flags, from p.
   // ASCII bytes go through a tight loop on the table; other characters are decoded.
   [[gnu::always_inline]] size_t run(size_t p, uint8_t mask) const {
@@ -88,7 +88,7 @@ struct Scan {
   }
   // End of the run of [^\s\p{L}\p{N}] from p.
   [[gnu::always_inline]] size_t run_other(size_t p) const {
-    constexpr uint8_t kStop = uni::kL | uni::kN | uni::kWs;
+    constexpr uint8_t kStop = pretok::kL | pretok::kN | pretok::kWs;
     const auto* d = reinterpret_cast<const unsigned char*>(s.data());
     while (true) {
       while (p < s.size() && d[p] < 0x80 && !(t[d[p]] & kStop)) ++p;
@@ -103,8 +103,8 @@ struct Scan {
     size_t j = pos, last = pos, last_nl = kNone;
     while (j < s.size()) {
       Ch c = at(j);
-      if (!(c.cls & uni::kWs)) break;
-      if (c.cls & uni::kNl) last_nl = j;
+      if (!(c.cls & pretok::kWs)) break;
+      if (c.cls & pretok::kNl) last_nl = j;
       last = j;
       j += c.len;
     }
@@ -135,19 +135,19 @@ size_t o200k_core1(const Scan& sc, size_t st) {
   size_t p = st, last_w_end = kNone;
   while (p < sc.n()) {
     Ch x = sc.at(p);
-    if (!(x.cls & uni::kUpper)) break;
-    if (x.cls & uni::kLower) last_w_end = p + x.len;
+    if (!(x.cls & pretok::kUpper)) break;
+    if (x.cls & pretok::kLower) last_w_end = p + x.len;
     p += x.len;
   }
-  if (p < sc.n() && (sc.at(p).cls & uni::kLower)) return sc.run(p, uni::kLower);
+  if (p < sc.n() && (sc.at(p).cls & pretok::kLower)) return sc.run(p, pretok::kLower);
   return last_w_end == kNone ? 0 : last_w_end;  // U* backs off to its last W character
 }
 
 // o200k: [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]* from st; 0 if none.
 size_t o200k_core2(const Scan& sc, size_t st) {
-  size_t u = sc.run(st, uni::kUpper);
+  size_t u = sc.run(st, pretok::kUpper);
   if (u == st) return 0;
-  return sc.run(u, uni::kLower);
+  return sc.run(u, pretok::kLower);
 }
 
 size_t o200k_suffix(std::string_view s, size_t e) {
@@ -160,7 +160,7 @@ size_t o200k_suffix(std::string_view s, size_t e) {
 }  // namespace
 
 size_t gpt2_next(std::string_view text, size_t pos) {
-  Scan sc{text, uni::bmp_table()};
+  Scan sc{text, pretok::bmp_table()};
   Ch c = sc.at(pos);
   if (c.cp == '\'') {  // 's|'t|'re|'ve|'m|'ll|'d
     if (size_t e = contraction(text, pos, false)) return e;
@@ -169,11 +169,11 @@ size_t gpt2_next(std::string_view text, size_t pos) {
   Ch d = c;
   if (c.cp == ' ' && pos + 1 < text.size()) {
     Ch nx = sc.at(pos + 1);
-    if (!(nx.cls & uni::kWs)) start = pos + 1, d = nx;
+    if (!(nx.cls & pretok::kWs)) start = pos + 1, d = nx;
   }
-  if (d.cls & uni::kL) return sc.run(start, uni::kL);   // ` ?\p{L}+`
-  if (d.cls & uni::kN) return sc.run(start, uni::kN);   // ` ?\p{N}+`
-  if (!(d.cls & uni::kWs)) return sc.run_other(start);  // ` ?[^\s\p{L}\p{N}]+`
+  if (d.cls & pretok::kL) return sc.run(start, pretok::kL);  // ` ?\p{L}+`
+  if (d.cls & pretok::kN) return sc.run(start, pretok::kN);  // ` ?\p{N}+`
+  if (!(d.cls & pretok::kWs)) return sc.run_other(start);    // ` ?[^\s\p{L}\p{N}]+`
   return sc.ws_tail(pos, false);
 }
 
@@ -181,8 +181,8 @@ size_t gpt2_next(std::string_view text, size_t pos) {
 static size_t punct_alt(const Scan& sc, size_t pos, Ch c, bool slash) {
   size_t start = kNone;
   if (c.cp == ' ' && pos + 1 < sc.n()) {
-    if (!(sc.at(pos + 1).cls & (uni::kL | uni::kN | uni::kWs))) start = pos + 1;
-  } else if (!(c.cls & (uni::kL | uni::kN | uni::kWs))) {
+    if (!(sc.at(pos + 1).cls & (pretok::kL | pretok::kN | pretok::kWs))) start = pos + 1;
+  } else if (!(c.cls & (pretok::kL | pretok::kN | pretok::kWs))) {
     start = pos;
   }
   if (start == kNone) return kNone;
@@ -195,34 +195,34 @@ static size_t digits3(const Scan& sc, size_t pos) {  // \p{N}{1,3}
   size_t p = pos;
   for (int k = 0; k < 3 && p < sc.n(); ++k) {
     Ch x = sc.at(p);
-    if (!(x.cls & uni::kN)) break;
+    if (!(x.cls & pretok::kN)) break;
     p += x.len;
   }
   return p;
 }
 
 size_t cl100k_next(std::string_view text, size_t pos) {
-  Scan sc{text, uni::bmp_table()};
+  Scan sc{text, pretok::bmp_table()};
   Ch c = sc.at(pos);
   if (c.cp == '\'') {  // (?i:'s|'t|'re|'ve|'m|'ll|'d)
     if (size_t e = contraction(text, pos, true)) return e;
   }
   // [^\r\n\p{L}\p{N}]?\p{L}+
-  if (c.cls & uni::kL) return sc.run(pos, uni::kL);
-  if (!(c.cls & (uni::kNl | uni::kN)) && pos + c.len < text.size()) {
-    if (sc.at(pos + c.len).cls & uni::kL) return sc.run(pos + c.len, uni::kL);
+  if (c.cls & pretok::kL) return sc.run(pos, pretok::kL);
+  if (!(c.cls & (pretok::kNl | pretok::kN)) && pos + c.len < text.size()) {
+    if (sc.at(pos + c.len).cls & pretok::kL) return sc.run(pos + c.len, pretok::kL);
   }
-  if (c.cls & uni::kN) return digits3(sc, pos);  // \p{N}{1,3}
+  if (c.cls & pretok::kN) return digits3(sc, pos);  // \p{N}{1,3}
   size_t e = punct_alt(sc, pos, c, false);
   if (e != kNone) return e;
   return sc.ws_tail(pos, true);
 }
 
 size_t o200k_next(std::string_view text, size_t pos) {
-  Scan sc{text, uni::bmp_table()};
+  Scan sc{text, pretok::bmp_table()};
   Ch c = sc.at(pos);
-  bool prefix = !(c.cls & (uni::kNl | uni::kL | uni::kN));  // [^\r\n\p{L}\p{N}]?
-  bool letterish = c.cls & (uni::kUpper | uni::kLower);
+  bool prefix = !(c.cls & (pretok::kNl | pretok::kL | pretok::kN));  // [^\r\n\p{L}\p{N}]?
+  bool letterish = c.cls & (pretok::kUpper | pretok::kLower);
   size_t nx = pos + c.len;
   bool has_next = nx < text.size();
   size_t e = 0;
@@ -230,7 +230,7 @@ size_t o200k_next(std::string_view text, size_t pos) {
   if (letterish && (e = o200k_core1(sc, pos))) return o200k_suffix(text, e);
   if (prefix && has_next && (e = o200k_core2(sc, nx))) return o200k_suffix(text, e);
   if (letterish && (e = o200k_core2(sc, pos))) return o200k_suffix(text, e);
-  if (c.cls & uni::kN) return digits3(sc, pos);
+  if (c.cls & pretok::kN) return digits3(sc, pos);
   e = punct_alt(sc, pos, c, true);
   if (e != kNone) return e;
   return sc.ws_tail(pos, true);

@@ -1,14 +1,17 @@
 // pretokenize_unicode.h: the character classes the split patterns use (\p{L}, \p{N}, \s =
 // Unicode White_Space, and o200k's [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}] / [\p{Ll}\p{Lm}\p{Lo}\p{M}]),
 // from a table for the Basic Multilingual Plane built once from ICU's u_charType, and a lenient
-// UTF-8 decoder: an invalid byte is a one-byte character of no class. Internal to the scanners.
+// UTF-8 decoder: an invalid byte is a one-byte character of no class. Internal to the scanners:
+// not uni/utf8.h's decoder, because its invalid-byte rule (one byte, no class, where uni/utf8.h
+// consumes a maximal subpart) is what the scanners' PCRE2 and tiktoken tests pin down, and the
+// decode and the class lookup are one inline step on the encoder's hot path.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-namespace lm::tok::uni {
+namespace lm::tok::pretok {
 
 enum : uint8_t {
   kL = 1,       // \p{L}
@@ -65,4 +68,4 @@ inline size_t valid_char_len(std::string_view s, size_t pos) {
   return c.cp == 0xFFFFFFFFu ? 0 : c.len;
 }
 
-}  // namespace lm::tok::uni
+}  // namespace lm::tok::pretok

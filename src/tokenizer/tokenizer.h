@@ -65,8 +65,8 @@ class Tokenizer {
 
   // BPE only: the normalizer applied before pre-tokenization (empty: none). Saved in
   // tokenizer.json; a tokenizer with one cannot be saved as .tiktoken.
-  void set_normalizer(Normalizer n) { norm_ = std::move(n); }
-  const Normalizer& normalizer() const { return norm_; }
+  void set_normalizer(NormalizerSequence n) { norm_ = std::move(n); }
+  const NormalizerSequence& normalizer() const { return norm_; }
 
   // HF tokenizer.json steps of encode(): the file's "truncation" and "padding" sections (on
   // unless switched off here: set_truncation(std::nullopt)) and its post_processor's special
@@ -94,7 +94,7 @@ class Tokenizer {
 
   std::unique_ptr<BpeModel> bpe_;
   std::unique_ptr<WordPiece> wp_;
-  Normalizer norm_;  // BPE: applied before pre-tokenization
+  NormalizerSequence norm_;  // BPE: applied before pre-tokenization
   HfPostProcess post_;
   bool add_special_tokens_ = false;
 };

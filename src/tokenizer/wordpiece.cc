@@ -8,9 +8,9 @@
 #include <unordered_map>
 
 #include "core/file_util.h"
-#include "core/utf8.h"
 #include "tokenizer/bert_pretokenizer.h"
 #include "tokenizer/normalizer.h"
+#include "uni/utf8.h"
 
 namespace lm::tok {
 namespace {
@@ -85,7 +85,7 @@ Result<WordPiece> WordPiece::from_vocab_txt(const std::string& path, WordPieceOp
     std::string_view line(data.data() + pos, end - pos);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     size_t line_no = vocab.size() + 1;
-    if (!utf8_valid(line))
+    if (!uni::utf8_valid(line))
       return corrupt("{}:{}: not valid UTF-8 (truncated or corrupt?)", path, line_no)
           .with_hint("a vocab.txt has one UTF-8 token a line");
     if (auto [it, fresh] = seen.emplace(line, line_no); !fresh)
@@ -251,7 +251,7 @@ void WordPiece::encode_word(std::string_view word, std::vector<uint32_t>* out) c
   std::vector<size_t> bounds;  // byte offset of each code point, plus the end
   for (size_t i = 0; i < word.size();) {
     bounds.push_back(i);
-    utf8_decode(word, &i);
+    uni::utf8_decode(word, &i);
   }
   bounds.push_back(word.size());
   size_t nchars = bounds.size() - 1;

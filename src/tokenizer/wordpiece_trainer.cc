@@ -8,17 +8,17 @@
 #include <unordered_map>
 
 #include "core/timer.h"
-#include "core/utf8.h"
 #include "tokenizer/bert_pretokenizer.h"
 #include "tokenizer/bpe_trainer_core.h"
 #include "tokenizer/normalizer.h"
+#include "uni/utf8.h"
 
 namespace lm::tok {
 namespace {
 
 std::string utf8_of(char32_t c) {
   std::string s;
-  utf8_append(&s, c);
+  uni::utf8_append(&s, c);
   return s;
 }
 
@@ -28,7 +28,7 @@ std::vector<char32_t> choose_alphabet(
     const std::vector<std::pair<std::string_view, uint64_t>>& words, size_t limit) {
   std::unordered_map<char32_t, uint64_t> freq;
   for (const auto& [w, n] : words) {
-    for (size_t i = 0; i < w.size();) freq[utf8_decode(w, &i)] += n;
+    for (size_t i = 0; i < w.size();) freq[uni::utf8_decode(w, &i)] += n;
   }
   std::vector<std::pair<char32_t, uint64_t>> all(freq.begin(), freq.end());
   std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) {
@@ -74,7 +74,7 @@ Result<WordPiece> train_wordpiece_from_counts(const WordCounts& counts,
   for (const auto& [w, n] : words) {
     for (size_t i = 0; i < w.size();) {
       bool first = i == 0;  // as HF: the word's first character, kept or not
-      char32_t c = utf8_decode(w, &i);
+      char32_t c = uni::utf8_decode(w, &i);
       if (!first && first_id.count(c)) inner_id.emplace(c, 0);
     }
   }
@@ -88,7 +88,7 @@ Result<WordPiece> train_wordpiece_from_counts(const WordCounts& counts,
     size_t start = p.symbols.size();
     for (size_t i = 0; i < w.size();) {
       bool first = i == 0;
-      char32_t c = utf8_decode(w, &i);
+      char32_t c = uni::utf8_decode(w, &i);
       auto it = first_id.find(c);
       if (it == first_id.end()) continue;
       p.symbols.push_back(first ? it->second : inner_id.at(c));

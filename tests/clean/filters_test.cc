@@ -7,9 +7,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "clean/classifier.h"
 #include "clean/filter.h"
 #include "core/rng.h"
+#include "langid/classifier.h"
 
 namespace lm::clean {
 namespace {
@@ -384,13 +384,13 @@ TEST(Toxicity, TrainedClassifierRemovesToxicDocuments) {
       f << j.dump() << "\n";
     }
   }
-  LabelledData d;
+  langid::LabelledData d;
   d.inputs = {data};
   d.label_field = "label";
-  text::FastTextTrainOptions ft;
+  langid::FastTextTrainOptions ft;
   ft.minn = ft.maxn = 0;
   ft.epoch = 25;
-  auto m = train_classifier(d, ft, testing::TempDir() + "/toxicity.train.txt", nullptr);
+  auto m = langid::train_classifier(d, ft, testing::TempDir() + "/toxicity.train.txt", nullptr);
   ASSERT_TRUE(m.ok()) << m.status().to_string();
   std::string path = testing::TempDir() + "/toxicity.bin";
   ASSERT_TRUE((*m)->save(path).ok());

@@ -12,7 +12,6 @@
 
 #include "core/file_util.h"
 #include "core/rng.h"
-#include "core/utf8.h"
 #include "eval/gpt_lm.h"
 #include "eval/lm.h"
 #include "generate/batch_forward.h"
@@ -22,6 +21,7 @@
 #include "model/checkpoint.h"
 #include "model/safetensors.h"
 #include "tokenizer/tokenizer.h"
+#include "uni/utf8.h"
 
 namespace lm::eval {
 namespace {
@@ -317,7 +317,7 @@ TEST(GptLmTest, GenerationGreedySeedsAndStops) {
   ASSERT_TRUE(ids.ok());
   if (!ids->empty() && ids->back() == 256) ids->pop_back();
   auto codec = generate::TextCodec::for_checkpoint("", "bytes");
-  std::string want = utf8_repair(codec->decode(*ids));
+  std::string want = uni::utf8_repair(codec->decode(*ids));
   EXPECT_EQ((*r)[0][0], want);
   if (want.size() > 6) {
     GenerationRequest cut = greedy;

@@ -1,16 +1,14 @@
-// text_test.cc: the text module: word split, normalisation (ASCII fast path and ICU path agree),
-// CLD2 language id on clear sentences, and fastText models (train, predict, bad files).
+// text_test.cc: the text module: word split, and clean's normalisation (the ASCII fast path and
+// the Unicode path agree).
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
-#include "text/chars.h"
-#include "text/fasttext_model.h"
-#include "text/langid.h"
 #include "text/normalize.h"
 #include "text/words.h"
+#include "uni/utf8.h"
 
 namespace lm::text {
 namespace {
@@ -27,6 +25,10 @@ TEST(Words, SplitsPunctuationAndCjk) {
   EXPECT_EQ(words_of("Hello, world!"), (std::vector<std::string>{"Hello", ",", "world", "!"}));
   EXPECT_EQ(words_of("  don't  (stop)\n"), (std::vector<std::string>{"don't", "(", "stop", ")"}));
   EXPECT_EQ(words_of("中文abc 日本"), (std::vector<std::string>{"中", "文", "abc", "日", "本"}));
+  // Korean puts spaces between words: a Hangul word is not split into its syllables (the old
+  // character test counted each syllable as a word); Thai, written without spaces, is.
+  EXPECT_EQ(words_of("한국어 문장."), (std::vector<std::string>{"한국어", "문장", "."}));
+  EXPECT_EQ(words_of("กข"), (std::vector<std::string>{"ก", "ข"}));
   std::vector<Word> w;
   split_words("café ... 42?!", &w);
   ASSERT_EQ(w.size(), 4u);
@@ -40,22 +42,8 @@ TEST(Words, SplitsPunctuationAndCjk) {
   EXPECT_EQ(w[3].length, 2u);
 }
 
-TEST(Chars, Classes) {
-  EXPECT_TRUE(is_alpha(U'é'));
-  EXPECT_TRUE(is_alpha(U'中'));
-  EXPECT_TRUE(is_punct(U'…'));
-  EXPECT_TRUE(is_punct(U'#'));
-  EXPECT_FALSE(is_punct(U'a'));
-  EXPECT_TRUE(is_space(0x3000));
-  EXPECT_TRUE(is_cjk(U'の'));
-  EXPECT_TRUE(is_ascii("plain text"));
-  EXPECT_FALSE(is_ascii("plain tëxt"));
-}
-
 std::string norm(std::string_view s, NormalizeOptions o = {}) {
-  auto n = Normalizer::create(o);
-  EXPECT_TRUE(n.ok());
-  return (*n)->normalize(s);
+  return CleanNormalizer(o).normalize(s);
 }
 
 TEST(Normalize, AsciiFastPath) {
@@ -77,8 +65,7 @@ TEST(Normalize, InPlaceEqualsNormalize) {
   for (int lower = 0; lower < 2; ++lower) {
     NormalizeOptions o;
     o.lowercase = lower == 1;
-    auto n = Normalizer::create(o);
-    ASSERT_TRUE(n.ok());
+    const CleanNormalizer n(o);
     uint64_t state = 12345;
     int unchanged = 0;
     for (int iter = 0; iter < 20000; ++iter) {
@@ -89,13 +76,13 @@ TEST(Normalize, InPlaceEqualsNormalize) {
         s += pieces[(state >> 33) % pieces.size()];
       }
       state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-      const std::string want = (*n)->normalize(s);
+      const std::string want = n.normalize(s);
       std::string got = s;
-      const bool changed = (*n)->normalize_in_place(&got);
+      const bool changed = n.normalize_in_place(&got);
       ASSERT_EQ(got, want) << "input: " << s;
       EXPECT_EQ(changed, want != s) << "input: " << s;
       unchanged += !changed;
-      if (is_ascii(s)) {
+      if (uni::is_ascii(s)) {
         EXPECT_EQ(want, code_point_pass(s, o)) << s;  // the ASCII fast pass == the generic one
         if (byte_pass_is_identity(s, o)) {
           EXPECT_EQ(want, s) << s;
@@ -118,79 +105,6 @@ TEST(Normalize, UnicodePath) {
   EXPECT_EQ(norm("bad \xff byte"), "bad \uFFFD byte");
   // The ASCII fast path and the ICU path give the same result on the ASCII part.
   EXPECT_EQ(norm("Tab\there  é"), "Tab here é");
-}
-
-TEST(LangId, Cld2DetectsClearSentences) {
-  auto id = make_language_identifier({});
-  ASSERT_TRUE(id.ok());
-  struct Case {
-    const char* text;
-    const char* lang;
-  } cases[] = {
-      {"The quick brown fox jumps over the lazy dog while the children watch from the window.",
-       "en"},
-      {"Der schnelle braune Fuchs springt über den faulen Hund, während die Kinder zusehen.", "de"},
-      {"El rápido zorro marrón salta sobre el perro perezoso mientras los niños miran.", "es"},
-      {"La volpe veloce salta sopra il cane pigro mentre i bambini guardano dalla finestra.", "it"},
-      {"Быстрая коричневая лиса прыгает через ленивую собаку, пока дети смотрят в окно.", "ru"},
-      {"敏捷的棕色狐狸跳过了懒狗，孩子们在窗前看着。这是一个关于动物的故事。", "zh"},
-  };
-  for (const auto& c : cases) EXPECT_EQ((*id)->predict(c.text).lang, c.lang) << c.text;
-  EXPECT_EQ((*id)->predict("").lang, "un");
-}
-
-TEST(LangId, PrefixCutsOnCodePointBoundary) {
-  EXPECT_EQ(utf8_prefix("héllo", 2), "h");
-  EXPECT_EQ(utf8_prefix("héllo", 3), "hé");
-  EXPECT_EQ(utf8_prefix("abc", 0), "abc");
-}
-
-TEST(FastText, MissingAndWrongModelFilesAreNamed) {
-  auto missing = FastTextModel::load("/nonexistent/lid.176.bin");
-  ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.status().message().find("/nonexistent/lid.176.bin"), std::string::npos);
-  std::string bad = testing::TempDir() + "/not_a_model.bin";
-  std::ofstream(bad) << "this is not a fastText model\n";
-  auto wrong = FastTextModel::load(bad);
-  ASSERT_FALSE(wrong.ok());
-  EXPECT_NE(wrong.status().message().find(bad), std::string::npos);
-  auto id = make_language_identifier({"fasttext", bad, 0});
-  ASSERT_FALSE(id.ok());
-  EXPECT_NE(id.status().message().find(bad), std::string::npos);
-  EXPECT_FALSE(make_language_identifier({"fasttext", "", 0}).ok());
-  EXPECT_FALSE(make_language_identifier({"cld3", "", 0}).ok());
-}
-
-TEST(FastText, TrainsAndPredicts) {
-  std::string dir = testing::TempDir();
-  std::string train = dir + "/ft_train.txt";
-  {
-    std::ofstream f(train);
-    for (int i = 0; i < 200; ++i) {
-      f << fasttext_line(
-               "sport", "the team won the football match with a late goal " + std::to_string(i % 7))
-        << "\n";
-      f << fasttext_line("food", "the soup was hot and the bread was fresh from the oven " +
-                                     std::to_string(i % 5))
-        << "\n";
-    }
-  }
-  FastTextTrainOptions o;
-  o.input = train;
-  o.epoch = 5;
-  auto m = FastTextModel::train(o);
-  ASSERT_TRUE(m.ok()) << m.status().to_string();
-  auto p = (*m)->predict("a late goal won the match", 2);
-  ASSERT_FALSE(p.empty());
-  EXPECT_EQ(p[0].label, "sport");
-  std::string path = dir + "/ft_model.bin";
-  ASSERT_TRUE((*m)->save(path).ok());
-  auto loaded = FastTextModel::load(path);
-  ASSERT_TRUE(loaded.ok());
-  EXPECT_EQ((*loaded)->predict("fresh bread and hot soup", 1)[0].label, "food");
-  auto labels = (*loaded)->labels();
-  EXPECT_EQ(labels.size(), 2u);
-  EXPECT_FALSE(FastTextModel::train({.input = dir + "/none.txt"}).ok());
 }
 
 }  // namespace

@@ -143,7 +143,7 @@ std::vector<std::string> normalizer_texts(bool lowercase, size_t* skipped) {
   Rng rng(7);
   for (int i = 0; i < 300; ++i) t.push_back(testing::random_unicode(rng, 1 + rng.below(60)));
   if (!lowercase) return t;
-  Normalizer nfkd({NormStep::kNfkd});
+  NormalizerSequence nfkd({NormStep::kNfkd});
   std::vector<std::string> kept;
   for (auto& s : t) {
     if (nfkd.normalize(s).find("\u03A3") == std::string::npos) {

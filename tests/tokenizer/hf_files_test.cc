@@ -21,10 +21,10 @@
 #include <functional>
 
 #include "core/file_util.h"
-#include "core/utf8.h"
 #include "oracles/vocab_fixture.h"
 #include "test_util.h"
 #include "tokenizer/tokenizer.h"
+#include "uni/utf8.h"
 #include "wp_oracles/wp_test_util.h"
 
 namespace lm::tok {
@@ -110,7 +110,7 @@ std::string as_rust_bert_sees(const std::string& text) {
   std::string out;
   for (size_t i = 0; i < text.size();) {
     size_t at = i;
-    uint32_t cp = utf8_decode(text, &i);
+    uint32_t cp = uni::utf8_decode(text, &i);
     if (u_charType(static_cast<UChar32>(cp)) == U_UNASSIGNED) continue;
     if (cp == 0x3A3) {
       out += "\xCF\x83";  // σ

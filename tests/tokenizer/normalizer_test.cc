@@ -8,15 +8,15 @@
 #include <fstream>
 
 #include "core/rng.h"
-#include "core/utf8.h"
 #include "test_util.h"
+#include "uni/utf8.h"
 #include "wp_oracles/wp_test_util.h"
 
 namespace lm::tok {
 namespace {
 
 std::string norm(const char* spec, std::string_view text) {
-  auto n = Normalizer::parse(spec);
+  auto n = NormalizerSequence::parse(spec);
   EXPECT_TRUE(n.ok()) << spec;
   return n->normalize(text);
 }
@@ -43,18 +43,19 @@ TEST(Normalizer, InvalidUtf8BecomesReplacementCharacter) {
 }
 
 TEST(Normalizer, ParseErrorsAndJson) {
-  EXPECT_FALSE(Normalizer::parse("nfc,bogus").ok());
-  EXPECT_TRUE(Normalizer::parse("").value().empty());
-  auto n = Normalizer::parse("nfkc,lowercase").value();
+  EXPECT_FALSE(NormalizerSequence::parse("nfc,bogus").ok());
+  EXPECT_TRUE(NormalizerSequence::parse("").value().empty());
+  auto n = NormalizerSequence::parse("nfkc,lowercase").value();
   nlohmann::json j = n.to_json();
   EXPECT_EQ(j["type"], "Sequence");
   EXPECT_EQ(j["normalizers"][0]["type"], "NFKC");
-  auto back = Normalizer::from_json(j);
+  auto back = NormalizerSequence::from_json(j);
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->steps(), n.steps());
-  EXPECT_TRUE(Normalizer::from_json(nullptr).value().empty());
-  EXPECT_EQ(Normalizer::from_json({{"type", "Precompiled"}}).status().code(), Code::kUnimplemented);
-  EXPECT_FALSE(Normalizer::from_json({{"type", "Sequence"}}).ok());
+  EXPECT_TRUE(NormalizerSequence::from_json(nullptr).value().empty());
+  EXPECT_EQ(NormalizerSequence::from_json({{"type", "Precompiled"}}).status().code(),
+            Code::kUnimplemented);
+  EXPECT_FALSE(NormalizerSequence::from_json({{"type", "Sequence"}}).ok());
 }
 
 std::string random_text(Rng& rng, size_t chars) {
@@ -65,7 +66,7 @@ std::string random_text(Rng& rng, size_t chars) {
   std::string s;
   for (size_t i = 0; i < chars; ++i) {
     auto [lo, hi] = kRanges[rng.next_u32() % std::size(kRanges)];
-    utf8_append(&s, lo + rng.next_u32() % (hi - lo + 1));
+    uni::utf8_append(&s, lo + rng.next_u32() % (hi - lo + 1));
   }
   return s;
 }

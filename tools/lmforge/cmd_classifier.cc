@@ -3,30 +3,30 @@
 // recipe's [toxicity] model; predict prints the top labels per document.
 #include <fmt/core.h>
 
-#include "clean/classifier.h"
 #include "cli.h"
+#include "langid/classifier.h"
 
 namespace lm::cli {
 
-void add_fasttext_options(CLI::App* sub, text::FastTextTrainOptions* ft);  // cmd_langid.cc
+void add_fasttext_options(CLI::App* sub, langid::FastTextTrainOptions* ft);  // cmd_langid.cc
 
 namespace {
 
 struct ClassifierArgs {
-  clean::LabelledData data;
-  text::FastTextTrainOptions ft;
+  langid::LabelledData data;
+  langid::FastTextTrainOptions ft;
   std::string out, model;
   int k = 2;
   bool json = false;
 };
 
 Status train(ClassifierArgs& a) {
-  clean::TrainReport rep;
+  langid::TrainReport rep;
   LM_ASSIGN_OR_RETURN(auto model,
-                      clean::train_classifier(a.data, a.ft, a.out + ".train.txt", &rep));
+                      langid::train_classifier(a.data, a.ft, a.out + ".train.txt", &rep));
   LM_RETURN_IF_ERROR(model->save(a.out));
-  const text::FastTextModel* m = model.get();
-  LM_ASSIGN_OR_RETURN(auto r, clean::evaluate(
+  const langid::FastTextModel* m = model.get();
+  LM_ASSIGN_OR_RETURN(auto r, langid::evaluate(
                                   [m](std::string_view t) {
                                     auto l = m->predict(t, 1);
                                     return l.empty() ? std::string() : l[0].label;
@@ -45,7 +45,7 @@ Status train(ClassifierArgs& a) {
 }
 
 Status predict(ClassifierArgs& a) {
-  LM_ASSIGN_OR_RETURN(auto model, text::FastTextModel::load(a.model));
+  LM_ASSIGN_OR_RETURN(auto model, langid::FastTextModel::load(a.model));
   LM_ASSIGN_OR_RETURN(auto reader, io::DocumentReader::open(a.data.inputs, a.data.read));
   io::Document d;
   for (;;) {

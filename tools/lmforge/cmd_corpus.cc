@@ -3,10 +3,6 @@
 // shards. Reader options (text field, split, error and UTF-8 policies) are shared.
 #include <fmt/core.h>
 
-#include <cctype>
-#include <charconv>
-#include <cstdio>
-
 #include "cli.h"
 #include "core/progress.h"
 #include "core/timer.h"
@@ -68,54 +64,6 @@ Result<std::unique_ptr<io::DocumentReader>> open_inputs(InputArgs* a) {
   return io::DocumentReader::open(inputs, o);
 }
 
-// Peak resident memory of this process image (VmHWM; unlike getrusage it excludes what a
-// forking parent held before exec), or 0 where /proc is unavailable.
-uint64_t peak_rss_bytes() {
-  FILE* f = std::fopen("/proc/self/status", "r");
-  if (!f) return 0;
-  char line[256];
-  unsigned long long kb = 0;
-  while (std::fgets(line, sizeof line, f)) {
-    if (std::sscanf(line, "VmHWM: %llu kB", &kb) == 1) break;
-  }
-  std::fclose(f);
-  return kb * 1024;
-}
-
-nlohmann::json reader_json(const io::ReaderStats& s) {
-  return {{"peak_rss_bytes", peak_rss_bytes()},
-          {"files", s.files},
-          {"skipped_records", s.skipped_records},
-          {"repaired_utf8", s.repaired_utf8},
-          {"skipped_utf8", s.skipped_utf8}};
-}
-
-std::string reader_summary(const io::ReaderStats& s) {
-  return fmt::format(
-      "{} files; skipped {} malformed records; repaired {} and dropped {} "
-      "documents with invalid UTF-8",
-      s.files, s.skipped_records, s.repaired_utf8, s.skipped_utf8);
-}
-
-// "64M", "1G", "500k", "1000" -> bytes.
-Result<uint64_t> parse_size(const std::string& s) {
-  size_t pos = 0;
-  while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) ++pos;
-  if (pos == 0) return invalid_argument("bad size '{}' (e.g. 64M, 1G, 500k)", s);
-  uint64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + pos, v);
-  if (ec != std::errc() || v > (uint64_t{1} << 40)) {
-    return invalid_argument("size '{}' is out of range (at most 1T)", s);
-  }
-  std::string unit = s.substr(pos);
-  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (unit == "k" || unit == "kb" || unit == "kib") return v << 10;
-  if (unit == "m" || unit == "mb" || unit == "mib") return v << 20;
-  if (unit == "g" || unit == "gb" || unit == "gib") return v << 30;
-  if (unit.empty() || unit == "b") return v;
-  return invalid_argument("bad size '{}' (e.g. 64M, 1G, 500k)", s);
-}
-
 void setup_convert(CLI::App* corpus) {
   auto* sub = corpus->add_subcommand("convert", "Convert any supported input to JSONL.zst shards");
   static InputArgs in;
@@ -130,7 +78,7 @@ void setup_convert(CLI::App* corpus) {
   sub->add_option("--zstd-level", wo.zstd_level, "zstd compression level")->capture_default_str();
   add_json_flag(sub, &json);
   set_action(sub, [] {
-    LM_ASSIGN_OR_RETURN(wo.shard_bytes, parse_size(shard_size));
+    LM_ASSIGN_OR_RETURN(wo.shard_bytes, parse_bytes(shard_size));
     LM_ASSIGN_OR_RETURN(auto reader, open_inputs(&in));
     LM_ASSIGN_OR_RETURN(auto writer, io::ShardWriter::create(wo));
     Timer timer;
@@ -146,7 +94,7 @@ void setup_convert(CLI::App* corpus) {
     progress.finish();
     io::ReaderStats rs = reader->stats();
     if (json) {
-      nlohmann::json j = reader_json(rs);
+      nlohmann::json j = io::reader_stats_json(rs);
       j["documents"] = writer->documents();
       j["bytes"] = rs.bytes;
       j["shards"] = writer->shards();
@@ -155,7 +103,7 @@ void setup_convert(CLI::App* corpus) {
     } else {
       fmt::print("wrote {} documents ({}) into {} shards in {}\n{}\n", writer->documents(),
                  format_bytes(static_cast<double>(rs.bytes)), writer->shards().size(), wo.dir,
-                 reader_summary(rs));
+                 io::reader_stats_summary(rs));
     }
     return ok_status();
   });
@@ -177,25 +125,7 @@ void print_stats_text(const io::CorpusStats& s, const io::ReaderStats& rs) {
     fmt::print("  {:<14} {:>9} docs {:>12}\n", k.empty() ? "(none)" : k, v,
                format_bytes(static_cast<double>(s.bytes_by_source.at(k))));
   }
-  fmt::print("{}\n", reader_summary(rs));
-}
-
-nlohmann::json stats_json(const io::CorpusStats& s, const io::ReaderStats& rs) {
-  nlohmann::json j = reader_json(rs);
-  j["documents"] = s.documents;
-  j["bytes"] = s.bytes;
-  j["characters"] = s.characters;
-  j["empty_documents"] = s.empty_documents;
-  nlohmann::json len = {{"min", s.min_chars}, {"max", s.max_chars}};
-  for (const auto& [p, v] : s.percentiles) len[fmt::format("p{}", p)] = v;
-  j["length_chars"] = len;
-  for (const auto& [k, v] : s.docs_by_lang) {
-    j["languages"][k] = {{"documents", v}, {"bytes", s.bytes_by_lang.at(k)}};
-  }
-  for (const auto& [k, v] : s.docs_by_source) {
-    j["sources"][k] = {{"documents", v}, {"bytes", s.bytes_by_source.at(k)}};
-  }
-  return j;
+  fmt::print("{}\n", io::reader_stats_summary(rs));
 }
 
 void setup_stats(CLI::App* corpus) {
@@ -211,7 +141,7 @@ void setup_stats(CLI::App* corpus) {
     io::CorpusStats stats;
     LM_RETURN_IF_ERROR(io::compute_stats(reader.get(), &stats));
     if (json) {
-      print_json(stats_json(stats, reader->stats()));
+      print_json(io::corpus_stats_json(stats, reader->stats()));
     } else {
       print_stats_text(stats, reader->stats());
     }

@@ -1,11 +1,11 @@
 // cmd_estimate.cc: `lmforge estimate`: parameters, FLOPs, memory per GPU by component (precision,
 // ZeRO 0-3, TP/PP, recompute), whether it fits and the smallest GPU count, time and GPU-hours;
 // `--table` reproduces the study notes' 10B/100B/1T table beside the notes' own formula.
-// Model from --config (HF GPT-2 config.json), --layers/--width/--heads, or --params.
+// Model from --config (HF GPT-2 config.json, read by the model's reader), --layers/--width/
+// --heads, or --params. The accounting and the JSON records live in src/estimate.
 #include <fmt/core.h>
 
 #include <cmath>
-#include <nlohmann/json.hpp>
 
 #include "cli.h"
 #include "estimate/estimate.h"
@@ -67,35 +67,6 @@ Result<EstimateInput> make_input(const Opts& o) {
   return in;
 }
 
-nlohmann::json to_json(const EstimateInput& in, const EstimateResult& r) {
-  auto opt = [](const std::optional<int64_t>& v) {
-    return v ? nlohmann::json(*v) : nlohmann::json();
-  };
-  return {{"params", r.params.total},
-          {"params_non_embedding", r.params.non_embedding},
-          {"tokens", r.tokens},
-          {"flops", r.total_flops},
-          {"flops_per_token", r.flops_per_token},
-          {"flops_convention", flop_convention_name(in.convention)},
-          {"flops_per_token_by_convention",
-           {{"6N", r.flops_6n}, {"kaplan", r.flops_kaplan}, {"palm", r.flops_palm}}},
-          {"memory",
-           {{"weights", r.memory.weights},
-            {"gradients", r.memory.gradients},
-            {"optimizer", r.memory.optimizer},
-            {"activations", r.memory.activations},
-            {"total", r.memory.total()}}},
-          {"memory_with_overhead", r.memory_with_overhead},
-          {"gpu", in.gpu.name},
-          {"gpu_memory", in.gpu.memory_bytes},
-          {"gpus", in.gpus},
-          {"fits", r.fits},
-          {"min_gpus", opt(r.min_gpus)},
-          {"min_gpus_zero3", opt(r.min_gpus_zero3)},
-          {"time", r.time.seconds},
-          {"gpu_hours", r.time.gpu_hours}};
-}
-
 void print_human(const EstimateInput& in, const EstimateResult& r) {
   const auto& s = in.shape;
   fmt::print("model        {} layers x {} wide, {} heads, vocab {}, seq {}\n", s.n_layer, s.n_embd,
@@ -136,21 +107,7 @@ Status run_table(bool json) {
   }
   for (const auto& r : rows) {
     double gib = r.notes_formula_bytes / 1073741824.0;
-    j.push_back(
-        {{"label", r.label},
-         {"params", r.input.params},
-         {"tokens", r.result.tokens},
-         {"model_states", r.model_states_bytes},
-         {"memory_per_gpu", r.result.memory_with_overhead},
-         {"gpus", r.input.gpus},
-         {"gpu", r.input.gpu.name},
-         {"fits", r.result.fits},
-         {"min_gpus", r.result.min_gpus ? nlohmann::json(*r.result.min_gpus) : nlohmann::json()},
-         {"seconds_100pct", r.seconds_at_100pct},
-         {"seconds_40pct", r.result.time.seconds},
-         {"notes_formula_bytes_batch1", r.notes_formula_bytes},
-         {"notes_hardware", r.notes_hardware},
-         {"notes_time", r.notes_time}});
+    j.push_back(study_row_json(r));
     if (json) continue;
     fmt::print(
         "{:<13} {:>9.3f} {:>14.1f} {:>14} {:>10} {:>12.1f} {:>12.1f} {:>10.0f} GiB  {} / {}\n",
@@ -205,7 +162,7 @@ void setup(CLI::App& app) {
     LM_ASSIGN_OR_RETURN(EstimateInput in, make_input(o));
     LM_ASSIGN_OR_RETURN(EstimateResult r, run_estimate(in));
     if (o.json)
-      print_json(to_json(in, r));
+      print_json(estimate_json(in, r));
     else
       print_human(in, r);
     return ok_status();

@@ -4,14 +4,14 @@
 // per language on held-out documents.
 #include <fmt/core.h>
 
-#include "clean/classifier.h"
 #include "cli.h"
-#include "text/langid.h"
+#include "langid/classifier.h"
+#include "langid/langid.h"
 
 namespace lm::cli {
 
 // The fastText training options (defaults from *ft); `lmforge classifier train` uses them too.
-void add_fasttext_options(CLI::App* sub, text::FastTextTrainOptions* ft) {
+void add_fasttext_options(CLI::App* sub, langid::FastTextTrainOptions* ft) {
   sub->add_option("--epoch", ft->epoch, "fastText epochs")->capture_default_str();
   sub->add_option("--dim", ft->dim, "fastText dimension")->capture_default_str();
   sub->add_option("--lr", ft->lr, "fastText learning rate")->capture_default_str();
@@ -26,8 +26,8 @@ void add_fasttext_options(CLI::App* sub, text::FastTextTrainOptions* ft) {
 namespace {
 
 struct LangidArgs {
-  clean::LabelledData data;
-  text::FastTextTrainOptions ft;
+  langid::LabelledData data;
+  langid::FastTextTrainOptions ft;
   std::string out, model;
   size_t min_chars = 200;
   bool json = false;
@@ -55,7 +55,7 @@ void add_train_options(CLI::App* sub, LangidArgs* a) {
   add_fasttext_options(sub, &a->ft);
 }
 
-Status print_eval(const clean::EvalReport& r, bool json, nlohmann::json extra = {}) {
+Status print_eval(const langid::EvalReport& r, bool json, nlohmann::json extra = {}) {
   if (json) {
     nlohmann::json j = r.to_json();
     for (auto& [k, v] : extra.items()) j[k] = v;
@@ -67,9 +67,9 @@ Status print_eval(const clean::EvalReport& r, bool json, nlohmann::json extra = 
 }
 
 Status train(LangidArgs& a) {
-  clean::TrainReport rep;
+  langid::TrainReport rep;
   LM_ASSIGN_OR_RETURN(auto model,
-                      clean::train_classifier(a.data, a.ft, a.out + ".train.txt", &rep));
+                      langid::train_classifier(a.data, a.ft, a.out + ".train.txt", &rep));
   LM_RETURN_IF_ERROR(model->save(a.out));
   if (!a.json) {
     for (const auto& [l, n] : rep.train_docs) fmt::print("trained on {:>8} documents: {}\n", n, l);
@@ -77,29 +77,30 @@ Status train(LangidArgs& a) {
                a.min_chars);
   }
   LM_ASSIGN_OR_RETURN(auto id,
-                      text::make_language_identifier({"fasttext", a.out, a.data.max_bytes}));
-  LM_ASSIGN_OR_RETURN(auto r, clean::evaluate_langid(*id, a.data, a.min_chars, true));
+                      langid::make_language_identifier({"fasttext", a.out, a.data.max_bytes}));
+  LM_ASSIGN_OR_RETURN(auto r, langid::evaluate_langid(*id, a.data, a.min_chars, true));
   return print_eval(r, a.json, {{"model", a.out}, {"train_documents", rep.train_docs}});
 }
 
 Status predict(LangidArgs& a) {
-  text::LangIdOptions o{a.model.empty() ? "cld2" : "fasttext", a.model, a.data.max_bytes};
-  LM_ASSIGN_OR_RETURN(auto id, text::make_language_identifier(o));
+  langid::LangIdOptions o{a.model.empty() ? "cld2" : "fasttext", a.model, a.data.max_bytes};
+  LM_ASSIGN_OR_RETURN(auto id, langid::make_language_identifier(o));
   LM_ASSIGN_OR_RETURN(auto reader, io::DocumentReader::open(a.data.inputs, a.data.read));
   io::Document d;
   for (;;) {
     LM_ASSIGN_OR_RETURN(bool more, reader->next(&d));
     if (!more) break;
-    text::LangPrediction p = id->predict(d.text);
+    langid::LangPrediction p = id->predict(d.text);
     fmt::print("{}\n", nlohmann::json({{"id", d.id}, {"lang", p.lang}, {"score", p.score}}).dump());
   }
   return ok_status();
 }
 
 Status eval(LangidArgs& a) {
-  text::LangIdOptions o{a.model.empty() ? "cld2" : "fasttext", a.model, a.data.max_bytes};
-  LM_ASSIGN_OR_RETURN(auto id, text::make_language_identifier(o));
-  LM_ASSIGN_OR_RETURN(auto r, clean::evaluate_langid(*id, a.data, a.min_chars, a.data.holdout > 0));
+  langid::LangIdOptions o{a.model.empty() ? "cld2" : "fasttext", a.model, a.data.max_bytes};
+  LM_ASSIGN_OR_RETURN(auto id, langid::make_language_identifier(o));
+  LM_ASSIGN_OR_RETURN(auto r,
+                      langid::evaluate_langid(*id, a.data, a.min_chars, a.data.holdout > 0));
   return print_eval(r, a.json, {{"identifier", id->name()}, {"min_chars", a.min_chars}});
 }
 

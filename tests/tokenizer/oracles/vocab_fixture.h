@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/rng.h"
+#include "uni/utf8.h"
 
 namespace lm::tok::testing {
 
@@ -70,24 +71,6 @@ inline void write_texts_jsonl(const std::string& path, const std::vector<std::st
   for (const auto& t : texts) out << nlohmann::json({{"text", t}}).dump() << "\n";
 }
 
-inline void append_utf8(uint32_t cp, std::string* s) {
-  if (cp < 0x80) {
-    s->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    s->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    s->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    s->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    s->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    s->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    s->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    s->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    s->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    s->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // Random valid UTF-8 that stresses pre-tokenization: spaces/newlines/apostrophes/digits, ASCII,
 // Latin-1 (incl. NBSP, U+0085), marks, Greek/Cyrillic/Arabic/CJK/Hangul, emoji, astral.
 inline std::string random_unicode(Rng& rng, size_t chars) {
@@ -109,7 +92,7 @@ inline std::string random_unicode(Rng& rng, size_t chars) {
       auto [lo, hi] = kRanges[rng.next_u32() % std::size(kRanges)];
       cp = lo + rng.next_u32() % (hi - lo + 1);
     }
-    append_utf8(cp, &s);
+    uni::utf8_append(&s, cp);
   }
   return s;
 }

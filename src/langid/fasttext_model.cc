@@ -1,6 +1,6 @@
 // fasttext_model.cc: the libfasttext wrapper (see fasttext_model.h). Every call into fastText
 // is wrapped in try/catch: its errors are exceptions, ours are Status values.
-#include "text/fasttext_model.h"
+#include "langid/fasttext_model.h"
 
 #include <fasttext/fasttext.h>
 
@@ -10,7 +10,7 @@
 
 #include "core/file_util.h"
 
-namespace lm::text {
+namespace lm::langid {
 namespace {
 
 constexpr std::string_view kPrefix = "__label__";
@@ -130,4 +130,4 @@ std::string fasttext_line(std::string_view label, std::string_view text) {
   return line;
 }
 
-}  // namespace lm::text
+}  // namespace lm::langid

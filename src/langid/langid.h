@@ -9,9 +9,9 @@
 #include <string_view>
 
 #include "core/status.h"
-#include "text/fasttext_model.h"
+#include "langid/fasttext_model.h"
 
-namespace lm::text {
+namespace lm::langid {
 
 struct LangPrediction {
   std::string lang;  // "un" when unknown
@@ -34,7 +34,4 @@ class LanguageIdentifier {
 
 Result<std::unique_ptr<LanguageIdentifier>> make_language_identifier(const LangIdOptions& options);
 
-// The longest prefix of `text` of at most max_bytes that ends on a code point boundary.
-std::string_view utf8_prefix(std::string_view text, size_t max_bytes);
-
-}  // namespace lm::text
+}  // namespace lm::langid

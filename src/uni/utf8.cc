@@ -1,11 +1,11 @@
 // utf8.cc: UTF-8 validation (ASCII fast path, 8 bytes at a time), repair with U+FFFD following
-// the Unicode "maximal subpart" practice, and single code point decode/encode. core has no
-// third-party dependency beyond fmt/xxhash, so no SIMD library is used here.
-#include "core/utf8.h"
+// the Unicode "maximal subpart" practice, and single code point decode/encode. No ICU here
+// (ICU's U8_NEXT treats an invalid sequence differently from the maximal-subpart rule).
+#include "uni/utf8.h"
 
 #include <cstring>
 
-namespace lm {
+namespace lm::uni {
 namespace {
 
 // Length of the valid sequence starting at s[i], or 0 with *bad set to the number of bytes of
@@ -91,7 +91,7 @@ std::string utf8_repair(std::string_view s, size_t* replaced) {
   return out;
 }
 
-char32_t utf8_decode(std::string_view s, size_t* pos) {
+char32_t utf8_decode_multibyte(std::string_view s, size_t* pos) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t i = *pos, bad = 0;
   size_t len = valid_sequence(p, s.size(), i, &bad);
@@ -125,14 +125,30 @@ void utf8_append(std::string* out, char32_t cp) {
 }
 
 size_t utf8_length(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size(), count = 0;
-  if (utf8_valid(s)) {
-    for (size_t i = 0; i < n; ++i) count += (p[i] & 0xC0) != 0x80;
-    return count;
-  }
+  if (utf8_valid(s)) return utf8_length_valid(s);
   for (size_t i = 0; i < n; ++count) utf8_decode(s, &i);
   return count;
 }
 
-}  // namespace lm
+std::string_view utf8_prefix(std::string_view s, size_t max_bytes) {
+  if (max_bytes == 0 || s.size() <= max_bytes) return s;
+  size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+bool is_ascii(std::string_view s) {
+  const char* p = s.data();
+  size_t n = s.size(), i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (w & 0x8080808080808080ULL) return false;
+  }
+  for (; i < n; ++i)
+    if (static_cast<unsigned char>(p[i]) >= 0x80) return false;
+  return true;
+}
+
+}  // namespace lm::uni

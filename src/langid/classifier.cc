@@ -1,14 +1,14 @@
 // classifier.cc: labelled-document training files, fastText training and language-id
 // evaluation (see classifier.h).
-#include "clean/classifier.h"
+#include "langid/classifier.h"
 
 #include <cstdio>
 
-#include "clean/filter.h"
 #include "core/file_util.h"
 #include "core/hash.h"
+#include "uni/utf8.h"
 
-namespace lm::clean {
+namespace lm::langid {
 
 bool is_held_out(const io::Document& doc, double holdout, uint64_t seed) {
   if (holdout <= 0) return false;
@@ -48,10 +48,10 @@ Status for_each_labelled(const LabelledData& data, Fn fn) {
 
 }  // namespace
 
-Result<std::unique_ptr<text::FastTextModel>> train_classifier(const LabelledData& data,
-                                                              text::FastTextTrainOptions ft,
-                                                              const std::string& work_file,
-                                                              TrainReport* report) {
+Result<std::unique_ptr<FastTextModel>> train_classifier(const LabelledData& data,
+                                                        FastTextTrainOptions ft,
+                                                        const std::string& work_file,
+                                                        TrainReport* report) {
   LM_ASSIGN_OR_RETURN(AtomicFile out, AtomicFile::create(work_file));
   TrainReport r;
   LM_RETURN_IF_ERROR(for_each_labelled(data, [&](const io::Document& d, const std::string& l) {
@@ -62,7 +62,7 @@ Result<std::unique_ptr<text::FastTextModel>> train_classifier(const LabelledData
     uint64_t& n = r.train_docs[l];
     if (data.max_per_label && n >= data.max_per_label) return ok_status();
     ++n;
-    std::string line = text::fasttext_line(l, text::utf8_prefix(d.text, data.max_bytes));
+    std::string line = fasttext_line(l, uni::utf8_prefix(d.text, data.max_bytes));
     line.push_back('\n');
     return out.write(line);
   }));
@@ -72,13 +72,13 @@ Result<std::unique_ptr<text::FastTextModel>> train_classifier(const LabelledData
   }
   LM_RETURN_IF_ERROR(out.commit());
   ft.input = work_file;
-  auto model = text::FastTextModel::train(ft);
+  auto model = FastTextModel::train(ft);
   std::remove(work_file.c_str());
   if (report) *report = r;
   return model;
 }
 
-Result<EvalReport> evaluate_langid(const text::LanguageIdentifier& id, const LabelledData& data,
+Result<EvalReport> evaluate_langid(const LanguageIdentifier& id, const LabelledData& data,
                                    size_t min_chars, bool held_out_only) {
   return evaluate([&id](std::string_view t) { return id.predict(t).lang; }, data, min_chars,
                   held_out_only);
@@ -89,7 +89,7 @@ Result<EvalReport> evaluate(const std::function<std::string(std::string_view)>& 
   EvalReport rep;
   LM_RETURN_IF_ERROR(for_each_labelled(data, [&](const io::Document& d, const std::string& l) {
     if (held_out_only && !is_held_out(d, data.holdout, data.seed)) return ok_status();
-    if (char_count(d.text) < min_chars) return ok_status();
+    if (uni::utf8_length_valid(d.text) < min_chars) return ok_status();
     std::string p = predict(d.text);
     bool ok = p == l;
     auto& row = rep.per_label[l];
@@ -129,4 +129,4 @@ std::string EvalReport::table() const {
   return t;
 }
 
-}  // namespace lm::clean
+}  // namespace lm::langid

@@ -16,7 +16,7 @@ namespace fasttext {
 class FastText;
 }
 
-namespace lm::text {
+namespace lm::langid {
 
 struct FastTextTrainOptions {
   std::string input;  // "__label__<label> <text>" lines
@@ -57,4 +57,4 @@ class FastTextModel {
 // Makes one fastText training line: "__label__<label> <text with newlines as spaces>".
 std::string fasttext_line(std::string_view label, std::string_view text);
 
-}  // namespace lm::text
+}  // namespace lm::langid

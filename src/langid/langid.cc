@@ -1,16 +1,18 @@
 // langid.cc: the CLD2 and fastText language identifiers (see langid.h).
-#include "text/langid.h"
+#include "langid/langid.h"
 
 #include <cld2/public/compact_lang_det.h>
 
 #include <cstdio>  // before cld2, which uses FILE
 #include <string>
 
+#include "uni/utf8.h"
+
 namespace CLD2 {
 const char* LanguageCode(Language lang);  // from cld2/internal/lang_script.h
 }
 
-namespace lm::text {
+namespace lm::langid {
 namespace {
 
 std::string normalise_code(std::string code) {
@@ -59,7 +61,7 @@ class Cld2Identifier : public LanguageIdentifier {
  public:
   explicit Cld2Identifier(size_t max_bytes) : max_bytes_(max_bytes) {}
   LangPrediction predict(std::string_view text) const override {
-    text = utf8_prefix(text, max_bytes_);
+    text = uni::utf8_prefix(text, max_bytes_);
     std::string clean;
     if (has_controls(text)) {  // CLD2 stops at bytes that are not interchange-valid
       clean = without_controls(text);
@@ -89,7 +91,7 @@ class FastTextIdentifier : public LanguageIdentifier {
   FastTextIdentifier(std::unique_ptr<FastTextModel> model, size_t max_bytes)
       : model_(std::move(model)), max_bytes_(max_bytes) {}
   LangPrediction predict(std::string_view text) const override {
-    auto labels = model_->predict(utf8_prefix(text, max_bytes_), 1);
+    auto labels = model_->predict(uni::utf8_prefix(text, max_bytes_), 1);
     if (labels.empty()) return {"un", 0};
     return {normalise_code(labels[0].label), labels[0].prob};
   }
@@ -101,13 +103,6 @@ class FastTextIdentifier : public LanguageIdentifier {
 };
 
 }  // namespace
-
-std::string_view utf8_prefix(std::string_view text, size_t max_bytes) {
-  if (max_bytes == 0 || text.size() <= max_bytes) return text;
-  size_t n = max_bytes;
-  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
-  return text.substr(0, n);
-}
 
 Result<std::unique_ptr<LanguageIdentifier>> make_language_identifier(const LangIdOptions& o) {
   if (o.backend == "cld2") {
@@ -130,4 +125,4 @@ Result<std::unique_ptr<LanguageIdentifier>> make_language_identifier(const LangI
       .with_hint("use \"cld2\" or \"fasttext\"");
 }
 
-}  // namespace lm::text
+}  // namespace lm::langid

@@ -13,10 +13,10 @@
 
 #include "core/status.h"
 #include "io/document.h"
-#include "text/fasttext_model.h"
-#include "text/langid.h"
+#include "langid/fasttext_model.h"
+#include "langid/langid.h"
 
-namespace lm::clean {
+namespace lm::langid {
 
 struct LabelledData {
   std::vector<std::string> inputs;
@@ -40,10 +40,10 @@ struct TrainReport {
 };
 
 // Writes the training file `work_file` from `data` (not held out) and trains a model on it.
-Result<std::unique_ptr<text::FastTextModel>> train_classifier(const LabelledData& data,
-                                                              text::FastTextTrainOptions ft,
-                                                              const std::string& work_file,
-                                                              TrainReport* report);
+Result<std::unique_ptr<FastTextModel>> train_classifier(const LabelledData& data,
+                                                        FastTextTrainOptions ft,
+                                                        const std::string& work_file,
+                                                        TrainReport* report);
 
 struct EvalReport {
   struct Row {
@@ -63,7 +63,7 @@ Result<EvalReport> evaluate(const std::function<std::string(std::string_view)>& 
                             const LabelledData& data, size_t min_chars, bool held_out_only);
 // Accuracy of `id` on the held-out documents of `data` with at least `min_chars` code points
 // (held_out_only = false: on all documents).
-Result<EvalReport> evaluate_langid(const text::LanguageIdentifier& id, const LabelledData& data,
+Result<EvalReport> evaluate_langid(const LanguageIdentifier& id, const LabelledData& data,
                                    size_t min_chars, bool held_out_only);
 
-}  // namespace lm::clean
+}  // namespace lm::langid

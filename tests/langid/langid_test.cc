@@ -1,16 +1,16 @@
 // langid_test.cc: language id accuracy per language on held-out fortunes of the sample corpus
 // (en, de, es, it, ru, zh), documents over 200 characters: CLD2 and a fastText model trained
 // here from the other fortunes (small: a capped number of documents per language).
-#include "text/langid.h"
+#include "langid/langid.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "clean/classifier.h"
+#include "langid/classifier.h"
 #include "test_util.h"
 
-namespace lm::clean {
+namespace lm::langid {
 namespace {
 
 LabelledData fortunes() {
@@ -32,7 +32,7 @@ void expect_accuracy(const EvalReport& r, double min) {
 
 TEST(LangIdSample, Cld2HeldOutFortunes) {
   if (!std::filesystem::exists(LMFORGE_SAMPLE_DIR)) LM_SKIP_OR_FAIL_IN_CI("no sample corpus");
-  auto id = text::make_language_identifier({});
+  auto id = langid::make_language_identifier({});
   ASSERT_TRUE(id.ok());
   auto r = evaluate_langid(**id, fortunes(), 200, true);
   ASSERT_TRUE(r.ok()) << r.status().to_string();
@@ -44,7 +44,7 @@ TEST(LangIdSample, FastTextTrainedOnFortunes) {
   LabelledData d = fortunes();
   d.max_per_label = 3000;
   d.max_bytes = 512;
-  text::FastTextTrainOptions ft;  // dim 16, char 2-4-grams, 10 epochs, 1M buckets, 1 thread
+  langid::FastTextTrainOptions ft;  // dim 16, char 2-4-grams, 10 epochs, 1M buckets, 1 thread
   TrainReport rep;
   std::string work = testing::TempDir() + "/langid_train.txt";
   auto model = train_classifier(d, ft, work, &rep);
@@ -52,7 +52,7 @@ TEST(LangIdSample, FastTextTrainedOnFortunes) {
   EXPECT_EQ(rep.train_docs.size(), 6u);
   std::string path = testing::TempDir() + "/langid_fortunes.bin";
   ASSERT_TRUE((*model)->save(path).ok());
-  auto id = text::make_language_identifier({"fasttext", path, 2048});
+  auto id = langid::make_language_identifier({"fasttext", path, 2048});
   ASSERT_TRUE(id.ok()) << id.status().to_string();
   auto r = evaluate_langid(**id, d, 200, true);
   ASSERT_TRUE(r.ok()) << r.status().to_string();
@@ -60,4 +60,4 @@ TEST(LangIdSample, FastTextTrainedOnFortunes) {
 }
 
 }  // namespace
-}  // namespace lm::clean
+}  // namespace lm::langid
