@@ -369,12 +369,11 @@ Status remove_outputs(const std::string& dir, const std::vector<std::string>& pr
   return ok_status();
 }
 
-// Waits until every unit has a state file (other ranks finish theirs), then lists the kept
-// shards of all units in input order.
-Result<std::vector<std::string>> all_filtered_shards(const std::vector<Unit>& units,
-                                                     const CleanOptions& o) {
+// Waits until every unit (this rank's and the other ranks') has a state file, then returns the
+// states in input order: the list of outputs and the stats of the whole job.
+Result<std::vector<json>> all_unit_states(const std::vector<Unit>& units, const CleanOptions& o) {
   Timer waited;
-  std::vector<std::string> shards;
+  std::vector<json> states;
   for (const auto& u : units) {
     while (!file_exists(u.state_path)) {
       if (waited.seconds() > o.wait_timeout_s) {
@@ -387,12 +386,50 @@ Result<std::vector<std::string>> all_filtered_shards(const std::vector<Unit>& un
     }
     LM_ASSIGN_OR_RETURN(std::string text, read_file(u.state_path));
     json state = json::parse(text, nullptr, false);
-    if (state.is_discarded()) return corrupt("{}: unreadable state file (corrupt)", u.state_path);
-    for (const auto& s : state["kept"]) shards.push_back(o.out_dir + "/" + s.value("path", ""));
+    if (state.is_discarded() || !state.contains("stats") || !state.contains("kept"))
+      return corrupt("{}: unreadable state file (corrupt)", u.state_path);
+    states.push_back(std::move(state));
   }
-  return shards;
+  return states;
 }
 
+// The dedup stage's outputs of one kind (kept, removed, removed lines): one run of shards per
+// input file of the stage (a filtered shard f00003-00000 gives dedup-f00003-00000-NNNNN), so the
+// bytes written do not depend on how the files were split between ranks.
+class PerFileWriter : public io::ShardWriter {
+ public:
+  explicit PerFileWriter(io::WriterOptions o) : opts_(std::move(o)) {}
+  Status start(const std::string& input) {
+    LM_RETURN_IF_ERROR(close());
+    std::string name = fs::path(input).filename().string();
+    name = name.substr(0, name.find('.'));
+    opts_.prefix = "dedup-" + name;
+    LM_ASSIGN_OR_RETURN(current_, io::ShardWriter::create(opts_));
+    return ok_status();
+  }
+  Status write(const io::Document& d) override {
+    if (!current_) return internal_error("{}: dedup output before its input file", opts_.dir);
+    return current_->write(d);
+  }
+  Status close() override {
+    if (!current_) return ok_status();
+    LM_RETURN_IF_ERROR(current_->close());
+    shards_.insert(shards_.end(), current_->shards().begin(), current_->shards().end());
+    documents_ += current_->documents();
+    current_.reset();
+    return ok_status();
+  }
+  const std::vector<std::string>& shards() const override { return shards_; }
+  uint64_t documents() const override { return documents_; }
+
+ private:
+  io::WriterOptions opts_;
+  std::unique_ptr<io::ShardWriter> current_;
+  std::vector<std::string> shards_;
+  uint64_t documents_ = 0;
+};
+
+// Applies the dedup stage's counts to the stats of the documents it read.
 void add_dedup_stats(const dedup::DedupStats& ds, CleanStats* total) {
   StageStats& s = total->stage("dedup");
   s.in = {ds.documents_in, ds.bytes_in};
@@ -413,28 +450,30 @@ void add_dedup_stats(const dedup::DedupStats& ds, CleanStats* total) {
       g.kept = {kept, it == dg.end() ? 0 : it->second.bytes_kept};
     }
   }
-#ifdef LMFORGE_HAVE_DEDUP
   total->dedup = ds.to_json();
-  // Timings vary from run to run; stats.json must not.
-  for (const char* k : {"stage_seconds", "signature_seconds", "signature_mb_per_s_per_core"})
+  // Which rank wrote them and the timings vary from run to run; stats.json must not.
+  for (const char* k :
+       {"rank", "world", "stage_seconds", "signature_seconds", "signature_mb_per_s_per_core"})
     total->dedup.erase(k);
-#endif
 }
 
-Status run_dedup_step(const CleanConfig& config, const CleanOptions& o, int threads,
-                      const std::vector<Unit>& units, CleanStats* total) {
-  LM_ASSIGN_OR_RETURN(std::vector<std::string> inputs, all_filtered_shards(units, o));
-  Timer dedup_timer;
+// The dedup stage over every unit's filtered shards. Returns this rank's dedup stats, and in
+// *job (rank 0, world > 1) every rank's, merged.
+Result<dedup::DedupStats> run_dedup_step(const CleanConfig& config, const CleanOptions& o,
+                                         int threads, const std::vector<json>& states,
+                                         dedup::DedupStats* job) {
+  std::vector<std::string> inputs;
+  for (const auto& state : states)
+    for (const auto& s : state["kept"]) inputs.push_back(o.out_dir + "/" + s.value("path", ""));
   io::WriterOptions wo;
-  wo.prefix = fmt::format("dedup-r{:03d}", o.rank);
   wo.shard_bytes = o.shard_bytes;
   wo.dir = o.out_dir + "/kept";
-  LM_ASSIGN_OR_RETURN(auto kept, io::ShardWriter::create(wo));
+  PerFileWriter kept(wo);
   wo.dir = o.out_dir + "/removed";
-  LM_ASSIGN_OR_RETURN(auto removed, io::ShardWriter::create(wo));
+  PerFileWriter removed(wo);
   wo.dir = o.out_dir + "/removed-lines";
   wo.zstd_level = 1;
-  LM_ASSIGN_OR_RETURN(auto lines, io::ShardWriter::create(wo));
+  PerFileWriter lines(wo);
   dedup::DedupStats ds;
   if (!inputs.empty()) {
     LM_ASSIGN_OR_RETURN(dedup::DedupOptions d, dedup_options(config.dedup));
@@ -444,58 +483,24 @@ Status run_dedup_step(const CleanConfig& config, const CleanOptions& o, int thre
     d.work_dir = o.out_dir + "/dedup-work";
     d.resume = o.resume;
     d.memory_budget = config.dedup.memory_mb << 20;
-#ifdef LMFORGE_HAVE_DEDUP
-    auto r = dedup::run_dedup(inputs, io::ReaderOptions{}, d, *kept, *removed, lines.get());
+    d.wait_timeout_s = o.wait_timeout_s;
+    d.on_file = [&](int, const std::string& path) {
+      for (PerFileWriter* w : {&kept, &removed, &lines}) LM_RETURN_IF_ERROR(w->start(path));
+      return ok_status();
+    };
+    auto r = dedup::run_dedup(inputs, io::ReaderOptions{}, d, kept, removed, &lines);
     if (!r.ok()) return r.status().with_context("dedup stage");
     ds = std::move(r).value();
-#endif
-  }
-  LM_RETURN_IF_ERROR(kept->close());
-  LM_RETURN_IF_ERROR(removed->close());
-  LM_RETURN_IF_ERROR(lines->close());
-  add_dedup_stats(ds, total);
-  total->seconds["dedup"] += dedup_timer.seconds();
-  return ok_status();
-}
-
-// world == 1: DIR/stats.json. Otherwise DIR/stats-rank-R.json, and stats.json once every
-// rank's file exists (the last rank to finish writes it).
-Status write_stats(const CleanStats& stats, const CleanOptions& o) {
-  std::string body = stats.to_json().dump(1) + "\n";
-  if (o.world == 1) return write_file_atomic(o.out_dir + "/stats.json", body);
-  LM_RETURN_IF_ERROR(
-      write_file_atomic(fmt::format("{}/stats-rank-{}.json", o.out_dir, o.rank), body));
-  CleanStats all;
-  dedup::DedupStats dall;
-  bool have_dedup = false;
-  for (int r = 0; r < o.world; ++r) {
-    std::string path = fmt::format("{}/stats-rank-{}.json", o.out_dir, r);
-    if (!file_exists(path)) return ok_status();
-    LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
-    json j = json::parse(text, nullptr, false);
-    if (j.is_discarded()) return corrupt("{}: unreadable stats", path);
-    LM_ASSIGN_OR_RETURN(CleanStats s, CleanStats::from_json(j));
-    if (!s.dedup.is_null()) {
-#ifdef LMFORGE_HAVE_DEDUP
-      LM_ASSIGN_OR_RETURN(dedup::DedupStats d, dedup::DedupStats::from_json(s.dedup));
-#else
-      dedup::DedupStats d;
-#endif
-      if (have_dedup) {
-        dall.merge(d);
-      } else {
-        dall = d;
-      }
-      have_dedup = true;
+    if (o.world > 1 && o.rank == 0) {
+      d.on_file = nullptr;
+      auto all = dedup::collect_rank_stats(inputs, io::ReaderOptions{}, d);
+      if (!all.ok()) return all.status().with_context("dedup stage");
+      *job = std::move(all).value();
     }
-    all.merge(s);
   }
-#ifdef LMFORGE_HAVE_DEDUP
-  if (have_dedup) all.dedup = dall.to_json();
-  for (const char* k : {"stage_seconds", "signature_seconds", "signature_mb_per_s_per_core"})
-    all.dedup.erase(k);
-#endif
-  return write_file_atomic(o.out_dir + "/stats.json", all.to_json().dump(1) + "\n");
+  for (PerFileWriter* w : {&kept, &removed, &lines}) LM_RETURN_IF_ERROR(w->close());
+  if (o.world == 1) *job = ds;
+  return ds;
 }
 
 Status check_options(const CleanOptions& o) {
@@ -559,28 +564,52 @@ Result<CleanStats> run_clean(const CleanConfig& config, const CleanOptions& o) {
   c.threads = resolve_threads(o.threads);
   assign_slots(&c);
   std::vector<Unit> units;
-  std::vector<std::string> mine = {fmt::format("dedup-r{:03d}", o.rank)};
+  std::vector<std::string> prefixes;  // of this rank's outputs (rank 0: the dedup stage's too)
+  if (o.rank == 0) prefixes.push_back("dedup");
   for (size_t i = 0; i < files.size(); ++i) {
     units.push_back({i, files[i], fmt::format("f{:05d}", i),
                      fmt::format("{}/.state/unit-{:05d}.json", o.out_dir, i)});
-    if (static_cast<int>(i % o.world) == o.rank) mine.push_back(units.back().prefix);
+    if (static_cast<int>(i % o.world) == o.rank) prefixes.push_back(units.back().prefix);
   }
   LM_RETURN_IF_ERROR(make_dirs(o.out_dir + "/.state"));
   if (!o.resume) {
     for (const auto& d :
          {c.kept_dir, c.removed_dir, c.lines_dir, o.out_dir + "/kept", o.out_dir + "/.state"}) {
-      LM_RETURN_IF_ERROR(remove_outputs(d, mine));
+      LM_RETURN_IF_ERROR(remove_outputs(d, prefixes));
     }
     for (const auto& u : units)
       if (static_cast<int>(u.index % o.world) == o.rank) fs::remove(u.state_path);
   }
   StageProgress progress(c.slot_names);
   c.progress = &progress;
-  LM_ASSIGN_OR_RETURN(CleanStats total, clean_units(c, units));
+  LM_ASSIGN_OR_RETURN(CleanStats mine, clean_units(c, units));
   progress.finish();
-  if (config.dedup.enabled) LM_RETURN_IF_ERROR(run_dedup_step(config, o, c.threads, units, &total));
-  LM_RETURN_IF_ERROR(write_stats(total, o));
-  return total;
+  if (o.rank != 0 && !config.dedup.enabled) return mine;
+  // The whole job's stats are the sum of every unit's (rank 0 waits for the other ranks'), then
+  // the dedup stage's over all of them: the same stats.json for any --world.
+  LM_ASSIGN_OR_RETURN(std::vector<json> states, all_unit_states(units, o));
+  CleanStats job;
+  for (const auto& name : c.slot_names) job.stage(name);
+  for (const auto& state : states) {
+    LM_ASSIGN_OR_RETURN(CleanStats s, CleanStats::from_json(state["stats"]));
+    job.merge(s);
+  }
+  job.seconds = mine.seconds;
+  if (config.dedup.enabled) {
+    Timer dedup_timer;
+    dedup::DedupStats job_dedup;
+    LM_ASSIGN_OR_RETURN(dedup::DedupStats ds,
+                        run_dedup_step(config, o, c.threads, states, &job_dedup));
+    if (o.rank != 0) {  // this rank's part only; rank 0 writes the job's stats.json
+      add_dedup_stats(ds, &mine);
+      mine.seconds["dedup"] += dedup_timer.seconds();
+      return mine;
+    }
+    add_dedup_stats(job_dedup, &job);
+    job.seconds["dedup"] += dedup_timer.seconds();
+  }
+  LM_RETURN_IF_ERROR(write_file_atomic(o.out_dir + "/stats.json", job.to_json().dump(1) + "\n"));
+  return job;
 }
 
 }  // namespace lm::clean
