@@ -328,10 +328,6 @@ std::vector<std::string> stage_order(const PipelineConfig& c) {
 
 Result<dedup::DedupOptions> dedup_options(const DedupConfig& c) {
   dedup::DedupOptions o;
-#ifndef LMFORGE_HAVE_DEDUP
-  return Status(Code::kUnimplemented, "dedup stage not built (the dedup module is missing)",
-                "set [dedup] enabled = false, or build with the dedup module");
-#else
   o.exact = c.exact;
   o.near = c.near;
   o.lines = c.lines;
@@ -341,7 +337,6 @@ Result<dedup::DedupOptions> dedup_options(const DedupConfig& c) {
   o.minhash.ngram = c.ngram;
   o.minhash.seed = c.seed;
   return o;
-#endif
 }
 
 }  // namespace lm::clean

@@ -155,4 +155,24 @@ MappedFile::~MappedFile() {
   if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 
+Status OutputFile::open(const std::string& path) {
+  if (path.empty() || path == "-") return ok_status();
+  LM_ASSIGN_OR_RETURN(AtomicFile f, AtomicFile::create(path));
+  file_ = std::make_unique<AtomicFile>(std::move(f));
+  return ok_status();
+}
+
+Status OutputFile::write(std::string_view s) {
+  if (file_) return file_->write(s);
+  if (std::fwrite(s.data(), 1, s.size(), stdout) != s.size())
+    return io_error("stdout: write failed");
+  return ok_status();
+}
+
+Status OutputFile::close() {
+  if (file_) return file_->commit();
+  std::fflush(stdout);
+  return ok_status();
+}
+
 }  // namespace lm

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,18 @@ class AtomicFile {
 };
 
 // A read-only memory map of a whole file (an empty file maps to size 0, data nullptr).
+// A command's output: a file written atomically (committed by close()), or stdout when the
+// path is empty or "-".
+class OutputFile {
+ public:
+  Status open(const std::string& path);
+  Status write(std::string_view s);
+  Status close();
+
+ private:
+  std::unique_ptr<AtomicFile> file_;
+};
+
 class MappedFile {
  public:
   static Result<MappedFile> open(const std::string& path);

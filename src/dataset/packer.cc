@@ -1,16 +1,11 @@
-// packer.cc: the pack pipeline. A reader thread groups documents into chunks, worker threads
-// encode chunks, and the calling thread writes finished chunks strictly in input order. At most
-// 3 x threads chunks are in flight, so memory is bounded whatever the corpus size.
+// packer.cc: the pack pipeline: the shared ordered document encoder (tokenizer/
+// document_encoder.h: reader thread, encoding workers, in-order delivery, bounded memory) feeds
+// the shard writers here, which split train/val, checkpoint for resume and write meta.json.
 #include "dataset/packer.h"
 
-#include <condition_variable>
-#include <deque>
 #include <filesystem>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "core/file_util.h"
 #include "core/hash.h"
@@ -20,112 +15,10 @@
 #include "core/timer.h"
 #include "dataset/meta.h"
 #include "dataset/sinks.h"
+#include "tokenizer/document_encoder.h"
 
 namespace lm::dataset {
 namespace {
-
-constexpr size_t kChunkDocs = 256;
-constexpr size_t kChunkBytes = 1 << 20;
-
-struct Chunk {
-  uint64_t seq = 0;
-  std::vector<io::Document> docs;
-  std::vector<uint32_t> tokens;  // every document's tokens back to back
-  std::vector<uint64_t> ends;    // end of document i in tokens
-  std::vector<uint8_t> val;      // 1 = validation split
-  uint64_t bytes = 0;
-  Status status;
-};
-
-struct Pipeline {
-  std::mutex mu;
-  std::condition_variable cv_jobs, cv_done, cv_space;
-  std::deque<std::unique_ptr<Chunk>> jobs;
-  std::map<uint64_t, std::unique_ptr<Chunk>> done;
-  size_t inflight = 0, max_inflight = 0;
-  bool reader_done = false, stop = false;
-  uint64_t total_chunks = 0;
-  Status reader_status;
-};
-
-// Encodes a chunk; checks every id against the vocabulary (a tokenizer bug must not reach the
-// shards) and decides each document's split.
-void encode_chunk(Chunk* c, const Encoder& enc, double val_fraction) {
-  c->ends.reserve(c->docs.size());
-  for (auto& d : c->docs) {
-    const size_t begin = c->tokens.size();
-    enc.encode(d.text, &c->tokens);
-    for (size_t i = begin; i < c->tokens.size(); ++i) {
-      if (c->tokens[i] >= enc.vocab_size) {
-        c->status = corrupt("document '{}': token id {} is outside the vocabulary of {} ({} ids)",
-                            d.id, c->tokens[i], enc.name, enc.vocab_size)
-                        .with_hint("the tokenizer file is inconsistent; re-create it");
-        return;
-      }
-    }
-    c->ends.push_back(c->tokens.size());
-    c->val.push_back(is_validation(d.id, val_fraction) ? 1 : 0);
-    std::string().swap(d.text);
-  }
-}
-
-void reader_loop(Pipeline* p, io::DocumentReader* reader, uint64_t skip) {
-  uint64_t seq = 0;
-  Status st;
-  for (bool eof = false; !eof;) {
-    auto c = std::make_unique<Chunk>();
-    while (c->docs.size() < kChunkDocs && c->bytes < kChunkBytes) {
-      io::Document d;
-      auto r = reader->next(&d);
-      if (!r.ok()) {
-        st = r.status();
-        eof = true;
-        break;
-      }
-      if (!*r) {
-        eof = true;
-        break;
-      }
-      if (skip > 0) {
-        --skip;
-        continue;
-      }
-      c->bytes += d.text.size();
-      c->docs.push_back(std::move(d));
-    }
-    if (c->docs.empty()) break;
-    std::unique_lock lk(p->mu);
-    p->cv_space.wait(lk, [&] { return p->inflight < p->max_inflight || p->stop; });
-    if (p->stop) break;
-    c->seq = seq++;
-    p->jobs.push_back(std::move(c));
-    ++p->inflight;
-    p->cv_jobs.notify_one();
-  }
-  std::lock_guard lk(p->mu);
-  p->reader_done = true;
-  p->total_chunks = seq;
-  p->reader_status = st;
-  p->cv_jobs.notify_all();
-  p->cv_done.notify_all();
-}
-
-void worker_loop(Pipeline* p, const Encoder* enc, double val_fraction) {
-  for (;;) {
-    std::unique_ptr<Chunk> c;
-    {
-      std::unique_lock lk(p->mu);
-      p->cv_jobs.wait(lk, [&] { return p->stop || !p->jobs.empty() || p->reader_done; });
-      if (p->stop || p->jobs.empty()) return;
-      c = std::move(p->jobs.front());
-      p->jobs.pop_front();
-    }
-    encode_chunk(c.get(), *enc, val_fraction);
-    std::lock_guard lk(p->mu);
-    p->done[c->seq] = std::move(c);
-    p->cv_done.notify_all();
-  }
-}
 
 // Everything that must match for a saved state to be resumed.
 uint64_t config_hash(const PackOptions& o, const Encoder& enc) {
@@ -293,59 +186,47 @@ Result<PackStats> pack(const PackOptions& o, const Encoder& enc) {
   return w.stats;
 }
 
-// Runs reader, workers and the ordered writer; on any error the threads are stopped and joined
-// before returning.
+// The shared ordered encoder (tokenizer/document_encoder.h): workers encode and check ids
+// against the vocabulary (a tokenizer bug must not reach the shards); this thread writes each
+// document, in input order, to the split its id hashes to.
 Status run_pipeline(const PackOptions& o, const Encoder& enc, io::DocumentReader* reader, Writer* w,
                     uint64_t skip) {
-  Pipeline p;
-  const int threads = w->stats.threads;
-  p.max_inflight = 3 * size_t(threads);
-  std::thread rd(reader_loop, &p, reader, skip);
-  std::vector<std::thread> workers;
-  for (int i = 0; i < threads; ++i) workers.emplace_back(worker_loop, &p, &enc, o.val_fraction);
-  Status st;
+  tok::DocumentEncoderOptions eo;
+  eo.threads = w->stats.threads;
+  eo.skip = skip;
+  auto encode = [&enc](std::string_view text, std::vector<uint32_t>* ids) {
+    enc.encode(text, ids);
+    return ok_status();
+  };
+  auto check = [&enc](tok::DocumentBatch& b, size_t i) {
+    for (uint32_t id : b.doc_ids(i)) {
+      if (id >= enc.vocab_size) {
+        return corrupt("token id {} is outside the vocabulary of {} ({} ids)", id, enc.name,
+                       enc.vocab_size)
+            .with_hint("the tokenizer file is inconsistent; re-create it");
+      }
+    }
+    return ok_status();
+  };
   Progress progress("pack", 0, /*bytes=*/true);
   Timer since_checkpoint;
-  for (uint64_t next = 0; st.ok();) {
-    std::unique_ptr<Chunk> c;
-    {
-      std::unique_lock lk(p.mu);
-      p.cv_done.wait(
-          lk, [&] { return p.done.count(next) || (p.reader_done && next == p.total_chunks); });
-      if (!p.done.count(next)) {
-        st = p.reader_status;
-        break;
-      }
-      c = std::move(p.done[next]);
-      p.done.erase(next++);
-    }
-    st = c->status;
-    for (size_t i = 0; st.ok() && i < c->ends.size(); ++i) {
-      const uint64_t b = i ? c->ends[i - 1] : 0;
-      st = w->write_doc({c->tokens.data() + b, c->ends[i] - b}, c->val[i]);
-      if (st.ok() && o.stop_after_documents && w->stats.documents == o.stop_after_documents) {
-        st = w->checkpoint();
-        if (st.ok()) st = Status(Code::kCancelled, "stopped for a test after the documents asked");
+  Status st = tok::encode_documents(reader, encode, check, eo, [&](tok::DocumentBatch& b) {
+    LM_RETURN_IF_ERROR(b.status);
+    for (size_t i = 0; i < b.count; ++i) {
+      LM_RETURN_IF_ERROR(w->write_doc(b.doc_ids(i), is_validation(b.docs[i].id, o.val_fraction)));
+      if (o.stop_after_documents && w->stats.documents == o.stop_after_documents) {
+        LM_RETURN_IF_ERROR(w->checkpoint());
+        return Status(Code::kCancelled, "stopped for a test after the documents asked");
       }
     }
-    w->stats.text_bytes += c->bytes;
-    progress.add(c->bytes);
-    if (st.ok() && since_checkpoint.seconds() >= o.checkpoint_seconds) {
-      st = w->checkpoint();
+    w->stats.text_bytes += b.bytes;
+    progress.add(b.bytes);
+    if (since_checkpoint.seconds() >= o.checkpoint_seconds) {
+      LM_RETURN_IF_ERROR(w->checkpoint());
       since_checkpoint.reset();
     }
-    std::lock_guard lk(p.mu);
-    --p.inflight;
-    p.cv_space.notify_one();
-  }
-  {
-    std::lock_guard lk(p.mu);
-    p.stop = true;
-    p.cv_jobs.notify_all();
-    p.cv_space.notify_all();
-  }
-  rd.join();
-  for (auto& t : workers) t.join();
+    return ok_status();
+  });
   progress.finish();
   return st;
 }

@@ -1,19 +1,16 @@
 // tokenizer_encoder.cc: load_encoder(): the Encoder of packer.h over lm::tok::Tokenizer, or the
-// byte encoder. Built without the tokenizer module, only "bytes" is available.
+// byte encoder.
 #include <memory>
 
 #include "core/file_util.h"
 #include "core/hash.h"
 #include "dataset/packer.h"
-#ifdef LMFORGE_DATASET_HAS_TOKENIZER
 #include "tokenizer/tokenizer.h"
-#endif
 
 namespace lm::dataset {
 
 Result<Encoder> load_encoder(const std::string& path) {
   if (path == "bytes") return byte_encoder();
-#ifdef LMFORGE_DATASET_HAS_TOKENIZER
   LM_ASSIGN_OR_RETURN(std::string bytes, read_file(path));
   LM_ASSIGN_OR_RETURN(tok::Tokenizer t, tok::Tokenizer::load(path));
   auto tk = std::make_shared<tok::Tokenizer>(std::move(t));
@@ -31,11 +28,6 @@ Result<Encoder> load_encoder(const std::string& path) {
   e.name = path;
   e.hash = hash64(bytes);
   return e;
-#else
-  return Status(Code::kUnimplemented,
-                fmt::format("{}: this lmforge was built without the tokenizer module", path),
-                "use --tokenizer bytes, or build with the tokenizer module");
-#endif
 }
 
 }  // namespace lm::dataset

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -67,6 +68,10 @@ struct DedupOptions {
   bool keep_work = false;  // world == 1: keep work_dir after success (default: delete it)
   uint64_t memory_budget = 1ULL << 30;  // bytes for sort buffers (the sort spills runs past it)
   double wait_timeout_s = 7 * 86400.0;  // kAll with world > 1: how long to wait for other ranks
+  // Filter stage: called before the documents of each of this rank's input files (index into
+  // the expanded inputs, and its path) are written, so that a caller can give every input file
+  // its own outputs (the clean pipeline does: its outputs then do not depend on --world).
+  std::function<Status(int file, const std::string& path)> on_file;
 };
 
 struct RuleCount {

@@ -211,6 +211,7 @@ Result<DedupStats> stage_filter(const Job& job, int rank, io::ShardWriter* kept,
   io::Document doc;
   for (int f = job.file_begin(rank); f < job.file_begin(rank + 1); ++f) {
     LM_ASSIGN_OR_RETURN(auto reader, io::DocumentReader::open({job.files[f]}, job.read));
+    if (job.opts.on_file) LM_RETURN_IF_ERROR(job.opts.on_file(f, job.files[f]));
     ++st.files;
     for (uint64_t i = 0;; ++i) {
       LM_ASSIGN_OR_RETURN(bool more, reader->next(&doc));

@@ -3,10 +3,9 @@
 // time, appended in input order so the files do not depend on the thread count), and spill them
 // as sorted runs partitioned by the rank that will bucket them. Also writes the signatures and
 // ids in document order (the clusters stage reads them back for similarities and kept ids).
-#include <omp.h>
-#include <time.h>
 
 #include "core/log.h"
+#include "core/ordered_runner.h"
 #include "core/progress.h"
 #include "core/timer.h"
 #include "dedup/minhash.h"
@@ -23,12 +22,6 @@ struct DocKeys {
   Key128 exact;
   std::vector<uint64_t> lines;
 };
-
-double thread_cpu_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 void compute_keys(const Job& job, const MinHasher& mh, const io::Document& doc, DocKeys* k) {
   thread_local std::vector<uint64_t> words;
@@ -81,38 +74,50 @@ Status append_keys(const Job& job, uint64_t key, const io::Document& doc, const 
   return s->ids->write(doc.id.data(), len);
 }
 
-// Reads one file in batches and feeds the sinks; returns its document count.
+struct KeyBatch {
+  std::vector<io::Document> docs;  // the first `count` (the rest: reused buffers)
+  std::vector<DocKeys> keys;
+  size_t count = 0;
+  uint64_t bytes = 0;
+};
+
+// Reads one file in batches, computes the keys on all threads (core/ordered_runner.h) and feeds
+// the sinks in input order; returns its document count.
 Result<uint64_t> process_file(const Job& job, const MinHasher& mh, uint64_t file, Sinks* s,
                               Progress* progress, DedupStats* st) {
   LM_ASSIGN_OR_RETURN(auto reader, io::DocumentReader::open({job.files[file]}, job.read));
-  constexpr size_t kBatchDocs = 4096, kBatchBytes = 16u << 20;
-  std::vector<io::Document> docs(kBatchDocs);
-  std::vector<DocKeys> keys(kBatchDocs);
+  constexpr size_t kBatchDocs = 1024, kBatchBytes = 1u << 20;
   uint64_t index = 0;
-  for (bool more = true; more;) {
-    size_t n = 0, bytes = 0;
-    while (n < kBatchDocs && bytes < kBatchBytes) {
-      LM_ASSIGN_OR_RETURN(more, reader->next(&docs[n]));
-      if (!more) break;
-      bytes += docs[n++].text.size();
+  OrderedRunner<KeyBatch> r;
+  r.threads = job.threads;
+  r.read = [&](KeyBatch& b) -> Result<bool> {
+    b.count = 0;
+    b.bytes = 0;
+    while (b.count < kBatchDocs && b.bytes < kBatchBytes) {
+      if (b.docs.size() == b.count) b.docs.emplace_back();
+      LM_ASSIGN_OR_RETURN(bool more, reader->next(&b.docs[b.count]));
+      if (!more) return false;
+      b.bytes += b.docs[b.count++].text.size();
     }
-    double cpu = 0;  // thread CPU seconds of key computation (robust on a busy machine)
-#pragma omp parallel num_threads(job.threads) reduction(+ : cpu)
-    {
-      const double t0 = thread_cpu_seconds();
-#pragma omp for schedule(dynamic, 16) nowait
-      for (size_t i = 0; i < n; ++i) compute_keys(job, mh, docs[i], &keys[i]);
-      cpu += thread_cpu_seconds() - t0;
-    }
-    st->signature_seconds += cpu;
-    for (size_t i = 0; i < n; ++i) {
-      LM_RETURN_IF_ERROR(append_keys(job, make_key(file, index++), docs[i], keys[i], s));
-    }
-    st->signature_bytes += bytes;
-    st->documents_in += n;
-    st->bytes_in += bytes;
-    progress->add(bytes);
-  }
+    return true;
+  };
+  r.empty = [](const KeyBatch& b) { return b.count == 0; };
+  r.work = [&](KeyBatch& b, int) {
+    b.keys.resize(std::max(b.keys.size(), b.count));
+    for (size_t i = 0; i < b.count; ++i) compute_keys(job, mh, b.docs[i], &b.keys[i]);
+  };
+  r.write = [&](KeyBatch& b) {
+    for (size_t i = 0; i < b.count; ++i)
+      LM_RETURN_IF_ERROR(append_keys(job, make_key(file, index++), b.docs[i], b.keys[i], s));
+    st->signature_bytes += b.bytes;
+    st->documents_in += b.count;
+    st->bytes_in += b.bytes;
+    progress->add(b.bytes);
+    return ok_status();
+  };
+  RunnerTimes times;
+  LM_RETURN_IF_ERROR(r.run(&times));
+  st->signature_seconds += times.work_cpu;  // thread CPU seconds of key computation
   if (index >= (1ULL << kFileShift)) {
     return invalid_argument("{}: too many documents in one file", job.files[file]);
   }

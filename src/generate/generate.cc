@@ -5,10 +5,8 @@
 
 #include "core/file_util.h"
 #include "generate/kv_decoder.h"
-#ifdef LMFORGE_HAVE_TOKENIZER
 #include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
-#endif
 
 namespace lm::generate {
 
@@ -51,9 +49,7 @@ Result<std::vector<int>> generate_tokens(const model::Gpt& model, const std::vec
 }
 
 struct TextCodec::Impl {
-#ifdef LMFORGE_HAVE_TOKENIZER
   std::unique_ptr<tok::Tokenizer> tok;
-#endif
 };
 
 TextCodec::~TextCodec() = default;
@@ -81,45 +77,32 @@ Result<TextCodec> TextCodec::for_checkpoint(const std::string& dir,
   if (name.empty())
     return not_found("{}: no tokenizer recorded with the run", dir)
         .with_hint("pass --tokenizer FILE");
-#ifdef LMFORGE_HAVE_TOKENIZER
   LM_ASSIGN_OR_RETURN(tok::Tokenizer t, tok::Tokenizer::load(name));
   c.eot_ = t.eot_id() ? (int)*t.eot_id() : -1;
   c.impl_->tok = std::make_unique<tok::Tokenizer>(std::move(t));
   return c;
-#else
-  return Status(Code::kUnimplemented, "this lmforge was built without the tokenizer module",
-                "rebuild with the tokenizer module or use a bytes-tokenized run");
-#endif
 }
 
 Result<std::vector<int>> TextCodec::encode(const std::string& text) const {
-#ifdef LMFORGE_HAVE_TOKENIZER
   if (impl_->tok) {
     std::vector<uint32_t> ids;
     tok::encode_with_chat_markers(*impl_->tok, text, &ids);
     return std::vector<int>(ids.begin(), ids.end());
   }
-#endif
   std::vector<int> ids;
   for (unsigned char ch : text) ids.push_back(ch);
   return ids;
 }
 
 const tok::Tokenizer* TextCodec::tokenizer() const {
-#ifdef LMFORGE_HAVE_TOKENIZER
   return impl_->tok.get();
-#else
-  return nullptr;
-#endif
 }
 
 std::string TextCodec::decode(const std::vector<int>& ids) const {
-#ifdef LMFORGE_HAVE_TOKENIZER
   if (impl_->tok) {
     std::vector<uint32_t> u(ids.begin(), ids.end());
     return impl_->tok->decode_lossy(u);
   }
-#endif
   std::string s;
   for (int id : ids) {
     if (id >= 0 && id < 256)

@@ -1,8 +1,8 @@
 // pipeline_test.cc: run_clean end to end on a small generated corpus: every input document ends
 // up kept or removed with a reason; lines taken by line rules are written to removed-lines/;
 // stage order changes attribution but not the kept set; the same bytes for 1 and 2 threads;
-// 2 ranks write the same bytes as 1; --resume skips finished files and redoes one whose output was
-// corrupted; the per-stage progress lines.
+// 2 ranks write the same files and stats as 1; --resume skips finished files and redoes one whose
+// output was corrupted; the per-stage progress lines.
 #include "clean/pipeline.h"
 
 #include <gtest/gtest.h>
@@ -256,12 +256,10 @@ TEST_F(PipelineTest, SameBytesForOneAndTwoThreads) {
   EXPECT_EQ(*read_file(dir_ + "/t1/stats.json"), *read_file(dir_ + "/t2/stats.json"));
 }
 
-// Two ranks (sharing the output folder, as under mpirun) write the very bytes one rank writes:
-// kept/, removed/, filtered/, removed-lines/ and stats.json.
-// KNOWN GAP (issue 14, section 6), disabled so that the gap is on record and CI stays green:
-// with 2 ranks each rank writes its own dedup shard (dedup-r001-*) and rank 0's stats.json
-// counts only its half per source. Enable it when clean merges the ranks' outputs.
-TEST_F(PipelineTest, DISABLED_TwoRanksWriteTheSameBytesAsOne) {
+// Two ranks (threads sharing the output folder, as processes do under mpirun; tests/clean/
+// cli_mpi_test.py runs the CLI under mpirun) write the very files one rank writes: the same
+// names and bytes in kept/, removed/, filtered/ and removed-lines/ ...
+TEST_F(PipelineTest, TwoRanksWriteTheSameFilesAsOne) {
   clean(dir_ + "/one", 1);
   std::thread r1([&] { clean(dir_ + "/two", 1, 1, 2); });
   clean(dir_ + "/two", 1, 0, 2);
@@ -278,12 +276,25 @@ TEST_F(PipelineTest, DISABLED_TwoRanksWriteTheSameBytesAsOne) {
       if (it != b.end()) EXPECT_TRUE(it->second == bytes) << sub << "/" << name << " differs";
     }
   }
-  std::string one = *read_file(dir_ + "/one/stats.json"),
-              two = *read_file(dir_ + "/two/stats.json");
-  EXPECT_EQ(one, two) << "stats.json";
-  auto s = nlohmann::json::parse(two);
+}
+
+// ... and the same stats.json (rank 0 writes it for the whole job: per source and language too).
+TEST_F(PipelineTest, TwoRanksWriteTheSameStatsAsOne) {
+  CleanStats one = clean(dir_ + "/one", 1);
+  CleanStats two;
+  std::thread r1([&] { clean(dir_ + "/two", 1, 1, 2); });
+  two = clean(dir_ + "/two", 1, 0, 2);
+  r1.join();
+  std::string a = *read_file(dir_ + "/one/stats.json"), b = *read_file(dir_ + "/two/stats.json");
+  EXPECT_EQ(a, b) << "stats.json";
+  EXPECT_EQ(one.to_json(), two.to_json()) << "rank 0 returns the whole job's stats";
+  auto s = nlohmann::json::parse(b);
   EXPECT_EQ(s["input"]["documents"], 240);
-  EXPECT_EQ(s["kept"]["documents"], read_docs(dir_ + "/one/kept").size());
+  EXPECT_EQ(s["kept"]["documents"], read_docs(dir_ + "/two/kept").size());
+  uint64_t kept_by_source = 0;
+  for (const auto& [name, g] : s["by_source"].items())
+    kept_by_source += g["kept"]["documents"].get<uint64_t>();
+  EXPECT_EQ(kept_by_source, s["kept"]["documents"]);
 }
 
 TEST_F(PipelineTest, ResumeSkipsDoneFilesAndRedoesCorruptOnes) {

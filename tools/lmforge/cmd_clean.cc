@@ -9,6 +9,7 @@
 #include "clean/pipeline.h"
 #include "cli.h"
 #include "core/file_util.h"
+#include "core/log.h"
 #include "core/threads.h"
 #include "core/timer.h"
 
@@ -70,6 +71,11 @@ Status run(const CleanArgs& a) {
   Timer timer;
   LM_ASSIGN_OR_RETURN(clean::CleanStats stats, clean::run_clean(config, o));
   double secs = timer.seconds();
+  if (rw.world > 1 && rw.rank != 0) {  // rank 0 reports (and writes stats.json for) the job
+    log_info("rank {} of {}: done in {:.1f} s; {}/stats.json has the whole job's figures", rw.rank,
+             rw.world, secs, a.out);
+    return ok_status();
+  }
   if (a.json) {
     nlohmann::json j = stats.to_json();
     j["seconds"] = secs;
