@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 
 #include "core/file_util.h"
@@ -191,14 +192,12 @@ Status generate(const std::string& out, StageRow* row) {
   return ok_status();
 }
 
-// The main metric of each task (exact_match, else acc, else the first one), per filter.
-Status evaluate(const std::string& out, StageRow* row, Json* fig) {
-  const std::string path = out + "/run/eval/results.json";
-  if (!file_exists(path)) return ok_status();
+// The main metric of each task (exact_match, else acc, else the first one), per filter, from
+// run/eval/results.json and run/eval/*/results.json (one `eval tasks --output` each).
+Status evaluate_file(const std::string& path, std::string* lines, Json* fig) {
   LM_ASSIGN_OR_RETURN(Json j, read_json(path));
   if (!j.contains("results") || !j["results"].is_object())
     return corrupt("{}: no \"results\" object (not an lm-evaluation-harness results file)", path);
-  std::string lines;
   for (const auto& [task, metrics] : j["results"].items()) {
     if (!metrics.is_object()) continue;
     std::string main;
@@ -213,10 +212,25 @@ Status evaluate(const std::string& out, StageRow* row, Json* fig) {
       line += fmt::format(" {} {:.3f}", key, v.get<double>());
       (*fig)[task][key] = v;
     }
-    lines += (lines.empty() ? "" : "\n") + line;
+    *lines += (lines->empty() ? "" : "\n") + line;
   }
+  return ok_status();
+}
+
+Status evaluate(const std::string& out, StageRow* row, Json* fig) {
+  const std::string dir = out + "/run/eval";
+  std::vector<std::string> files;
+  if (file_exists(dir + "/results.json")) files.push_back("results.json");
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.is_directory() && file_exists(e.path().string() + "/results.json"))
+      files.push_back(e.path().filename().string() + "/results.json");
+  if (files.empty()) return ok_status();
+  std::sort(files.begin() + (files[0] == "results.json" ? 1 : 0), files.end());
+  std::string lines;
+  for (const auto& f : files) LM_RETURN_IF_ERROR(evaluate_file(dir + "/" + f, &lines, fig));
   row->figure = lines;
-  row->path = "run/eval/results.json";
+  row->path = "run/eval/" + (files.size() == 1 ? files[0] : std::string("**/results.json"));
   return ok_status();
 }
 

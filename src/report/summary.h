@@ -8,7 +8,7 @@
 //   Pack      pack/corpus.meta.json           train/val tokens, bytes per token
 //   Train     run/run.json, run/metrics.jsonl parameters, steps, val loss, tokens/s
 //   Generate  run/generate.txt                the samples written
-//   Evaluate  run/eval/results.json           each task's main metric per strategy
+//   Evaluate  run/eval/results.json, run/eval/*/results.json: each task's main metric
 //   Watch     run/report.html
 //   Scale     sweep-tiny/sweep.json, fit.json held-out prediction error, E identified or not
 // and the seconds of each stage from OUT/times.tsv ("Stage<TAB>seconds" lines, written by the

@@ -41,7 +41,8 @@ std::string fixture(const std::string& name) {
   w("run/generate.txt", "In the beginning\n");
   w("run/eval/results.json", R"({"results": {
        "arithmetic_add_1": {"alias": "arithmetic_add_1", "exact_match,none": 0.25,
-         "exact_match_stderr,none": 0.1, "token_edit_distance,none": 1.5},
+         "exact_match_stderr,none": 0.1, "token_edit_distance,none": 1.5}}})");
+  w("run/eval/kjv/results.json", R"({"results": {
        "kjv_cloze": {"alias": "kjv_cloze", "perplexity,none": 900.0, "acc,none": 0.125}}})");
   w("run/report.html", "<html></html>");
   w("sweep-tiny/sweep.json", R"({"runs": 9, "holdout_predicted_loss": 5.5,
@@ -80,6 +81,7 @@ TEST(Summary, EveryStageFigureFromItsFiles) {
   EXPECT_EQ(fig("Scale"),
             "9 runs; held-out predicted 5.500, actual 5.000 (error +0.500, +10.0%)\n"
             "alpha 0.30, beta 0.25, E 0.01 (not identified)");
+  EXPECT_EQ(row(*s, "Evaluate")->path, "run/eval/**/results.json");
   EXPECT_EQ(row(*s, "Scale")->path, "sweep-tiny/");
   EXPECT_EQ(row(*s, "Watch")->path, "run/report.html");
   // Times: from times.tsv; a stage the library does not know (added to the script later) is

@@ -105,6 +105,53 @@ TEST(Sweep, PlanRunResumeFitAndPredict) {
   EXPECT_EQ(s2["skipped"].get<int>(), static_cast<int>(plan->size()));
 }
 
+// A sweep scores a run by its validation loss, never by the training loss (here far below it,
+// as one lucky batch); a run without a val_loss is an error that says to pack a val split.
+TEST(Sweep, ScoresRunsByValidationLoss) {
+  std::string dir = tmpdir("val");
+  ASSERT_TRUE(make_dirs(dir + "/run").ok());
+  ASSERT_TRUE(write_file_atomic(dir + "/run/metrics.jsonl",
+                                "{\"step\": 10, \"tokens\": 100, \"loss\": 5.0}\n"
+                                "{\"step\": 20, \"tokens\": 200, \"loss\": 2.0}\n"
+                                "{\"step\": 20, \"tokens\": 200, \"val_loss\": 4.25}\n")
+                  .ok());
+  auto v = final_loss(dir + "/run");
+  ASSERT_TRUE(v.ok()) << v.status().to_string();
+  EXPECT_DOUBLE_EQ(*v, 4.25);
+  ASSERT_TRUE(write_file_atomic(dir + "/run/metrics.jsonl",
+                                "{\"step\": 10, \"tokens\": 100, \"loss\": 5.0}\n"
+                                "{\"step\": 20, \"tokens\": 200, \"loss\": 2.0}\n")
+                  .ok());
+  auto none = final_loss(dir + "/run");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("run/metrics.jsonl: no val_loss"), std::string::npos)
+      << none.status().message();
+  EXPECT_NE(none.status().hint().find("--val-fraction"), std::string::npos);
+}
+
+// Non-embedding vs embedding parameters of a shape, and what the sweep prints about them and
+// about what its fit can tell.
+TEST(Sweep, ReportShowsNonEmbeddingShareAndWhatTheFitCanTell) {
+  SweepShape sh{2, 4, 64};
+  ParamSplit p = param_split(512, 64, sh);
+  EXPECT_DOUBLE_EQ(p.non_embedding, 2 * (12 * 64 * 64 + 13 * 64) + 2 * 64);
+  EXPECT_DOUBLE_EQ(p.embedding, (512 + 64) * 64);
+  EXPECT_NEAR(p.share(), 100480.0 / (100480 + 36864), 1e-12);
+
+  std::string dir = tmpdir("reading");
+  std::string cfg_path = write_config(dir);
+  std::string out;
+  ASSERT_EQ(run_cli("scaling sweep --config " + cfg_path, &out), 0) << out;
+  EXPECT_NE(out.find("N (non-emb)  embedding  share"), std::string::npos) << out;
+  EXPECT_NE(out.find("val loss"), std::string::npos) << out;
+  EXPECT_NE(out.find("What this fit can and cannot tell:"), std::string::npos) << out;
+  EXPECT_NE(out.find("  - can: predict a run"), std::string::npos) << out;
+  EXPECT_NE(out.find("  - cannot: "), std::string::npos) << out;
+  // No pack here (data = "unused/prefix"): the config's vocabulary (4096) is used and recorded.
+  auto s = nlohmann::json::parse(*read_file(dir + "/sweep/sweep.json"));
+  EXPECT_EQ(s["vocab"].get<int>(), 4096);
+}
+
 std::vector<std::string> lines(const std::string& path) {
   std::vector<std::string> out;
   auto text = read_file(path);
