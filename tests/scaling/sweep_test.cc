@@ -136,7 +136,7 @@ TEST(Sweep, ReportShowsNonEmbeddingShareAndWhatTheFitCanTell) {
   ParamSplit p = param_split(512, 64, sh);
   EXPECT_DOUBLE_EQ(p.non_embedding, 2 * (12 * 64 * 64 + 13 * 64) + 2 * 64);
   EXPECT_DOUBLE_EQ(p.embedding, (512 + 64) * 64);
-  EXPECT_NEAR(p.share(), 100480.0 / (100480 + 36864), 1e-12);
+  EXPECT_NEAR(p.share(), 100096.0 / (100096 + 36864), 1e-12);
 
   std::string dir = tmpdir("reading");
   std::string cfg_path = write_config(dir);
