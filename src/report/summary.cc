@@ -79,7 +79,8 @@ Status clean(const std::string& out, StageRow* row, Json* fig) {
   if (j.contains("by_lang") && j["by_lang"].is_object()) {
     std::string per;
     for (const auto& [lang, g] : j["by_lang"].items()) {
-      per += fmt::format("{}{} {}", per.empty() ? "" : ", ", lang, count(num(g, {"kept", "documents"})));
+      per += fmt::format("{}{} {}", per.empty() ? "" : ", ", lang,
+                         count(num(g, {"kept", "documents"})));
       (*fig)["kept_by_lang"][lang] = num(g, {"kept", "documents"});
     }
     row->figure += "\n" + per;
@@ -294,7 +295,7 @@ Result<PipelineSummary> summarize_pipeline(const std::string& out) {
     return not_found("{}: no such folder", out).with_hint("run `make run` (OUT=DIR) first");
   PipelineSummary s;
   s.out_dir = out;
-  const char* names[] = {"Collect", "Clean", "Dedup",    "Tokenize", "Pack", "Train",
+  const char* names[] = {"Collect",  "Clean",    "Dedup", "Tokenize", "Pack", "Train",
                          "Generate", "Evaluate", "Watch", "Plan",     "Scale"};
   for (const char* n : names) s.rows.push_back({n, "", "", -1});
   auto fig = [&](const char* stage) -> Json* { return &s.figures[stage]; };
@@ -337,8 +338,8 @@ std::string format_summary(const PipelineSummary& s) {
     std::istringstream in(r.figure);
     for (std::string l; std::getline(in, l);) wf = std::max(wf, l.size());
   }
-  std::string out = fmt::format("{:<{}}  {:>7}  {:<{}}  {}\n", "stage", ws, "seconds", "figure",
-                                wf, "output (under " + s.out_dir + "/)");
+  std::string out = fmt::format("{:<{}}  {:>7}  {:<{}}  {}\n", "stage", ws, "seconds", "figure", wf,
+                                "output (under " + s.out_dir + "/)");
   for (const auto& r : s.rows) {
     std::istringstream in(r.figure.empty() ? std::string("-") : r.figure);
     std::string l;

@@ -26,16 +26,16 @@
 namespace lm::report {
 
 struct StageRow {
-  std::string stage;   // as the script names it (Collect, Clean, ...)
-  std::string figure;  // the key figure, "" when the stage has not run
-  std::string path;    // where its output is (relative to OUT)
+  std::string stage;    // as the script names it (Collect, Clean, ...)
+  std::string figure;   // the key figure, "" when the stage has not run
+  std::string path;     // where its output is (relative to OUT)
   double seconds = -1;  // from times.tsv; < 0 when not recorded
 };
 
 struct PipelineSummary {
   std::string out_dir;
   std::vector<StageRow> rows;
-  double total_seconds = -1;  // sum of the recorded times
+  double total_seconds = -1;                                          // sum of the recorded times
   nlohmann::ordered_json figures = nlohmann::ordered_json::object();  // the numbers, per stage
 };
 

@@ -261,9 +261,10 @@ std::vector<std::string> trainer_argv(const SweepConfig& c, const PlannedRun& r,
 Result<double> final_loss(const std::string& dir) {
   LM_ASSIGN_OR_RETURN(Metrics m, read_metrics(dir + "/metrics.jsonl"));
   if (m.val.empty())
-    return invalid_argument("{}/metrics.jsonl: no val_loss: a sweep scores each run by its "
-                            "validation loss, not the noisy last training loss",
-                            dir)
+    return invalid_argument(
+               "{}/metrics.jsonl: no val_loss: a sweep scores each run by its "
+               "validation loss, not the noisy last training loss",
+               dir)
         .with_hint("pack the data with a validation split (lmforge pack --val-fraction 0.02)");
   const double v = m.val.back().val_loss;
   if (!std::isfinite(v)) return corrupt("{}/metrics.jsonl: the last val_loss is not finite", dir);
@@ -349,16 +350,12 @@ Result<SweepResult> run_sweep(const SweepConfig& c, bool dry_run, bool skip_hold
   LM_RETURN_IF_ERROR(write_fit_json(c.out + "/fit.json", fit));
   LM_RETURN_IF_ERROR(predict_holdout(c, skip_holdout, &res));
   Allocation al = chinchilla_allocation(res.fit.params, res.holdout.budget);
-  nlohmann::json s = {{"runs", res.runs.runs.size()},
-                      {"ran", res.ran},
-                      {"skipped", res.skipped},
-                      {"resumed", res.resumed},
-                      {"threads", c.threads},
-                      {"vocab", res.vocab},
-                      {"fit", approach3_json(res.fit)},
-                      {"holdout", run_json(res.holdout)},
-                      {"holdout_N_opt", al.n_opt},
-                      {"holdout_predicted_loss", res.holdout_predicted}};
+  nlohmann::json s = {
+      {"runs", res.runs.runs.size()},   {"ran", res.ran},
+      {"skipped", res.skipped},         {"resumed", res.resumed},
+      {"threads", c.threads},           {"vocab", res.vocab},
+      {"fit", approach3_json(res.fit)}, {"holdout", run_json(res.holdout)},
+      {"holdout_N_opt", al.n_opt},      {"holdout_predicted_loss", res.holdout_predicted}};
   if (res.holdout_done) {
     s["holdout_actual_loss"] = res.holdout_actual;
     s["holdout_error"] = res.holdout_predicted - res.holdout_actual;

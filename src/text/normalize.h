@@ -14,7 +14,7 @@ namespace lm::text {
 
 struct NormalizeOptions {
   bool nfkc = true;
-  bool remove_controls = true;      // C0/C1 controls except \t \n, zero-width chars, soft hyphen
+  bool remove_controls = true;       // C0/C1 controls except \t \n, zero-width chars, soft hyphen
   bool remove_ansi_escapes = false;  // terminal escapes whole ("\x1b[32m"), before the rest
   bool collapse_whitespace = true;  // spaces/tabs runs -> one space, lines trimmed, <= 1 blank line
   bool map_punctuation = true;      // ‘’ -> ', “”«» -> ", – — ― -> -

@@ -13,8 +13,8 @@ namespace lm::report {
 namespace {
 
 std::string fixture(const std::string& name) {
-  const std::string d = std::string(LMFORGE_BUILD_DIR) + "/test-tmp/summary-" + name + "-" +
-                        std::to_string(getpid());
+  const std::string d =
+      std::string(LMFORGE_BUILD_DIR) + "/test-tmp/summary-" + name + "-" + std::to_string(getpid());
   auto w = [&](const std::string& rel, const std::string& text) {
     const std::string path = d + "/" + rel;
     EXPECT_TRUE(make_dirs(path.substr(0, path.rfind('/'))).ok());
@@ -37,7 +37,8 @@ std::string fixture(const std::string& name) {
     "{\"step\": 1, \"tokens\": 2048, \"loss\": 9.0, \"tokens_per_sec\": 100}\n"
     "{\"event\": \"checkpoint\"}\n"
     "{\"step\": 2, \"tokens\": 4096, \"loss\": 8.0, \"tokens_per_sec\": 6000}\n"
-    "{\"step\": 3, \"tokens\": 6144, \"loss\": 7.0, \"tokens_per_sec\": 6200, \"val_loss\": 4.5}\n");
+    "{\"step\": 3, \"tokens\": 6144, \"loss\": 7.0, \"tokens_per_sec\": 6200, \"val_loss\": "
+    "4.5}\n");
   w("run/generate.txt", "In the beginning\n");
   w("run/eval/results.json", R"({"results": {
        "arithmetic_add_1": {"alias": "arithmetic_add_1", "exact_match,none": 0.25,
@@ -76,8 +77,7 @@ TEST(Summary, EveryStageFigureFromItsFiles) {
             "5.50 M params, 3 steps, 0.01 M tokens\nval loss 4.500 (perplexity 90.0), 6,000 "
             "tokens/s");  // the median speed
   EXPECT_EQ(fig("Generate"), "17 bytes of samples");
-  EXPECT_EQ(fig("Evaluate"),
-            "arithmetic_add_1: exact_match,none 0.250\nkjv_cloze: acc,none 0.125");
+  EXPECT_EQ(fig("Evaluate"), "arithmetic_add_1: exact_match,none 0.250\nkjv_cloze: acc,none 0.125");
   EXPECT_EQ(fig("Scale"),
             "9 runs; held-out predicted 5.500, actual 5.000 (error +0.500, +10.0%)\n"
             "alpha 0.30, beta 0.25, E 0.01 (not identified)");
@@ -111,9 +111,8 @@ TEST(Summary, EveryStageFigureFromItsFiles) {
 
 TEST(Summary, MissingStagesLeftOutAndCorruptFilesNamed) {
   const std::string dir = fixture("partial");
-  ASSERT_EQ(std::system(("rm -rf " + dir + "/sweep-tiny " + dir + "/run " + dir + "/dedup")
-                            .c_str()),
-            0);
+  ASSERT_EQ(
+      std::system(("rm -rf " + dir + "/sweep-tiny " + dir + "/run " + dir + "/dedup").c_str()), 0);
   auto s = summarize_pipeline(dir);
   ASSERT_TRUE(s.ok()) << s.status().to_string();
   EXPECT_EQ(row(*s, "Train"), nullptr);
