@@ -248,8 +248,12 @@ Status scale(const std::string& out, StageRow* row, Json* fig) {
   LM_ASSIGN_OR_RETURN(Json j, read_json(dir + "/sweep.json"));
   (*fig)["runs"] = num(j, {"runs"});
   (*fig)["holdout_predicted_loss"] = num(j, {"holdout_predicted_loss"});
-  row->figure = fmt::format("{} runs; held-out predicted {:.3f}", count(num(j, {"runs"})),
-                            num(j, {"holdout_predicted_loss"}));
+  if (j.contains("holdout_skipped") && j["holdout_skipped"].is_string())
+    row->figure = fmt::format("{} runs; no held-out prediction (the fit has no optimum)",
+                              count(num(j, {"runs"})));
+  else
+    row->figure = fmt::format("{} runs; held-out predicted {:.3f}", count(num(j, {"runs"})),
+                              num(j, {"holdout_predicted_loss"}));
   if (j.contains("holdout_actual_loss")) {
     const double err = num(j, {"holdout_error"}), actual = num(j, {"holdout_actual_loss"});
     (*fig)["holdout_actual_loss"] = actual;

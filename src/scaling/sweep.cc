@@ -297,6 +297,16 @@ static Status predict_holdout(const SweepConfig& c, bool skip_holdout, SweepResu
   double hb = c.holdout_budget > 0 ? c.holdout_budget
                                    : 4 * *std::max_element(c.budgets.begin(), c.budgets.end());
   Allocation al = chinchilla_allocation(res->fit.params, hb);
+  if (!(res->fit.params.alpha > 0) || !std::isfinite(al.n_opt) || !(al.n_opt > 0)) {
+    // The loss fell as N shrank at every budget: no compute-optimal size to train at.
+    res->holdout_skipped = fmt::format(
+        "the fit has alpha {:.3g} (N_opt {:.3g}): at these budgets the smallest model is best, "
+        "the runs are limited by their steps, so the law has no optimum to predict at; raise "
+        "the budgets or add smaller shapes so that each budget's loss is lowest at a middle size",
+        res->fit.params.alpha, al.n_opt);
+    log_warn("sweep: no held-out prediction: {}", res->holdout_skipped);
+    return ok_status();
+  }
   double best = INFINITY;
   for (const auto& s : c.shapes) {
     PlannedRun r = plan_run(c, s, hb);
@@ -350,12 +360,14 @@ Result<SweepResult> run_sweep(const SweepConfig& c, bool dry_run, bool skip_hold
   LM_RETURN_IF_ERROR(write_fit_json(c.out + "/fit.json", fit));
   LM_RETURN_IF_ERROR(predict_holdout(c, skip_holdout, &res));
   Allocation al = chinchilla_allocation(res.fit.params, res.holdout.budget);
+  if (!res.holdout_skipped.empty()) al.n_opt = 0;
   nlohmann::json s = {
       {"runs", res.runs.runs.size()},   {"ran", res.ran},
       {"skipped", res.skipped},         {"resumed", res.resumed},
       {"threads", c.threads},           {"vocab", res.vocab},
       {"fit", approach3_json(res.fit)}, {"holdout", run_json(res.holdout)},
       {"holdout_N_opt", al.n_opt},      {"holdout_predicted_loss", res.holdout_predicted}};
+  if (!res.holdout_skipped.empty()) s["holdout_skipped"] = res.holdout_skipped;
   if (res.holdout_done) {
     s["holdout_actual_loss"] = res.holdout_actual;
     s["holdout_error"] = res.holdout_predicted - res.holdout_actual;

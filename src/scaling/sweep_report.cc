@@ -32,11 +32,14 @@ std::string format_sweep(const SweepConfig& c, const SweepResult& r, bool dry_ru
       vocab);
   if (dry_run) return s;
   s += format_approach3(r.fit);
-  s += fmt::format("held-out {}: predicted loss {:.4f}", r.holdout.name, r.holdout_predicted);
+  if (!r.holdout_skipped.empty())
+    s += "held-out: not predicted: " + r.holdout_skipped + "\n";
+  else
+    s += fmt::format("held-out {}: predicted loss {:.4f}", r.holdout.name, r.holdout_predicted);
   if (r.holdout_done)
     s += fmt::format(", actual {:.4f} (error {:+.4f})", r.holdout_actual,
                      r.holdout_predicted - r.holdout_actual);
-  s += "\n";
+  if (r.holdout_skipped.empty()) s += "\n";
   if (c.entropy > 0)
     s += fmt::format("fitted E {:.4f} vs true entropy {:.4f} nats/token\n", r.fit.params.E,
                      c.entropy);
@@ -74,6 +77,11 @@ std::string sweep_reading(const SweepConfig& c, const SweepResult& r) {
         r.holdout.flops / c_hi, err, 100 * err / r.holdout_actual, r.fit.params.alpha,
         r.fit.params.beta);
   }
+  if (!r.holdout_skipped.empty())
+    s += fmt::format(
+        "  - cannot, at these budgets: find a compute-optimal size (alpha {:.2f}: the smallest "
+        "model wins every budget), so it predicts no held-out run\n",
+        r.fit.params.alpha);
   s += fmt::format(
       "  - cannot: {}the exponents or tokens-per-parameter of models 100x larger (other regimes, "
       "learning rates tuned per size), nor the loss of runs far past the held-out budget\n",

@@ -13,6 +13,7 @@
 
 #include "core/file_util.h"
 #include "scaling/curve.h"
+#include "scaling/sweep_report.h"
 
 namespace lm::scaling {
 namespace {
@@ -150,6 +151,27 @@ TEST(Sweep, ReportShowsNonEmbeddingShareAndWhatTheFitCanTell) {
   // No pack here (data = "unused/prefix"): the config's vocabulary (4096) is used and recorded.
   auto s = nlohmann::json::parse(*read_file(dir + "/sweep/sweep.json"));
   EXPECT_EQ(s["vocab"].get<int>(), 4096);
+}
+
+// A fit whose loss falls as N shrinks (alpha <= 0) has no optimum: the reading says so.
+TEST(Sweep, ReadingSaysWhenTheFitHasNoOptimum) {
+  SweepConfig c;
+  c.vocab = 512;
+  c.seq_len = 64;
+  SweepResult r;
+  PlannedRun p = plan_run(c, SweepShape{2, 2, 32}, 1e10);
+  r.planned = {p, plan_run(c, SweepShape{2, 2, 48}, 1e10)};
+  r.runs.runs = {scaling::Run{p.params, p.tokens, 5.0, p.flops, p.name, {}},
+                 scaling::Run{r.planned[1].params, r.planned[1].tokens, 5.2, r.planned[1].flops, "b", {}}};
+  r.fit.params.alpha = -5.3;
+  r.holdout_skipped = "the fit has alpha -5.3";
+  std::string s = sweep_reading(c, r);
+  EXPECT_NE(s.find("cannot, at these budgets: find a compute-optimal size (alpha -5.30"),
+            std::string::npos)
+      << s;
+  EXPECT_EQ(s.find("  - can: "), std::string::npos) << s;
+  EXPECT_NE(format_sweep(c, r, false).find("held-out: not predicted: the fit has alpha -5.3"),
+            std::string::npos);
 }
 
 std::vector<std::string> lines(const std::string& path) {
