@@ -82,7 +82,7 @@ struct SweepResult {
   double holdout_predicted = 0, holdout_actual = 0;
   bool holdout_done = false;
   std::string holdout_skipped;  // why no held-out run was predicted (the fit has no optimum)
-  int vocab = 0;  // the data's vocabulary (DATA.meta.json), else the config's `vocab`
+  int vocab = 0;                // the data's vocabulary (DATA.meta.json), else the config's `vocab`
 };
 
 // dry_run: plan only (writes plan.json). Otherwise runs/collects/fits/predicts and writes

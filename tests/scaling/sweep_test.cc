@@ -161,8 +161,9 @@ TEST(Sweep, ReadingSaysWhenTheFitHasNoOptimum) {
   SweepResult r;
   PlannedRun p = plan_run(c, SweepShape{2, 2, 32}, 1e10);
   r.planned = {p, plan_run(c, SweepShape{2, 2, 48}, 1e10)};
-  r.runs.runs = {scaling::Run{p.params, p.tokens, 5.0, p.flops, p.name, {}},
-                 scaling::Run{r.planned[1].params, r.planned[1].tokens, 5.2, r.planned[1].flops, "b", {}}};
+  r.runs.runs = {
+      scaling::Run{p.params, p.tokens, 5.0, p.flops, p.name, {}},
+      scaling::Run{r.planned[1].params, r.planned[1].tokens, 5.2, r.planned[1].flops, "b", {}}};
   r.fit.params.alpha = -5.3;
   r.holdout_skipped = "the fit has alpha -5.3";
   std::string s = sweep_reading(c, r);
