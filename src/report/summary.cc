@@ -93,10 +93,10 @@ Status dedup(const std::string& out, StageRow* row, Json* fig) {
   const std::string path = out + "/dedup/stats.json";
   if (!file_exists(path)) return ok_status();
   LM_ASSIGN_OR_RETURN(Json j, read_json(path));
-  const double in = num(j, {"input", "documents"}), kept = num(j, {"kept", "documents"});
+  const double in = num(j, {"documents_in"}), kept = num(j, {"documents_kept"});
   (*fig)["documents_removed"] = in - kept;
-  row->figure =
-      fmt::format("{} of {} documents removed as duplicates", count(in - kept), count(in));
+  row->figure = fmt::format("{} of {} documents removed as duplicates, {} lines", count(in - kept),
+                            count(in), count(num(j, {"lines_removed"})));
   row->path = "dedup/stats.json";
   return ok_status();
 }

@@ -26,7 +26,7 @@ std::string fixture(const std::string& name) {
   w("clean/stats.json", R"({"input": {"documents": 300, "bytes": 3000000},
        "kept": {"documents": 270, "bytes": 2400000},
        "by_lang": {"de": {"kept": {"documents": 90}}, "en": {"kept": {"documents": 180}}}})");
-  w("dedup/stats.json", R"({"input": {"documents": 300}, "kept": {"documents": 296}})");
+  w("dedup/stats.json", R"({"documents_in": 300, "documents_kept": 296, "lines_removed": 1200})");
   w("tokenizer.json", R"({"added_tokens": [{"id": 5, "content": "<|endoftext|>"}],
        "model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "c": 2, "ab": 3, "abc": 4}}})");
   // 270 documents, 1,000,270 tokens with their EOTs: 2.4 MB / 1e6 = 2.4 bytes per token.
@@ -70,7 +70,7 @@ TEST(Summary, EveryStageFigureFromItsFiles) {
   };
   EXPECT_EQ(fig("Collect"), "300 documents, 3.00 MB of text, 2 languages");
   EXPECT_EQ(fig("Clean"), "270 of 300 documents kept (90.0%), 2.40 MB\nde 90, en 180");
-  EXPECT_EQ(fig("Dedup"), "4 of 300 documents removed as duplicates");
+  EXPECT_EQ(fig("Dedup"), "4 of 300 documents removed as duplicates, 1,200 lines");
   EXPECT_EQ(fig("Tokenize"), "vocabulary 6 (BPE)");
   EXPECT_EQ(fig("Pack"), "0.98 M train + 0.02 M val tokens, 2.40 bytes/token");
   EXPECT_EQ(fig("Train"),
