@@ -147,6 +147,7 @@ Status read_normalize(Section& s, NormalizeConfig* c) {
   LM_RETURN_IF_ERROR(s.get("enabled", &c->enabled));
   LM_RETURN_IF_ERROR(s.get("nfkc", &o.nfkc));
   LM_RETURN_IF_ERROR(s.get("remove_controls", &o.remove_controls));
+  LM_RETURN_IF_ERROR(s.get("remove_ansi_escapes", &o.remove_ansi_escapes));
   LM_RETURN_IF_ERROR(s.get("collapse_whitespace", &o.collapse_whitespace));
   LM_RETURN_IF_ERROR(s.get("map_punctuation", &o.map_punctuation));
   LM_RETURN_IF_ERROR(s.get("lowercase", &o.lowercase));

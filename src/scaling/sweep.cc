@@ -260,15 +260,36 @@ std::vector<std::string> trainer_argv(const SweepConfig& c, const PlannedRun& r,
 
 Result<double> final_loss(const std::string& dir) {
   LM_ASSIGN_OR_RETURN(Metrics m, read_metrics(dir + "/metrics.jsonl"));
-  if (!m.val.empty()) return m.val.back().val_loss;
-  size_t k = std::max<size_t>(1, m.points.size() / 20);
-  double s = 0;
-  for (size_t i = m.points.size() - k; i < m.points.size(); ++i) {
-    if (!m.points[i].loss_finite)
-      return corrupt("{}/metrics.jsonl: the run ended with a non-finite loss", dir);
-    s += m.points[i].loss;
-  }
-  return s / k;
+  if (m.val.empty())
+    return invalid_argument(
+               "{}/metrics.jsonl: no val_loss: a sweep scores each run by its "
+               "validation loss, not the noisy last training loss",
+               dir)
+        .with_hint("pack the data with a validation split (lmforge pack --val-fraction 0.02)");
+  const double v = m.val.back().val_loss;
+  if (!std::isfinite(v)) return corrupt("{}/metrics.jsonl: the last val_loss is not finite", dir);
+  return v;
+}
+
+ParamSplit param_split(int vocab, int seq_len, const SweepShape& s) {
+  SweepConfig c;
+  c.vocab = vocab;
+  c.seq_len = seq_len;
+  ParamSplit p;
+  p.non_embedding = sweep_params(c, s);
+  p.embedding = (static_cast<double>(vocab) + seq_len) * s.n_embd;
+  return p;
+}
+
+// The data's vocabulary from DATA.meta.json (tokenizer.vocab_size), else the config's.
+static int data_vocab(const SweepConfig& c) {
+  auto text = read_file(c.data + ".meta.json");
+  if (!text.ok()) return c.vocab;
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.contains("tokenizer") || !j["tokenizer"].is_object() ||
+      !j["tokenizer"].contains("vocab_size") || !j["tokenizer"]["vocab_size"].is_number_integer())
+    return c.vocab;
+  return j["tokenizer"]["vocab_size"].get<int>();
 }
 
 // Held-out prediction: the shape nearest the fitted N_opt at the held-out budget; trains it.
@@ -276,6 +297,16 @@ static Status predict_holdout(const SweepConfig& c, bool skip_holdout, SweepResu
   double hb = c.holdout_budget > 0 ? c.holdout_budget
                                    : 4 * *std::max_element(c.budgets.begin(), c.budgets.end());
   Allocation al = chinchilla_allocation(res->fit.params, hb);
+  if (!(res->fit.params.alpha > 0) || !std::isfinite(al.n_opt) || !(al.n_opt > 0)) {
+    // The loss fell as N shrank at every budget: no compute-optimal size to train at.
+    res->holdout_skipped = fmt::format(
+        "the fit has alpha {:.3g} (N_opt {:.3g}): at these budgets the smallest model is best, "
+        "the runs are limited by their steps, so the law has no optimum to predict at; raise "
+        "the budgets or add smaller shapes so that each budget's loss is lowest at a middle size",
+        res->fit.params.alpha, al.n_opt);
+    log_warn("sweep: no held-out prediction: {}", res->holdout_skipped);
+    return ok_status();
+  }
   double best = INFINITY;
   for (const auto& s : c.shapes) {
     PlannedRun r = plan_run(c, s, hb);
@@ -304,6 +335,7 @@ static Status predict_holdout(const SweepConfig& c, bool skip_holdout, SweepResu
 
 Result<SweepResult> run_sweep(const SweepConfig& c, bool dry_run, bool skip_holdout) {
   SweepResult res;
+  res.vocab = data_vocab(c);
   LM_ASSIGN_OR_RETURN(res.planned, plan_sweep(c));
   LM_RETURN_IF_ERROR(make_dirs(c.out));
   nlohmann::json plan = nlohmann::json::array();
@@ -328,15 +360,14 @@ Result<SweepResult> run_sweep(const SweepConfig& c, bool dry_run, bool skip_hold
   LM_RETURN_IF_ERROR(write_fit_json(c.out + "/fit.json", fit));
   LM_RETURN_IF_ERROR(predict_holdout(c, skip_holdout, &res));
   Allocation al = chinchilla_allocation(res.fit.params, res.holdout.budget);
-  nlohmann::json s = {{"runs", res.runs.runs.size()},
-                      {"ran", res.ran},
-                      {"skipped", res.skipped},
-                      {"resumed", res.resumed},
-                      {"threads", c.threads},
-                      {"fit", approach3_json(res.fit)},
-                      {"holdout", run_json(res.holdout)},
-                      {"holdout_N_opt", al.n_opt},
-                      {"holdout_predicted_loss", res.holdout_predicted}};
+  if (!res.holdout_skipped.empty()) al.n_opt = 0;
+  nlohmann::json s = {
+      {"runs", res.runs.runs.size()},   {"ran", res.ran},
+      {"skipped", res.skipped},         {"resumed", res.resumed},
+      {"threads", c.threads},           {"vocab", res.vocab},
+      {"fit", approach3_json(res.fit)}, {"holdout", run_json(res.holdout)},
+      {"holdout_N_opt", al.n_opt},      {"holdout_predicted_loss", res.holdout_predicted}};
+  if (!res.holdout_skipped.empty()) s["holdout_skipped"] = res.holdout_skipped;
   if (res.holdout_done) {
     s["holdout_actual_loss"] = res.holdout_actual;
     s["holdout_error"] = res.holdout_predicted - res.holdout_actual;

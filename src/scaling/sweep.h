@@ -59,8 +59,19 @@ PlannedRun plan_run(const SweepConfig& c, const SweepShape& s, double budget);
 std::vector<std::string> trainer_argv(const SweepConfig& c, const PlannedRun& r,
                                       bool resume = false);
 
-// Final loss of a finished run directory: last val_loss, else mean of the last 5% of losses.
+// The loss a sweep scores a finished run by: its last val_loss (the trainer validates at the last
+// step), never the training loss, whose last values are one noisy batch each. A run without a
+// val_loss is an error that says to pack a validation split.
 Result<double> final_loss(const std::string& run_dir);
+
+// Parameters of a shape apart: non-embedding (12 L h^2 + 13 L h + 2 h, the sweep's N unless
+// count_embeddings) and embedding ((vocab + seq_len) h: token and position tables, the output
+// layer tied to the token table).
+struct ParamSplit {
+  double non_embedding = 0, embedding = 0;
+  double share() const { return non_embedding / (non_embedding + embedding); }
+};
+ParamSplit param_split(int vocab, int seq_len, const SweepShape& s);
 
 struct SweepResult {
   std::vector<PlannedRun> planned;
@@ -70,6 +81,8 @@ struct SweepResult {
   PlannedRun holdout;
   double holdout_predicted = 0, holdout_actual = 0;
   bool holdout_done = false;
+  std::string holdout_skipped;  // why no held-out run was predicted (the fit has no optimum)
+  int vocab = 0;                // the data's vocabulary (DATA.meta.json), else the config's `vocab`
 };
 
 // dry_run: plan only (writes plan.json). Otherwise runs/collects/fits/predicts and writes

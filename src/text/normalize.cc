@@ -223,11 +223,39 @@ std::string CleanNormalizer::unicode_text(std::string_view text) const {
   return out;
 }
 
+std::string strip_ansi_escapes(std::string_view t) {
+  std::string out;
+  out.reserve(t.size());
+  const size_t n = t.size();
+  auto at = [&](size_t j) { return static_cast<unsigned char>(t[j]); };
+  for (size_t i = 0; i < n;) {
+    if (t[i] != '\x1b') {
+      out += t[i++];
+      continue;
+    }
+    size_t j = i + 1;
+    if (j < n && t[j] == '[') {  // CSI: parameter and intermediate bytes, then one final byte
+      ++j;
+      while (j < n && at(j) >= 0x20 && at(j) <= 0x3f) ++j;
+      if (j < n && at(j) >= 0x40 && at(j) <= 0x7e) ++j;
+    } else if (j < n && at(j) >= 0x40 && at(j) <= 0x5f) {
+      ++j;
+    }
+    i = j;
+  }
+  return out;
+}
+
 std::string code_point_pass(std::string_view text, const NormalizeOptions& options) {
   return byte_pass(text, options);
 }
 
 std::string CleanNormalizer::normalize(std::string_view text) const {
+  std::string stripped;
+  if (options_.remove_ansi_escapes && text.find('\x1b') != std::string_view::npos) {
+    stripped = strip_ansi_escapes(text);
+    text = stripped;
+  }
   if (uni::is_ascii(text)) {
     return options_.collapse_whitespace ? ascii_collapse_pass(text, options_)
                                         : byte_pass(text, options_);

@@ -13,7 +13,8 @@ namespace lm::text {
 
 struct NormalizeOptions {
   bool nfkc = true;
-  bool remove_controls = true;      // C0/C1 controls except \t \n, zero-width chars, soft hyphen
+  bool remove_controls = true;       // C0/C1 controls except \t \n, zero-width chars, soft hyphen
+  bool remove_ansi_escapes = false;  // terminal escapes whole ("\x1b[32m"), before the rest
   bool collapse_whitespace = true;  // spaces/tabs runs -> one space, lines trimmed, <= 1 blank line
   bool map_punctuation = true;      // ‘’ -> ', “”«» -> ", – — ― -> -
   bool lowercase = false;
@@ -34,6 +35,12 @@ class CleanNormalizer {
   std::string unicode_text(std::string_view text) const;
   NormalizeOptions options_;
 };
+
+// `text` without its terminal escape sequences: CSI (ESC [ parameters intermediates final, e.g.
+// the colour codes "\x1b[32m" ... "\x1b[m" of fortune files) and two-byte escapes (ESC and one
+// of @ A-Z [ \ ] ^ _); a lone ESC goes too. remove_controls alone would drop the ESC and leave
+// "[32m" in the text.
+std::string strip_ansi_escapes(std::string_view text);
 
 // True when the code point pass (controls, white space, punctuation) would leave valid UTF-8
 // `text` unchanged; exposed for tests.

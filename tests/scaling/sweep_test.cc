@@ -13,6 +13,7 @@
 
 #include "core/file_util.h"
 #include "scaling/curve.h"
+#include "scaling/sweep_report.h"
 
 namespace lm::scaling {
 namespace {
@@ -103,6 +104,75 @@ TEST(Sweep, PlanRunResumeFitAndPredict) {
   auto s2 = nlohmann::json::parse(out);
   EXPECT_EQ(s2["ran"].get<int>(), 0);
   EXPECT_EQ(s2["skipped"].get<int>(), static_cast<int>(plan->size()));
+}
+
+// A sweep scores a run by its validation loss, never by the training loss (here far below it,
+// as one lucky batch); a run without a val_loss is an error that says to pack a val split.
+TEST(Sweep, ScoresRunsByValidationLoss) {
+  std::string dir = tmpdir("val");
+  ASSERT_TRUE(make_dirs(dir + "/run").ok());
+  ASSERT_TRUE(write_file_atomic(dir + "/run/metrics.jsonl",
+                                "{\"step\": 10, \"tokens\": 100, \"loss\": 5.0}\n"
+                                "{\"step\": 20, \"tokens\": 200, \"loss\": 2.0}\n"
+                                "{\"step\": 20, \"tokens\": 200, \"val_loss\": 4.25}\n")
+                  .ok());
+  auto v = final_loss(dir + "/run");
+  ASSERT_TRUE(v.ok()) << v.status().to_string();
+  EXPECT_DOUBLE_EQ(*v, 4.25);
+  ASSERT_TRUE(write_file_atomic(dir + "/run/metrics.jsonl",
+                                "{\"step\": 10, \"tokens\": 100, \"loss\": 5.0}\n"
+                                "{\"step\": 20, \"tokens\": 200, \"loss\": 2.0}\n")
+                  .ok());
+  auto none = final_loss(dir + "/run");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("run/metrics.jsonl: no val_loss"), std::string::npos)
+      << none.status().message();
+  EXPECT_NE(none.status().hint().find("--val-fraction"), std::string::npos);
+}
+
+// Non-embedding vs embedding parameters of a shape, and what the sweep prints about them and
+// about what its fit can tell.
+TEST(Sweep, ReportShowsNonEmbeddingShareAndWhatTheFitCanTell) {
+  SweepShape sh{2, 4, 64};
+  ParamSplit p = param_split(512, 64, sh);
+  EXPECT_DOUBLE_EQ(p.non_embedding, 2 * (12 * 64 * 64 + 13 * 64) + 2 * 64);
+  EXPECT_DOUBLE_EQ(p.embedding, (512 + 64) * 64);
+  EXPECT_NEAR(p.share(), 100096.0 / (100096 + 36864), 1e-12);
+
+  std::string dir = tmpdir("reading");
+  std::string cfg_path = write_config(dir);
+  std::string out;
+  ASSERT_EQ(run_cli("scaling sweep --config " + cfg_path, &out), 0) << out;
+  EXPECT_NE(out.find("N (non-emb)  embedding  share"), std::string::npos) << out;
+  EXPECT_NE(out.find("val loss"), std::string::npos) << out;
+  EXPECT_NE(out.find("What this fit can and cannot tell:"), std::string::npos) << out;
+  EXPECT_NE(out.find("  - can: predict a run"), std::string::npos) << out;
+  EXPECT_NE(out.find("  - cannot: "), std::string::npos) << out;
+  // No pack here (data = "unused/prefix"): the config's vocabulary (4096) is used and recorded.
+  auto s = nlohmann::json::parse(*read_file(dir + "/sweep/sweep.json"));
+  EXPECT_EQ(s["vocab"].get<int>(), 4096);
+}
+
+// A fit whose loss falls as N shrinks (alpha <= 0) has no optimum: the reading says so.
+TEST(Sweep, ReadingSaysWhenTheFitHasNoOptimum) {
+  SweepConfig c;
+  c.vocab = 512;
+  c.seq_len = 64;
+  SweepResult r;
+  PlannedRun p = plan_run(c, SweepShape{2, 2, 32}, 1e10);
+  r.planned = {p, plan_run(c, SweepShape{2, 2, 48}, 1e10)};
+  r.runs.runs = {
+      scaling::Run{p.params, p.tokens, 5.0, p.flops, p.name, {}},
+      scaling::Run{r.planned[1].params, r.planned[1].tokens, 5.2, r.planned[1].flops, "b", {}}};
+  r.fit.params.alpha = -5.3;
+  r.holdout_skipped = "the fit has alpha -5.3";
+  std::string s = sweep_reading(c, r);
+  EXPECT_NE(s.find("cannot, at these budgets: find a compute-optimal size (alpha -5.30"),
+            std::string::npos)
+      << s;
+  EXPECT_EQ(s.find("  - can: "), std::string::npos) << s;
+  EXPECT_NE(format_sweep(c, r, false).find("held-out: not predicted: the fit has alpha -5.3"),
+            std::string::npos);
 }
 
 std::vector<std::string> lines(const std::string& path) {

@@ -93,6 +93,25 @@ TEST(Normalize, InPlaceEqualsNormalize) {
   }
 }
 
+// Terminal escapes go whole with remove_ansi_escapes (as the zh fortunes' colour codes); with
+// remove_controls alone only the ESC goes and "[32m" stays in the text.
+TEST(Normalize, AnsiEscapesRemovedWhole) {
+  const std::string zh = "\x1b[32m\u300a\u611f\u9047\u300b\x1b[m\n\x1b[33m\u4f5c\u8005\x1b[m";
+  EXPECT_EQ(norm(zh), "[32m\u300a\u611f\u9047\u300b[m\n[33m\u4f5c\u8005[m");
+  NormalizeOptions o;
+  o.remove_ansi_escapes = true;
+  EXPECT_EQ(norm(zh, o), "\u300a\u611f\u9047\u300b\n\u4f5c\u8005");
+  EXPECT_EQ(norm("bold \x1b[1;31;40mred\x1b[0m, \x1b[2Jcleared \x1bMup \x1b", o),
+            "bold red, cleared up");
+  EXPECT_EQ(strip_ansi_escapes("a\x1b[?25lb\x1b[1 qc\x1b[12"), "abc");  // private, intermediate,
+                                                                        // unterminated
+  auto n = Normalizer::create(o);
+  ASSERT_TRUE(n.ok());
+  std::string in_place = zh;
+  EXPECT_TRUE((*n)->normalize_in_place(&in_place));
+  EXPECT_EQ(in_place, (*n)->normalize(zh));
+}
+
 TEST(Normalize, UnicodePath) {
   EXPECT_EQ(norm("ｆｕｌｌ ﬁne"), "full fine");  // NFKC
   EXPECT_EQ(norm("\u201cquoted\u201d \u2018it\u2019s\u2019 a\u2014b"), "\"quoted\" 'it's' a-b");
