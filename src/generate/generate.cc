@@ -94,9 +94,7 @@ Result<std::vector<int>> TextCodec::encode(const std::string& text) const {
   return ids;
 }
 
-const tok::Tokenizer* TextCodec::tokenizer() const {
-  return impl_->tok.get();
-}
+const tok::Tokenizer* TextCodec::tokenizer() const { return impl_->tok.get(); }
 
 std::string TextCodec::decode(const std::vector<int>& ids) const {
   if (impl_->tok) {
