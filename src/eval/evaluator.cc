@@ -39,14 +39,14 @@ struct DocInfo {
 };
 
 const std::map<std::string, std::set<std::string>>& metrics_by_type() {
-  static const std::map<std::string, std::set<std::string>> m = {
+  static const std::map<std::string, std::set<std::string>> kMetricsByType = {
       {"loglikelihood", {"acc", "perplexity", "target_logprob", "token_accuracy"}},
       {"multiple_choice",
        {"acc", "acc_norm", "acc_bytes", "acc_mutual_info", "exact_match", "brier_score"}},
       {"generate_until",
        {"exact_match", "token_edit_distance", "target_logprob", "token_accuracy"}},
       {"loglikelihood_rolling", {"word_perplexity", "byte_perplexity", "bits_per_byte"}}};
-  return m;
+  return kMetricsByType;
 }
 
 std::vector<std::string> default_metrics(const std::string& type) {

@@ -24,36 +24,36 @@ struct Entry {
 using Entries = std::vector<std::pair<std::string, Entry>>;  // in order, later keys override
 
 const std::set<std::string>& known_keys() {
-  static const std::set<std::string> k = {"task",
-                                          "tag",
-                                          "task_alias",
-                                          "dataset_path",
-                                          "dataset_name",
-                                          "dataset_kwargs",
-                                          "training_split",
-                                          "validation_split",
-                                          "test_split",
-                                          "fewshot_split",
-                                          "description",
-                                          "doc_to_text",
-                                          "doc_to_target",
-                                          "doc_to_choice",
-                                          "target_delimiter",
-                                          "fewshot_delimiter",
-                                          "num_fewshot",
-                                          "fewshot_config",
-                                          "output_type",
-                                          "generation_kwargs",
-                                          "repeats",
-                                          "filter_list",
-                                          "metric_list",
-                                          "include",
-                                          "metadata",
-                                          "should_decontaminate",
-                                          "doc_to_decontamination_query",
-                                          "process_docs",
-                                          "chat_template"};
-  return k;
+  static const std::set<std::string> kKnownKeys = {"task",
+                                                   "tag",
+                                                   "task_alias",
+                                                   "dataset_path",
+                                                   "dataset_name",
+                                                   "dataset_kwargs",
+                                                   "training_split",
+                                                   "validation_split",
+                                                   "test_split",
+                                                   "fewshot_split",
+                                                   "description",
+                                                   "doc_to_text",
+                                                   "doc_to_target",
+                                                   "doc_to_choice",
+                                                   "target_delimiter",
+                                                   "fewshot_delimiter",
+                                                   "num_fewshot",
+                                                   "fewshot_config",
+                                                   "output_type",
+                                                   "generation_kwargs",
+                                                   "repeats",
+                                                   "filter_list",
+                                                   "metric_list",
+                                                   "include",
+                                                   "metadata",
+                                                   "should_decontaminate",
+                                                   "doc_to_decontamination_query",
+                                                   "process_docs",
+                                                   "chat_template"};
+  return kKnownKeys;
 }
 
 std::string join_set(const std::set<std::string>& s) {
@@ -411,11 +411,12 @@ Status apply_entry(const std::string& key, const Entry& e, TaskConfig* c) {
     LM_RETURN_IF_ERROR(parse_fewshot_config(e, c));
   } else if (key == "output_type") {
     LM_ASSIGN_OR_RETURN(c->output_type, get_string(e, key));
-    static const std::set<std::string> kinds = {"loglikelihood", "multiple_choice",
-                                                "generate_until", "loglikelihood_rolling"};
-    if (!kinds.count(c->output_type))
-      return at(e.file, n, key,
-                fmt::format("'{}' is not an output type ({})", c->output_type, join_set(kinds)));
+    static const std::set<std::string> kOutputTypes = {"loglikelihood", "multiple_choice",
+                                                       "generate_until", "loglikelihood_rolling"};
+    if (!kOutputTypes.count(c->output_type))
+      return at(
+          e.file, n, key,
+          fmt::format("'{}' is not an output type ({})", c->output_type, join_set(kOutputTypes)));
   } else if (key == "generation_kwargs") {
     LM_RETURN_IF_ERROR(parse_generation_kwargs(e, c));
   } else if (key == "chat_template") {

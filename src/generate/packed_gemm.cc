@@ -21,11 +21,11 @@ constexpr int kRowBlock = 6;   // rows per register block (12 accumulators)
 constexpr int kRowChunk = 48;  // rows per work item
 
 bool has_avx2() {
-  static const bool yes = [] {
+  static const bool kYes = [] {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   }();
-  return yes;
+  return kYes;
 }
 
 template <int R>

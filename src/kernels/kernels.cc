@@ -20,8 +20,8 @@ void set_kernel_threads(int n) {
 
 int kernel_threads() {
   // OpenBLAS must never start its own threads inside ours.
-  static const bool blas_single = (openblas_set_num_threads(1), true);
-  (void)blas_single;
+  static const bool kBlasSingle = (openblas_set_num_threads(1), true);
+  (void)kBlasSingle;
   return g_threads.load(std::memory_order_relaxed);
 }
 

@@ -201,7 +201,7 @@ void bootstrap(const RunsTable& t, const Approach3Options& opt, int threads, App
   r->beta = interval(be, opt.ci);
   r->a_share = interval(share, opt.ci);
   const double floor = kCollapsedE * min_loss(t);
-  r->E_collapsed_share =
+  r->e_collapsed_share =
       static_cast<double>(std::count_if(E.begin(), E.end(), [&](double e) { return e < floor; })) /
       k;
 }
@@ -212,20 +212,20 @@ void bootstrap(const RunsTable& t, const Approach3Options& opt, int threads, App
 void judge_identifiability(const RunsTable& t, Approach3Result* r) {
   const double floor = kCollapsedE * min_loss(t);
   if (r->params.E < floor) {
-    r->E_identified = false;
+    r->e_identified = false;
     r->message += fmt::format(
         "; warning: E is not identified: it collapsed to ~0 ({:.3g}); the runs cannot tell the "
         "irreducible loss from a slowly decaying model or data term (train closer to convergence "
         "and over a wider range of N and D)",
         r->params.E);
   } else if (r->bootstrap > 0 && r->E.lo < floor) {
-    r->E_identified = false;
+    r->e_identified = false;
     r->message += fmt::format(
         "; warning: E is not identified: {:.0f}% of the bootstrap resamples put it at ~0 (95% "
         "interval [{:.3g}, {:.3g}]); more runs, closer to convergence, over a wider range of N",
-        100 * r->E_collapsed_share, r->E.lo, r->E.hi);
+        100 * r->e_collapsed_share, r->E.lo, r->E.hi);
   } else {
-    r->E_identified = true;
+    r->e_identified = true;
   }
 }
 

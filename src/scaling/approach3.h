@@ -44,8 +44,8 @@ struct Approach3Result {
   // E is identified unless the fit, or the lower end of its bootstrap interval, sits at the
   // E = 0 boundary (below 1% of the lowest loss): then the runs cannot separate the irreducible
   // loss from a slowly decaying model/data term, and `message` carries a warning.
-  bool E_identified = false;
-  double E_collapsed_share = 0;  // share of bootstrap resamples with E at ~0
+  bool e_identified = false;
+  double e_collapsed_share = 0;  // share of bootstrap resamples with E at ~0
 };
 
 // Objective value and gradient at raw parameters p (a, b, e, alpha, beta).

@@ -21,9 +21,9 @@ Result<AllocationFit> power_through(std::vector<double> c, std::vector<double> n
   LM_ASSIGN_OR_RETURN(LineFit fn, fit_line(lc, ln));
   LM_ASSIGN_OR_RETURN(LineFit fd, fit_line(lc, ld));
   f.a = fn.slope;
-  f.G_n = std::exp(fn.intercept);
+  f.g_n = std::exp(fn.intercept);
   f.b = fd.slope;
-  f.G_d = std::exp(fd.intercept);
+  f.g_d = std::exp(fd.intercept);
   f.points = static_cast<int>(c.size());
   f.c = std::move(c);
   f.n_opt = std::move(n);
@@ -47,8 +47,8 @@ std::map<std::string, std::vector<std::pair<double, double>>> curves(
 
 }  // namespace
 
-double AllocationFit::n_at(double c) const { return G_n * std::pow(c, a); }
-double AllocationFit::d_at(double c) const { return G_d * std::pow(c, b); }
+double AllocationFit::n_at(double c) const { return g_n * std::pow(c, a); }
+double AllocationFit::d_at(double c) const { return g_d * std::pow(c, b); }
 
 std::vector<IsoFlopGroup> isoflop_groups(const RunsTable& t, double rel_tol) {
   std::vector<size_t> idx(t.runs.size());

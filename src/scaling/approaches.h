@@ -16,8 +16,8 @@ namespace lm::scaling {
 struct AllocationFit {
   double a = 0;    // N_opt ~ C^a
   double b = 0;    // D_opt ~ C^b
-  double G_n = 0;  // N_opt = G_n C^a  (C in FLOPs)
-  double G_d = 0;  // D_opt = G_d C^b
+  double g_n = 0;  // N_opt = G_n C^a  (C in FLOPs)
+  double g_d = 0;  // D_opt = G_d C^b
   int points = 0;
   std::vector<double> c, n_opt, d_opt, loss;  // the optima the power law went through
   std::string note;

@@ -19,13 +19,13 @@ nlohmann::json approach3_json(const Approach3Result& r) {
                       {"starts", r.starts},
                       {"starts_near_best", r.starts_near_best},
                       {"seconds", r.seconds},
-                      {"E_identified", r.E_identified},
+                      {"E_identified", r.e_identified},
                       {"a", r.params.beta / (r.params.alpha + r.params.beta)},
                       {"b", r.params.alpha / (r.params.alpha + r.params.beta)}};
   if (r.bootstrap > 0) {
     auto iv = [](const Interval& v) { return nlohmann::json::array({v.lo, v.hi}); };
     j["bootstrap"] = r.bootstrap;
-    j["E_collapsed_share"] = r.E_collapsed_share;
+    j["E_collapsed_share"] = r.e_collapsed_share;
     j["intervals"] = {{"E", iv(r.E)},         {"A", iv(r.A)},       {"B", iv(r.B)},
                       {"alpha", iv(r.alpha)}, {"beta", iv(r.beta)}, {"a", iv(r.a_share)}};
     j["se"] = {{"E", r.E.se},         {"A", r.A.se},       {"B", r.B.se},
@@ -41,8 +41,8 @@ nlohmann::json allocation_fit_json(const AllocationFit& f) {
   for (size_t i = 0; i < f.c.size(); ++i)
     pts.push_back(
         {{"flops", f.c[i]}, {"N_opt", f.n_opt[i]}, {"D_opt", f.d_opt[i]}, {"loss", f.loss[i]}});
-  return {{"a", f.a},     {"b", f.b},      {"G_n", f.G_n},
-          {"G_d", f.G_d}, {"points", pts}, {"note", f.note}};
+  return {{"a", f.a},     {"b", f.b},      {"G_n", f.g_n},
+          {"G_d", f.g_d}, {"points", pts}, {"note", f.note}};
 }
 
 nlohmann::json power_law_json(const PowerLawFit& f) {

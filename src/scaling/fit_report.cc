@@ -93,8 +93,8 @@ std::optional<AllocationFit> allocation_of(const json& j, std::string* error) {
   AllocationFit f;
   f.a = num(j, "a");
   f.b = num(j, "b");
-  f.G_n = num(j, "G_n");
-  f.G_d = num(j, "G_d");
+  f.g_n = num(j, "G_n");
+  f.g_d = num(j, "G_d");
   if (j.contains("points") && j["points"].is_array()) {
     for (const auto& p : j["points"]) {
       f.c.push_back(num(p, "flops"));
@@ -140,10 +140,10 @@ Result<FitReport> read_fit_json(const std::string& path) {
   a.starts = static_cast<int>(num(j, "starts"));
   a.starts_near_best = static_cast<int>(num(j, "starts_near_best"));
   a.seconds = num(j, "seconds");
-  a.E_identified =
+  a.e_identified =
       j.contains("E_identified") && j["E_identified"].is_boolean() && j["E_identified"].get<bool>();
   a.bootstrap = static_cast<int>(num(j, "bootstrap"));
-  a.E_collapsed_share = num(j, "E_collapsed_share");
+  a.e_collapsed_share = num(j, "E_collapsed_share");
   LM_ASSIGN_OR_RETURN(a.E, interval_of(j, "E", path));
   LM_ASSIGN_OR_RETURN(a.A, interval_of(j, "A", path));
   LM_ASSIGN_OR_RETURN(a.B, interval_of(j, "B", path));
@@ -187,7 +187,7 @@ std::string format_approach3(const Approach3Result& r) {
   if (r.bootstrap > 0)
     fmt::format_to(out, "  ({} bootstrap resamples, 95% percentile intervals)\n", r.bootstrap);
   p("E", r.params.E, r.E);
-  if (!r.E_identified)
+  if (!r.e_identified)
     s += "  E NOT IDENTIFIED: read E (and A, alpha) as a fit artefact, not the floor\n";
   p("A", r.params.A, r.A);
   p("B", r.params.B, r.B);

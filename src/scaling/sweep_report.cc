@@ -85,7 +85,7 @@ std::string sweep_reading(const SweepConfig& c, const SweepResult& r) {
   s += fmt::format(
       "  - cannot: {}the exponents or tokens-per-parameter of models 100x larger (other regimes, "
       "learning rates tuned per size), nor the loss of runs far past the held-out budget\n",
-      r.fit.E_identified ? ""
+      r.fit.e_identified ? ""
                          : "the irreducible loss (E not identified: the runs cannot separate "
                            "the floor from slowly falling N and D terms); ");
   return s;

@@ -28,7 +28,7 @@ struct Field {
   }
 
 const std::map<std::string, Field>& fields() {
-  static const std::map<std::string, Field> f = {
+  static const std::map<std::string, Field> kFields = {
       {"vocab_size", LM_F(Kind::kInt, vocab_size)},
       {"n_ctx", LM_F(Kind::kInt, n_ctx)},
       {"n_layer", LM_F(Kind::kInt, n_layer)},
@@ -59,7 +59,7 @@ const std::map<std::string, Field>& fields() {
       {"threads", LM_F(Kind::kInt, threads)},
       {"kernels", LM_F(Kind::kString, kernels)},
       {"peak_flops", LM_F(Kind::kDouble, peak_flops)}};
-  return f;
+  return kFields;
 }
 #undef LM_F
 
@@ -72,7 +72,7 @@ std::string normalize_key(std::string k) {
 }  // namespace
 
 const std::vector<ConfigKey>& config_keys() {
-  static const std::vector<ConfigKey> keys = {
+  static const std::vector<ConfigKey> kKeys = {
       {"vocab_size", "vocabulary size (0 = the data's)"},
       {"n_ctx", "context length of the model (0 = seq_len)"},
       {"n_layer", "Transformer blocks"},
@@ -103,7 +103,7 @@ const std::vector<ConfigKey>& config_keys() {
       {"threads", "threads (0 = all cores)"},
       {"kernels", "cpu | ref"},
       {"peak_flops", "FLOP/s for MFU (0 = measure sgemm at start)"}};
-  return keys;
+  return kKeys;
 }
 
 Status set_config_key(TrainConfig* c, const std::string& raw_key, const std::string& value,

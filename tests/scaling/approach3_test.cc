@@ -92,8 +92,8 @@ TEST(Approach3, RecoversKnownParametersFromNoisyRuns) {
   auto r = fit_approach3(t, opt);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->converged) << r->message;
-  EXPECT_TRUE(r->E_identified) << r->message;
-  EXPECT_EQ(r->E_collapsed_share, 0.0);
+  EXPECT_TRUE(r->e_identified) << r->message;
+  EXPECT_EQ(r->e_collapsed_share, 0.0);
   EXPECT_NEAR(r->params.E, truth.E, 0.05);
   EXPECT_NEAR(r->params.alpha, truth.alpha, 0.03);
   EXPECT_NEAR(r->params.beta, truth.beta, 0.03);
@@ -171,7 +171,7 @@ TEST(Approach3, EIsNotIdentifiedWithoutCapacityLimitedModels) {
   auto r = fit_approach3(*t, opt);
   ASSERT_TRUE(r.ok());
   EXPECT_LT(r->params.E, 0.01);
-  EXPECT_FALSE(r->E_identified);
+  EXPECT_FALSE(r->e_identified);
   EXPECT_NE(r->message.find("E is not identified"), std::string::npos) << r->message;
 }
 
@@ -187,11 +187,11 @@ TEST(Approach3, EFindsTheFloorWithCapacityLimitedModels) {
   auto r = fit_approach3(*t, opt);
   ASSERT_TRUE(r.ok());
   EXPECT_NEAR(r->params.E, 0.9921, 0.02) << r->message;
-  EXPECT_LT(r->E_collapsed_share, 0.3);
+  EXPECT_LT(r->e_collapsed_share, 0.3);
   EXPECT_GT(r->E.hi, 0.98);
-  EXPECT_EQ(r->E_identified, r->E.lo >= 0.01 * 1.0031) << r->message;
+  EXPECT_EQ(r->e_identified, r->E.lo >= 0.01 * 1.0031) << r->message;
   std::printf("E %.4f [%.4g, %.4g], %.0f%% of resamples collapsed, identified %d\n", r->params.E,
-              r->E.lo, r->E.hi, 100 * r->E_collapsed_share, r->E_identified);
+              r->E.lo, r->E.hi, 100 * r->e_collapsed_share, r->e_identified);
 }
 
 TEST(Approach3, TooFewRunsIsAClearError) {

@@ -270,23 +270,23 @@ void crossentropy_backward(float* dlogits, const float* probs, const int32_t* ta
 }  // namespace
 
 const KernelSet& table() {
-  static const KernelSet k = {"cpu",
-                              encoder_forward,
-                              encoder_backward,
-                              layernorm_forward,
-                              layernorm_backward,
-                              matmul_forward,
-                              matmul_backward,
-                              head_forward,
-                              head_backward,
-                              cpu_attention_forward,
-                              cpu_attention_backward,
-                              gelu_forward,
-                              gelu_backward,
-                              residual_forward,
-                              crossentropy_forward,
-                              crossentropy_backward};
-  return k;
+  static const KernelSet kTable = {"cpu",
+                                   encoder_forward,
+                                   encoder_backward,
+                                   layernorm_forward,
+                                   layernorm_backward,
+                                   matmul_forward,
+                                   matmul_backward,
+                                   head_forward,
+                                   head_backward,
+                                   cpu_attention_forward,
+                                   cpu_attention_backward,
+                                   gelu_forward,
+                                   gelu_backward,
+                                   residual_forward,
+                                   crossentropy_forward,
+                                   crossentropy_backward};
+  return kTable;
 }
 
 }  // namespace lm::kernels::LM_CPU_VARIANT

@@ -271,23 +271,23 @@ void crossentropy_backward(float* dlogits, const float* probs, const int32_t* ta
 }  // namespace
 
 const KernelSet& ref_kernels() {
-  static const KernelSet k = {"ref",
-                              encoder_forward,
-                              encoder_backward,
-                              layernorm_forward,
-                              layernorm_backward,
-                              matmul_forward,
-                              matmul_backward,
-                              head_forward,
-                              head_backward,
-                              attention_forward,
-                              attention_backward,
-                              gelu_forward,
-                              gelu_backward,
-                              residual_forward,
-                              crossentropy_forward,
-                              crossentropy_backward};
-  return k;
+  static const KernelSet kTable = {"ref",
+                                   encoder_forward,
+                                   encoder_backward,
+                                   layernorm_forward,
+                                   layernorm_backward,
+                                   matmul_forward,
+                                   matmul_backward,
+                                   head_forward,
+                                   head_backward,
+                                   attention_forward,
+                                   attention_backward,
+                                   gelu_forward,
+                                   gelu_backward,
+                                   residual_forward,
+                                   crossentropy_forward,
+                                   crossentropy_backward};
+  return kTable;
 }
 
 }  // namespace lm::kernels
