@@ -64,6 +64,8 @@ void Progress::finish() {
   if (!g_enabled) return;
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   if (!drawn_ && elapsed < 1.0) return;  // quick work: no noise
+  // A log (not a terminal) already holds the last line when nothing has moved since.
+  if (!tty_ && drawn_ && drawn_count_ == count_.load()) return;
   std::string line = render(elapsed);
   std::fprintf(stderr, tty_ ? "\r%s\n" : "%s\n", line.c_str());
   std::fflush(stderr);
@@ -79,6 +81,7 @@ void Progress::maybe_draw(bool force) {
   if (!lock.owns_lock() || finished_) return;
   last_draw_ = now;
   drawn_ = true;
+  drawn_count_ = count_.load();
   double elapsed = std::chrono::duration<double>(now - start_).count();
   std::string line = render(elapsed);
   std::fprintf(stderr, tty_ ? "\r%s" : "%s\n", line.c_str());

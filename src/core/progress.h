@@ -50,6 +50,7 @@ class Progress {
   bool tty_ = false;
   bool finished_ = false;
   bool drawn_ = false;
+  uint64_t drawn_count_ = 0;  // count_ at the last line drawn
 };
 
 // "1.23 MB", "512 B", "2.00 GB" (decimal units).

@@ -114,5 +114,25 @@ TEST(Progress, Formatting) {
   EXPECT_EQ(format_duration(3725), "1:02:05");
 }
 
+// In a log (not a terminal) the final line is not written twice when the last update already
+// drew it (eval's progress lines came out doubled in make run's log).
+TEST(Progress, LogGetsTheFinalLineOnce) {
+  Progress::set_enabled(true);
+  Progress::set_force_tty(0);
+  Progress::set_period_seconds(0);
+  testing::internal::CaptureStderr();
+  {
+    Progress p("work", 3);
+    p.add(3);  // draws 3/3 (an add of more than one always draws)
+    p.finish();
+  }
+  const std::string log = testing::internal::GetCapturedStderr();
+  Progress::set_force_tty(-1);
+  Progress::set_period_seconds(10);  // the default
+  size_t finals = 0;
+  for (size_t at = log.find("3/3"); at != std::string::npos; at = log.find("3/3", at + 1)) ++finals;
+  EXPECT_EQ(finals, 1u) << log;
+}
+
 }  // namespace
 }  // namespace lm
