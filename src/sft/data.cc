@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/file_util.h"
+#include "core/strings.h"
 
 namespace lm::sft {
 
@@ -34,19 +35,6 @@ Result<OnError> parse_on_error(const std::string& s) {
   if (s == "fail") return OnError::kFail;
   if (s == "skip") return OnError::kSkip;
   return invalid_argument("--on-error '{}': expected fail or skip", s);
-}
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t c = s.find(',', pos);
-    std::string x = s.substr(pos, c == std::string::npos ? std::string::npos : c - pos);
-    if (!x.empty()) out.push_back(x);
-    if (c == std::string::npos) break;
-    pos = c + 1;
-  }
-  return out;
 }
 
 namespace {

@@ -45,6 +45,4 @@ Result<Conversation> parse_record(const std::string& line, const std::string& wh
 Status read_conversations(const std::vector<std::string>& files, OnError on_error,
                           std::vector<Conversation>* out, ReadStats* stats);
 
-std::vector<std::string> split_commas(const std::string& s);
-
 }  // namespace lm::sft

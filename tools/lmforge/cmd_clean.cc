@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "core/file_util.h"
 #include "core/log.h"
+#include "core/strings.h"
 #include "core/threads.h"
 #include "core/timer.h"
 
@@ -22,18 +23,6 @@ struct CleanArgs {
   int threads = 0, rank = -1, world = 0;
   bool resume = false, no_dedup = false, json = false;
 };
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t c = s.find(',', start);
-    if (c == std::string::npos) c = s.size();
-    if (c > start) out.push_back(s.substr(start, c - start));
-    start = c + 1;
-  }
-  return out;
-}
 
 Result<clean::CleanConfig> make_config(const CleanArgs& a, std::string* fingerprint) {
   clean::CleanConfig c;

@@ -8,25 +8,13 @@
 #include <optional>
 
 #include "cli.h"
+#include "core/strings.h"
 #include "eval/builtin_tasks.h"
 #include "eval/eval_tasks.h"
 #include "eval/perplexity.h"
 
 namespace lm::cli {
 namespace {
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t c = s.find(',', pos);
-    std::string x = s.substr(pos, c == std::string::npos ? std::string::npos : c - pos);
-    if (!x.empty()) out.push_back(x);
-    if (c == std::string::npos) break;
-    pos = c + 1;
-  }
-  return out;
-}
 
 void setup_tasks(CLI::App* eval_cmd) {
   auto* sub = eval_cmd->add_subcommand(
