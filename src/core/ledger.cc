@@ -104,7 +104,7 @@ Result<std::vector<json>> Ledger::wait_for(const std::vector<std::string>& units
                                   timer.seconds(), path(units[i])),
                       wait.timeout_hint);
       }
-      if (polls % 120 == 119) log_info("{}: waiting for {}", job_, path(units[i]));
+      if (polls % 120 == 0) log_info("{}: waiting for {}", job_, path(units[i]));
       std::this_thread::sleep_for(std::chrono::milliseconds(polls < 20 ? 50 : 500));
     }
   }

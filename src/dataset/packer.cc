@@ -41,11 +41,10 @@ std::string state_unit(const PackOptions& o) {
 
 struct Writer {
   Writer(const PackOptions& options, uint64_t config)
-      : o(options), hash(config), ledger(pack_ledger(options, config)) {}
+      : o(options), ledger(pack_ledger(options, config)) {}
   const PackOptions& o;
   std::vector<std::pair<std::string, std::unique_ptr<TokenSink>>> sinks[2];  // [train, val]
   PackStats stats;
-  uint64_t hash = 0;
   Ledger ledger;
 
   Status open(const nlohmann::json* state, const Encoder& enc) {
