@@ -62,7 +62,7 @@ Result<json> Ledger::lookup(const std::string& unit, uint64_t inputs) const {
   }
   if (j.value("fingerprint", "") != fingerprint_) {
     return Status(Code::kFailedPrecondition,
-                  fmt::format("{}: an interrupted {} run with another configuration left this "
+                  fmt::format("{}: a {} run with another configuration left this "
                               "state (config fingerprint {}, this run's {})",
                               p, job_, j.value("fingerprint", ""), fingerprint_),
                   "rerun with the same arguments to resume it, or " + resume_hint_);
