@@ -5,8 +5,6 @@
 // (dedup_step.h) and rank 0's stats.json for the whole job.
 #include "clean/pipeline.h"
 
-#include <filesystem>
-
 #include "clean/dedup_step.h"
 #include "clean/filter_chain.h"
 #include "clean/stage_progress.h"
@@ -18,7 +16,6 @@
 #include "core/timer.h"
 
 namespace lm::clean {
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
@@ -30,6 +27,7 @@ struct Ctx {
   std::string kept_dir, removed_dir, lines_dir;
   int threads = 1;
   StageProgress* progress = nullptr;
+  const Ledger* ledger = nullptr;
 };
 
 struct Writers {
@@ -93,7 +91,7 @@ Status finish_unit(const Ctx& c, const Unit& u, Writers* w, const CleanStats& st
     LM_RETURN_IF_ERROR(writer->close());
     outputs[key] = writer->shards();
   }
-  return write_unit_state(u, *c.opts, outputs, stats);
+  return write_unit_state(*c.ledger, u, *c.opts, outputs, stats);
 }
 
 // Cleans one input file (read, filter on all workers, write in order: core/ordered_runner.h)
@@ -101,27 +99,20 @@ Status finish_unit(const Ctx& c, const Unit& u, Writers* w, const CleanStats& st
 Result<CleanStats> run_unit(const Ctx& c, const Unit& u) {
   LM_ASSIGN_OR_RETURN(auto reader, io::DocumentReader::open({u.input}, c.opts->read));
   LM_ASSIGN_OR_RETURN(Writers w, open_writers(c, u));
-  std::vector<LocalStats> unit(1);
-  reset(&unit[0], c.chain.slot_names.size());
+  LocalStats unit;
+  reset(&unit, c.chain.slot_names.size());
   std::vector<FilterContext> contexts(c.threads);
   OrderedRunner<Batch> r;
   r.threads = c.threads;
   r.read = [&](Batch& b) -> Result<bool> {
-    b.count = 0;
-    b.bytes = 0;
-    while (b.bytes < c.opts->batch_bytes) {
-      if (b.docs.size() == b.count) b.docs.emplace_back();
-      LM_ASSIGN_OR_RETURN(bool more, reader->next(&b.docs[b.count]));
-      if (!more) return false;
-      b.bytes += b.docs[b.count++].text.size();
-    }
-    return true;
+    return fill_batch([&reader](io::Document* d) { return reader->next(d); }, &b.docs, &b.count,
+                      &b.bytes, SIZE_MAX, c.opts->batch_bytes);
   };
   r.empty = [](const Batch& b) { return b.count == 0; };
   r.work = [&](Batch& b, int worker) { filter_batch(c, &b, &contexts[worker]); };
   r.write = [&](Batch& b) {
     LM_RETURN_IF_ERROR(write_batch(&b, &w));
-    merge(b.stats, &unit[0]);
+    merge(b.stats, &unit);
     if (c.progress) c.progress->update(unit, b.bytes);
     return ok_status();
   };
@@ -129,7 +120,7 @@ Result<CleanStats> run_unit(const Ctx& c, const Unit& u) {
   if (c.progress) c.progress->unit_done(unit);
   CleanStats stats;
   for (const auto& name : c.chain.slot_names) stats.stage(name);
-  fold(c.chain, unit[0], &stats);
+  fold(c.chain, unit, &stats);
   LM_RETURN_IF_ERROR(finish_unit(c, u, &w, stats));
   return stats;
 }
@@ -152,13 +143,16 @@ Result<CleanStats> clean_units(const Ctx& c, const std::vector<Unit>& units) {
   for (const auto& u : units) {
     if (static_cast<int>(u.index % o.world) != o.rank) continue;
     if (o.resume) {
-      auto done = load_unit(u, o);
+      auto done = load_unit(*c.ledger, u, o);
       if (done.ok()) {
         log_info("resume: {} already cleaned", u.input);
         total.merge(*done);
         continue;
       }
-      if (done.status().code() != Code::kNotFound) {
+      // Another config's (or an older lmforge's) state is refused; a damaged output or a state
+      // of another input is redone.
+      if (done.status().code() == Code::kFailedPrecondition) return done.status();
+      if (done.status().code() != Code::kNotFound || file_exists(c.ledger->path(u.name))) {
         log_warn("{}; cleaning {} again", done.status().message(), u.input);
       }
     }
@@ -188,18 +182,19 @@ Result<CleanStats> run_clean(const CleanConfig& config, const CleanOptions& o) {
   std::vector<std::string> prefixes;  // of this rank's outputs (rank 0: the dedup stage's too)
   if (o.rank == 0) prefixes.push_back("dedup");
   for (size_t i = 0; i < files.size(); ++i) {
-    units.push_back({i, files[i], fmt::format("f{:05d}", i),
-                     fmt::format("{}/.state/unit-{:05d}.json", o.out_dir, i)});
+    units.push_back({i, files[i], fmt::format("f{:05d}", i), fmt::format("unit-{:05d}.json", i)});
     if (static_cast<int>(i % o.world) == o.rank) prefixes.push_back(units.back().prefix);
   }
   LM_RETURN_IF_ERROR(make_dirs(o.out_dir + "/.state"));
+  const Ledger ledger = unit_ledger(o);
+  c.ledger = &ledger;
   if (!o.resume) {
     for (const auto& d :
          {c.kept_dir, c.removed_dir, c.lines_dir, o.out_dir + "/kept", o.out_dir + "/.state"}) {
       LM_RETURN_IF_ERROR(remove_outputs(d, prefixes));
     }
     for (const auto& u : units)
-      if (static_cast<int>(u.index % o.world) == o.rank) fs::remove(u.state_path);
+      if (static_cast<int>(u.index % o.world) == o.rank) LM_RETURN_IF_ERROR(ledger.erase(u.name));
   }
   StageProgress progress(c.chain.slot_names);
   c.progress = &progress;
@@ -208,7 +203,7 @@ Result<CleanStats> run_clean(const CleanConfig& config, const CleanOptions& o) {
   if (o.rank != 0 && !config.dedup.enabled) return mine;
   // The whole job's stats are the sum of every unit's (rank 0 waits for the other ranks'), then
   // the dedup stage's over all of them: the same stats.json for any --world.
-  LM_ASSIGN_OR_RETURN(std::vector<json> states, all_unit_states(units, o));
+  LM_ASSIGN_OR_RETURN(std::vector<json> states, all_unit_states(ledger, units, o));
   CleanStats job;
   for (const auto& name : c.chain.slot_names) job.stage(name);
   for (const auto& state : states) {

@@ -25,7 +25,7 @@ struct CleanOptions {
   int threads = 0;  // 0 = all cores
   int rank = 0, world = 1;
   bool resume = false;
-  std::string fingerprint;  // config identity (e.g. the config text); a change redoes units
+  std::string fingerprint;  // config identity (e.g. the config text); --resume refuses another
   uint64_t batch_bytes = 1ULL << 20;  // per batch a worker filters (outputs do not depend on it)
   uint64_t shard_bytes = 64ULL << 20;
   double wait_timeout_s = 7 * 86400.0;  // world > 1: waiting for the other ranks before dedup

@@ -1,4 +1,5 @@
-// stage_progress.h: the progress display of `lmforge clean` (see StageProgress).
+// stage_progress.h: the progress display of `lmforge clean` (see StageProgress), through core's
+// one progress interface (core/progress.h).
 #pragma once
 
 #include <fmt/core.h>
@@ -6,44 +7,38 @@
 #include <string>
 #include <vector>
 
+#include "clean/filter_chain.h"
 #include "clean/stats.h"
 #include "core/progress.h"
-#include "core/progress_block.h"
 
 namespace lm::clean {
 
-// The progress display of `lmforge clean`: a header line (bytes read, rate) and one line per
-// stage with the documents into and out of it so far, summed over the threads' statistics when
-// a redraw is due (after a batch).
+// The progress of `lmforge clean`: core's progress line (bytes read, rate) with one detail line
+// per stage under it, the documents into and out of that stage so far: the finished units' sums
+// plus the current unit's, added up only when a redraw is due. Used from the writing thread.
 class StageProgress {
  public:
   explicit StageProgress(std::vector<std::string> names)
-      : names_(std::move(names)), base_(names_.size()) {}
-  template <typename Locals>
-  void update(const Locals& locals, uint64_t bytes) {
-    bytes_ += bytes;
-    if (block_.due()) block_.draw(lines(locals));
+      : names_(std::move(names)), base_(names_.size()), progress_("clean", 0, /*bytes=*/true) {
+    progress_.set_details([this] { return lines(); });
   }
-  template <typename Locals>
-  void unit_done(const Locals& locals) {
-    for (const auto& l : locals)
-      for (size_t i = 0; i < base_.size(); ++i) base_[i].merge(l.stages[i]);
+  // After a batch of the current unit (whose stats so far are `unit`) was written.
+  void update(const LocalStats& unit, uint64_t bytes) {
+    current_ = &unit;
+    progress_.add(bytes);
   }
-  void finish() { block_.finish(lines(std::vector<StageStatsHolder>{})); }
+  void unit_done(const LocalStats& unit) {
+    for (size_t i = 0; i < base_.size(); ++i) base_[i].merge(unit.stages[i]);
+    current_ = nullptr;
+  }
+  void finish() { progress_.finish(); }
 
  private:
-  struct StageStatsHolder {
-    std::vector<StageStats> stages;
-  };
-  template <typename Locals>
-  std::vector<std::string> lines(const Locals& locals) const {
+  std::vector<std::string> lines() const {
     std::vector<StageStats> sum = base_;
-    for (const auto& l : locals)
-      for (size_t i = 0; i < sum.size(); ++i) sum[i].merge(l.stages[i]);
-    const double t = block_.elapsed();
-    std::vector<std::string> out = {
-        fmt::format("clean: {} read [{}, {}/s]", format_bytes(static_cast<double>(bytes_)),
-                    format_duration(t), format_bytes(t > 0 ? bytes_ / t : 0.0))};
+    if (current_)
+      for (size_t i = 0; i < sum.size(); ++i) sum[i].merge(current_->stages[i]);
+    std::vector<std::string> out;
     for (size_t i = 0; i < sum.size(); ++i) {
       const StageStats& s = sum[i];
       const double removed = s.in.docs ? 100.0 * (s.in.docs - s.out.docs) / s.in.docs : 0.0;
@@ -54,8 +49,8 @@ class StageProgress {
   }
   std::vector<std::string> names_;
   std::vector<StageStats> base_;  // finished units
-  uint64_t bytes_ = 0;
-  ProgressBlock block_;
+  const LocalStats* current_ = nullptr;
+  Progress progress_;
 };
 
 }  // namespace lm::clean

@@ -1,13 +1,10 @@
-// unit_state.cc: clean's unit states (see unit_state.h).
+// unit_state.cc: clean's unit states in the resume ledger (see unit_state.h).
 #include "clean/unit_state.h"
 
-#include <chrono>
 #include <filesystem>
-#include <thread>
 
 #include "core/file_util.h"
 #include "core/hash.h"
-#include "core/timer.h"
 
 namespace lm::clean {
 namespace fs = std::filesystem;
@@ -26,48 +23,44 @@ Result<json> shard_list(const std::vector<std::string>& shards, const std::strin
   return list;
 }
 
+// What a unit is made from: its input file (the config is the ledger's fingerprint).
+uint64_t unit_inputs(const Unit& u) { return hash64(u.input); }
+
 }  // namespace
 
-Status write_unit_state(const Unit& u, const CleanOptions& o,
+Ledger unit_ledger(const CleanOptions& o) {
+  return Ledger(o.out_dir + "/.state", "clean", hash64(o.fingerprint),
+                "rerun without --resume to clean every file again");
+}
+
+Status write_unit_state(const Ledger& ledger, const Unit& u, const CleanOptions& o,
                         const std::map<std::string, std::vector<std::string>>& outputs,
                         const CleanStats& stats) {
-  json state = {{"input", u.input},
-                {"fingerprint", fmt::format("{:016x}", hash64(o.fingerprint))},
-                {"stats", stats.to_json()}};
+  json state = {{"input", u.input}, {"stats", stats.to_json()}};
   for (const auto& [key, shards] : outputs) {
     LM_ASSIGN_OR_RETURN(state[key], shard_list(shards, o.out_dir));
   }
-  return write_file_atomic(u.state_path, state.dump(1) + "\n");
+  return ledger.record(u.name, std::move(state), unit_inputs(u));
 }
 
-// A completed unit's stats when its state and every output still check out; else why not.
-Result<CleanStats> load_unit(const Unit& u, const CleanOptions& o) {
-  if (!file_exists(u.state_path)) return not_found("{}: not finished", u.input);
-  LM_ASSIGN_OR_RETURN(std::string text, read_file(u.state_path));
-  json state = json::parse(text, nullptr, false);
-  if (state.is_discarded() || !state.contains("stats")) {
-    return corrupt("{}: unreadable state file (corrupt)", u.state_path);
-  }
-  if (state.value("input", "") != u.input ||
-      state.value("fingerprint", "") != fmt::format("{:016x}", hash64(o.fingerprint))) {
-    return invalid_argument("{}: made from another input or config", u.state_path);
-  }
+Result<CleanStats> load_unit(const Ledger& ledger, const Unit& u, const CleanOptions& o) {
+  LM_ASSIGN_OR_RETURN(json state, ledger.lookup(u.name, unit_inputs(u)));
+  const std::string path = ledger.path(u.name);
+  if (!state.contains("stats")) return corrupt("{}: no stats (corrupt)", path);
   for (const char* key : {"kept", "removed", "lines"}) {
-    if (!state.contains(key))
-      return corrupt("{}: no \"{}\" outputs (old or corrupt)", u.state_path, key);
+    if (!state.contains(key)) return corrupt("{}: no \"{}\" outputs (corrupt)", path, key);
     for (const auto& s : state[key]) {
-      std::string path = o.out_dir + "/" + s.value("path", "");
-      auto m = MappedFile::open(path);
-      if (!m.ok()) return corrupt("{}: missing output of a finished unit", path);
+      std::string out = o.out_dir + "/" + s.value("path", "");
+      auto m = MappedFile::open(out);
+      if (!m.ok()) return corrupt("{}: missing output of a finished unit", out);
       if (fmt::format("{:016x}", hash64(m->view())) != s.value("xxh3", "")) {
-        return corrupt("{}: checksum mismatch (corrupt or changed)", path);
+        return corrupt("{}: checksum mismatch (corrupt or changed)", out);
       }
     }
   }
   return CleanStats::from_json(state["stats"]);
 }
 
-// Removes this rank's earlier outputs (files starting with one of `prefixes`) from `dir`.
 Status remove_outputs(const std::string& dir, const std::vector<std::string>& prefixes) {
   std::error_code ec;
   if (!fs::exists(dir, ec)) return ok_status();
@@ -84,26 +77,21 @@ Status remove_outputs(const std::string& dir, const std::vector<std::string>& pr
   return ok_status();
 }
 
-// Waits until every unit (this rank's and the other ranks') has a state file, then returns the
-// states in input order: the list of outputs and the stats of the whole job.
-Result<std::vector<json>> all_unit_states(const std::vector<Unit>& units, const CleanOptions& o) {
-  Timer waited;
-  std::vector<json> states;
+Result<std::vector<json>> all_unit_states(const Ledger& ledger, const std::vector<Unit>& units,
+                                          const CleanOptions& o) {
+  std::vector<std::string> names;
+  std::vector<uint64_t> inputs;
   for (const auto& u : units) {
-    while (!file_exists(u.state_path)) {
-      if (waited.seconds() > o.wait_timeout_s) {
-        return Status(Code::kCancelled,
-                      fmt::format("waited {:.0f} s for {} (another rank's part)", waited.seconds(),
-                                  u.state_path),
-                      "start every rank (--rank 0..W-1) with the same inputs and --out");
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    }
-    LM_ASSIGN_OR_RETURN(std::string text, read_file(u.state_path));
-    json state = json::parse(text, nullptr, false);
-    if (state.is_discarded() || !state.contains("stats") || !state.contains("kept"))
-      return corrupt("{}: unreadable state file (corrupt)", u.state_path);
-    states.push_back(std::move(state));
+    names.push_back(u.name);
+    inputs.push_back(unit_inputs(u));
+  }
+  Ledger::Wait wait;
+  wait.timeout_s = o.wait_timeout_s;
+  wait.timeout_hint = "start every rank (--rank 0..W-1) with the same inputs and --out";
+  LM_ASSIGN_OR_RETURN(std::vector<json> states, ledger.wait_for(names, wait, inputs));
+  for (size_t i = 0; i < states.size(); ++i) {
+    if (!states[i].contains("stats") || !states[i].contains("kept"))
+      return corrupt("{}: no stats or outputs (corrupt)", ledger.path(names[i]));
   }
   return states;
 }

@@ -19,6 +19,8 @@ Result<std::string> read_file(const std::string& path);
 Status write_file_atomic(const std::string& path, std::string_view data);
 Status make_dirs(const std::string& path);
 bool file_exists(const std::string& path);
+// The path of the running program (/proc/self/exe), or "lmforge" where it cannot be read.
+std::string self_executable();
 
 // A file being written under a temporary name; commit() renames it into place. Destroying an
 // uncommitted AtomicFile removes the temporary file.

@@ -5,8 +5,8 @@
 // never depend on the thread count. At most `in_flight` batches exist (default 3 x threads), so
 // memory is bounded whatever the input size, and written batches are handed back to the reader to
 // be refilled: their buffers keep their capacity (no allocation or page faults per batch). With one
-// thread everything runs on the calling thread, in turn. Leaves out what a batch is and what the
-// work does (the caller's).
+// thread everything runs on the calling thread, in turn. fill_batch() is the one loop that reads a
+// batch of documents for it. Leaves out what a batch is and what the work does (the caller's).
 #pragma once
 
 #include <condition_variable>
@@ -36,6 +36,31 @@ struct RunnerTimes {
   double work_cpu = 0;   // thread CPU seconds inside `work`, all workers
   double work_wall = 0;  // wall seconds during which at least one worker was inside `work`
 };
+
+// The batch-filling loop of the document jobs: reads documents with `next` (a reader's
+// next(&doc) -> Result<bool>) into (*docs)[0..*count), reusing the slots' buffers (a slot is
+// added only when the batch outgrows them), until `max_docs` documents or `max_bytes` bytes of
+// text are in. The first `*skip` documents read are dropped (a resumed job; null: none). Resets
+// *count and *bytes first; returns false when the input has ended.
+template <typename Doc, typename Next>
+Result<bool> fill_batch(Next&& next, std::vector<Doc>* docs, size_t* count, uint64_t* bytes,
+                        size_t max_docs, uint64_t max_bytes, uint64_t* skip = nullptr) {
+  *count = 0;
+  *bytes = 0;
+  while (*count < max_docs && *bytes < max_bytes) {
+    if (docs->size() == *count) docs->emplace_back();
+    Doc& d = (*docs)[*count];
+    LM_ASSIGN_OR_RETURN(bool more, next(&d));
+    if (!more) return false;
+    if (skip && *skip > 0) {
+      --*skip;
+      continue;
+    }
+    *bytes += d.text.size();
+    ++*count;
+  }
+  return true;
+}
 
 template <typename Batch>
 struct OrderedRunner {

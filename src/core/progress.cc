@@ -8,8 +8,6 @@
 #include <charconv>
 #include <cstdio>
 
-#include "core/progress_block.h"
-
 namespace lm {
 namespace {
 std::atomic<bool> g_enabled{true};
@@ -57,18 +55,44 @@ void Progress::set(uint64_t value) {
   maybe_draw(false);
 }
 
+double Progress::elapsed() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+void Progress::set_details(std::function<std::vector<std::string>()> details) {
+  std::lock_guard<std::mutex> lock(mu_);
+  details_ = std::move(details);
+}
+
 void Progress::finish() {
   std::lock_guard<std::mutex> lock(mu_);
   if (finished_) return;
   finished_ = true;
   if (!g_enabled) return;
-  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  if (!drawn_ && elapsed < 1.0) return;  // quick work: no noise
+  const double t = elapsed();
+  if (!drawn_ && t < 1.0) return;  // quick work: no noise
   // A log (not a terminal) already holds the last line when nothing has moved since.
   if (!tty_ && drawn_ && drawn_count_ == count_.load()) return;
-  std::string line = render(elapsed);
-  std::fprintf(stderr, tty_ ? "\r%s\n" : "%s\n", line.c_str());
+  print(t, /*final=*/true);
+}
+
+// One line (redrawn with '\r' on a terminal), or with details a block (redrawn with the cursor
+// moved up over it); a log gets every line, each ended.
+void Progress::print(double t, bool final) {
+  std::string line = render(t);
+  if (!details_) {
+    std::fprintf(stderr, tty_ ? (final ? "\r%s\n" : "\r%s") : "%s\n", line.c_str());
+    std::fflush(stderr);
+    return;
+  }
+  std::vector<std::string> lines = details_();
+  lines.insert(lines.begin(), std::move(line));
+  std::string out;
+  if (tty_ && lines_on_screen_ > 0) out += fmt::format("\x1b[{}A", lines_on_screen_);
+  for (const auto& l : lines) out += (tty_ ? "\r\x1b[2K" : "") + l + "\n";
+  std::fputs(out.c_str(), stderr);
   std::fflush(stderr);
+  lines_on_screen_ = lines.size();
 }
 
 void Progress::maybe_draw(bool force) {
@@ -82,10 +106,7 @@ void Progress::maybe_draw(bool force) {
   last_draw_ = now;
   drawn_ = true;
   drawn_count_ = count_.load();
-  double elapsed = std::chrono::duration<double>(now - start_).count();
-  std::string line = render(elapsed);
-  std::fprintf(stderr, tty_ ? "\r%s" : "%s\n", line.c_str());
-  std::fflush(stderr);
+  print(std::chrono::duration<double>(now - start_).count(), /*final=*/false);
 }
 
 std::string Progress::render(double elapsed) const {
@@ -115,47 +136,6 @@ std::string Progress::render(double elapsed) const {
   double remaining = rate > 0 ? (total - std::min(n, total)) / rate : -1;
   return fmt::format("{}: {:3.0f}%|{}| {}/{} [{}<{}, {}]", desc_, frac * 100, bar, amount(n),
                      amount(total), format_duration(elapsed), format_duration(remaining), rate_s);
-}
-
-ProgressBlock::ProgressBlock() {
-  start_ = last_draw_ = std::chrono::steady_clock::now();
-  int force = g_force_tty.load();
-  tty_ = force >= 0 ? force == 1 : isatty(STDERR_FILENO) == 1;
-}
-
-ProgressBlock::~ProgressBlock() = default;
-
-double ProgressBlock::elapsed() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-}
-
-bool ProgressBlock::due() const {
-  if (!g_enabled || finished_) return false;
-  auto since = std::chrono::steady_clock::now() - last_draw_;
-  return std::chrono::duration<double>(since).count() >= (tty_ ? 0.1 : g_period.load());
-}
-
-void ProgressBlock::print(const std::vector<std::string>& lines) {
-  std::string out;
-  if (tty_ && lines_on_screen_ > 0) out += fmt::format("\x1b[{}A", lines_on_screen_);
-  for (const auto& l : lines) out += (tty_ ? "\r\x1b[2K" : "") + l + "\n";
-  std::fputs(out.c_str(), stderr);
-  std::fflush(stderr);
-  lines_on_screen_ = lines.size();
-  drawn_ = true;
-  last_draw_ = std::chrono::steady_clock::now();
-}
-
-void ProgressBlock::draw(const std::vector<std::string>& lines) {
-  if (!g_enabled || finished_) return;
-  print(lines);
-}
-
-void ProgressBlock::finish(const std::vector<std::string>& lines) {
-  if (finished_) return;
-  finished_ = true;
-  if (!g_enabled || (!drawn_ && elapsed() < 1.0)) return;
-  print(lines);
 }
 
 Result<uint64_t> parse_bytes(const std::string& s) {

@@ -9,6 +9,7 @@
 
 #include "core/file_util.h"
 #include "core/hash.h"
+#include "core/ledger.h"
 #include "core/log.h"
 #include "core/progress.h"
 #include "core/threads.h"
@@ -20,7 +21,7 @@
 namespace lm::dataset {
 namespace {
 
-// Everything that must match for a saved state to be resumed.
+// Everything that must match for a saved state to be resumed (the input list included).
 uint64_t config_hash(const PackOptions& o, const Encoder& enc) {
   std::string s =
       fmt::format("{}|{}|{}|{}|", enc.hash, enc.vocab_size, o.val_fraction, o.shard_tokens);
@@ -29,12 +30,22 @@ uint64_t config_hash(const PackOptions& o, const Encoder& enc) {
   return hash64(s);
 }
 
+// The resume ledger of a pack: one entry, PREFIX.pack-state.json, the checkpoint.
+Ledger pack_ledger(const PackOptions& o, uint64_t hash) {
+  const std::filesystem::path p(o.out);
+  return Ledger(p.parent_path().string(), "pack", hash, "add --restart to start over");
+}
+std::string state_unit(const PackOptions& o) {
+  return std::filesystem::path(state_path(o.out)).filename().string();
+}
+
 struct Writer {
-  explicit Writer(const PackOptions& options) : o(options) {}
+  Writer(const PackOptions& options, uint64_t config)
+      : o(options), ledger(pack_ledger(options, config)) {}
   const PackOptions& o;
   std::vector<std::pair<std::string, std::unique_ptr<TokenSink>>> sinks[2];  // [train, val]
   PackStats stats;
-  uint64_t hash = 0;
+  Ledger ledger;
 
   Status open(const nlohmann::json* state, const Encoder& enc) {
     for (Split split : {Split::kTrain, Split::kVal}) {
@@ -65,19 +76,15 @@ struct Writer {
   }
 
   Status checkpoint() {
-    nlohmann::json j = {{"version", 1},
-                        {"config", fmt::format("{:016x}", hash)},
-                        {"documents", stats.documents},
-                        {"train_documents", stats.train_documents},
-                        {"val_documents", stats.val_documents},
-                        {"train_tokens", stats.train_tokens},
-                        {"val_tokens", stats.val_tokens},
-                        {"text_bytes", stats.text_bytes},
-                        {"sinks", nlohmann::json::object()}};
+    nlohmann::json j = {
+        {"documents", stats.documents},         {"train_documents", stats.train_documents},
+        {"val_documents", stats.val_documents}, {"train_tokens", stats.train_tokens},
+        {"val_tokens", stats.val_tokens},       {"text_bytes", stats.text_bytes},
+        {"sinks", nlohmann::json::object()}};
     for (auto& split : sinks) {
       for (auto& [key, sink] : split) LM_RETURN_IF_ERROR(sink->checkpoint(&j["sinks"][key]));
     }
-    return write_file_atomic(state_path(o.out), j.dump(1));
+    return ledger.record(state_unit(o), std::move(j));
   }
 
   Status finish(const Encoder& enc) {
@@ -102,28 +109,21 @@ struct Writer {
       }
     }
     LM_RETURN_IF_ERROR(write_meta(o.out, meta));
-    std::remove(state_path(o.out).c_str());
-    return ok_status();
+    return ledger.erase(state_unit(o));
   }
 };
 
 // Reads a saved state if there is one to resume; null when starting fresh.
-Result<std::unique_ptr<nlohmann::json>> load_state(const PackOptions& o, uint64_t hash) {
-  const std::string path = state_path(o.out);
-  if (o.restart || !file_exists(path)) return std::unique_ptr<nlohmann::json>();
-  LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("sinks") || !j["sinks"].is_object()) {
-    return corrupt("{}: unreadable pack state", path).with_hint("rerun with --restart");
+Result<std::unique_ptr<nlohmann::json>> load_state(const PackOptions& o, const Ledger& ledger) {
+  if (o.restart) return std::unique_ptr<nlohmann::json>();
+  auto j = ledger.lookup(state_unit(o));
+  if (!j.ok() && j.status().code() == Code::kNotFound) return std::unique_ptr<nlohmann::json>();
+  LM_RETURN_IF_ERROR(j.status());
+  if (!j->contains("sinks") || !(*j)["sinks"].is_object()) {
+    return corrupt("{}: unreadable pack state", state_path(o.out))
+        .with_hint("rerun with --restart");
   }
-  if (j.value("config", std::string()) != fmt::format("{:016x}", hash)) {
-    return Status(Code::kFailedPrecondition,
-                  fmt::format("{}: an interrupted pack with other inputs, tokenizer or options "
-                              "left this state",
-                              path),
-                  "rerun with the same arguments to resume it, or add --restart to start over");
-  }
-  return std::make_unique<nlohmann::json>(std::move(j));
+  return std::make_unique<nlohmann::json>(std::move(j).value());
 }
 
 }  // namespace
@@ -162,9 +162,8 @@ Result<PackStats> pack(const PackOptions& o, const Encoder& enc) {
   const auto parent = std::filesystem::path(o.out).parent_path();
   if (!parent.empty()) LM_RETURN_IF_ERROR(make_dirs(parent.string()));
   Timer timer;
-  Writer w(o);
-  w.hash = config_hash(o, enc);
-  LM_ASSIGN_OR_RETURN(auto state, load_state(o, w.hash));
+  Writer w(o, config_hash(o, enc));
+  LM_ASSIGN_OR_RETURN(auto state, load_state(o, w.ledger));
   uint64_t skip = 0;
   if (state) {
     auto& s = *state;

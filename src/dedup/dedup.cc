@@ -61,12 +61,12 @@ void groups_from(const nlohmann::json& j, std::map<std::string, GroupCount>* m) 
   }
 }
 
-// Skips a stage under --resume when its marker is there (same job).
+// Skips a stage under --resume when its marker is there (same job; see stage_done).
 Result<bool> done_before(const Job& job, const std::string& marker) {
   if (!job.opts.resume) return false;
-  LM_ASSIGN_OR_RETURN(nlohmann::json m, read_marker(job, marker));
-  if (!m.is_null()) log_info("dedup: resuming: {} already done", marker);
-  return !m.is_null();
+  LM_ASSIGN_OR_RETURN(bool done, stage_done(job, marker));
+  if (done) log_info("dedup: resuming: {} already done", marker);
+  return done;
 }
 
 void remove_work_files(const Job& job) {

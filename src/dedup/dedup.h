@@ -64,7 +64,8 @@ struct DedupOptions {
   int world = 1;
   Stage stage = Stage::kAll;
   std::string work_dir;    // intermediate files (required); shared by all ranks
-  bool resume = false;     // skip stages whose completion marker exists (same inputs/options)
+  bool resume = false;     // skip stages whose marker exists (other inputs: redone; other
+                           // options: refused)
   bool keep_work = false;  // world == 1: keep work_dir after success (default: delete it)
   uint64_t memory_budget = 1ULL << 30;  // bytes for sort buffers (the sort spills runs past it)
   double wait_timeout_s = 7 * 86400.0;  // kAll with world > 1: how long to wait for other ranks

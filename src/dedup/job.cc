@@ -1,17 +1,12 @@
 // job.cc: what the dedup stages share: the job (expanded inputs, rank file ranges, the
-// fingerprint of inputs + options), completion markers in the work folder (and waiting for the
-// other ranks' markers), unit splitting for line dedup, and DedupStats <-> JSON.
+// fingerprints of options and inputs), completion markers in the work folder (core's resume
+// ledger, with its wait for the other ranks' markers) and unit splitting for line dedup.
 #include <sys/stat.h>
-
-#include <chrono>
-#include <thread>
 
 #include "core/file_util.h"
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/threads.h"
-#include "core/timer.h"
-#include "dedup/run_file.h"
 #include "dedup/stages.h"
 
 namespace lm::dedup {
@@ -30,7 +25,7 @@ int Job::rank_of_file(uint64_t f) const {
 
 namespace {
 
-uint64_t fingerprint_of(const Job& job) {
+uint64_t inputs_fingerprint(const Job& job) {
   nlohmann::json j;
   for (const auto& f : job.files) {
     struct stat st;
@@ -38,6 +33,11 @@ uint64_t fingerprint_of(const Job& job) {
     j["files"].push_back({f, ok ? static_cast<uint64_t>(st.st_size) : 0,
                           ok ? static_cast<int64_t>(st.st_mtime) : 0});
   }
+  return hash64(j.dump(), 0xded0);
+}
+
+uint64_t config_fingerprint(const Job& job) {
+  nlohmann::json j;
   const auto& o = job.opts;
   const auto& m = o.minhash;
   j["opts"] = {o.exact,     o.near,  o.lines,         static_cast<int>(o.line_unit),
@@ -83,7 +83,8 @@ Result<Job> make_job(const std::vector<std::string>& inputs, const io::ReaderOpt
   job.read = read;
   job.threads = resolve_threads(opts.threads);
   job.dir = opts.work_dir;
-  job.fingerprint = fingerprint_of(job);
+  job.config = config_fingerprint(job);
+  job.inputs = inputs_fingerprint(job);
   LM_RETURN_IF_ERROR(make_dirs(job.dir));
   return job;
 }
@@ -93,50 +94,41 @@ std::string bucket_marker(int part) { return fmt::format("s2-p{}.done", part); }
 std::string cluster_marker() { return "s3.done"; }
 std::string filter_marker(int rank) { return fmt::format("s4-r{}.done", rank); }
 
+Ledger Job::ledger() const {
+  return Ledger(dir, "dedup", config,
+                "rerun without --resume (or delete the work folder " + dir + ")");
+}
+
 Status write_marker(const Job& job, const std::string& name, nlohmann::json body) {
-  body["fingerprint"] = fmt::format("{:016x}", job.fingerprint);
-  return write_small_file(job.path(name), body.dump(1));
+  return job.ledger().record(name, std::move(body), job.inputs);
 }
 
 Result<nlohmann::json> read_marker(const Job& job, const std::string& name) {
-  const std::string path = job.path(name);
-  if (!file_exists(path)) return nlohmann::json();
-  LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return Status(Code::kCorrupt, fmt::format("{}: corrupt dedup marker", path),
-                  "delete the dedup work folder and run again");
-  }
-  if (j.value("fingerprint", "") != fmt::format("{:016x}", job.fingerprint))
-    return nlohmann::json();
-  return j;
+  auto m = job.ledger().lookup(name, job.inputs);
+  if (m.ok()) return std::move(m).value();
+  if (m.status().code() == Code::kCorrupt) return m.status();
+  return nlohmann::json();
+}
+
+Result<bool> stage_done(const Job& job, const std::string& name) {
+  const Ledger ledger = job.ledger();
+  auto m = ledger.lookup(name, job.inputs);
+  if (m.ok()) return true;
+  if (m.status().code() != Code::kNotFound) return m.status();
+  if (file_exists(ledger.path(name)))
+    log_info("dedup: {}; running the stage again", m.status().message());
+  return false;
 }
 
 Result<std::vector<nlohmann::json>> wait_markers(const Job& job,
                                                  const std::vector<std::string>& names) {
-  std::vector<nlohmann::json> out(names.size());
-  const bool wait = job.opts.stage == Stage::kAll && job.opts.world > 1;
-  Timer timer;
-  for (size_t i = 0; i < names.size(); ++i) {
-    for (int polls = 0;; ++polls) {
-      LM_ASSIGN_OR_RETURN(out[i], read_marker(job, names[i]));
-      if (!out[i].is_null()) break;
-      if (!wait) {
-        return Status(Code::kFailedPrecondition,
-                      fmt::format("{}: missing (or made by a different job)", job.path(names[i])),
-                      "run the earlier dedup stage for every rank first (same inputs and options)");
-      }
-      if (timer.seconds() > job.opts.wait_timeout_s) {
-        return Status(Code::kCancelled,
-                      fmt::format("waited {:.0f} s for {}", timer.seconds(), job.path(names[i])),
-                      "another rank did not finish its stage: check its log, then rerun with "
-                      "--resume");
-      }
-      if (polls % 120 == 0) log_info("dedup: waiting for {}", job.path(names[i]));
-      std::this_thread::sleep_for(std::chrono::milliseconds(polls < 20 ? 50 : 500));
-    }
-  }
-  return out;
+  Ledger::Wait wait;
+  wait.poll = job.opts.stage == Stage::kAll && job.opts.world > 1;
+  wait.timeout_s = job.opts.wait_timeout_s;
+  wait.missing_hint = "run the earlier dedup stage for every rank first (same inputs and options)";
+  wait.timeout_hint =
+      "another rank did not finish its stage: check its log, then rerun with --resume";
+  return job.ledger().wait_for(names, wait, std::vector<uint64_t>(names.size(), job.inputs));
 }
 
 void split_units(std::string_view text, LineUnit unit, std::vector<std::string_view>* out) {

@@ -77,12 +77,6 @@ Status TempFile::commit() {
   return ok_status();
 }
 
-Status write_small_file(const std::string& path, std::string_view data) {
-  LM_ASSIGN_OR_RETURN(TempFile f, TempFile::create(path));
-  LM_RETURN_IF_ERROR(f.write(data.data(), data.size()));
-  return f.commit();
-}
-
 // ---- blobs ------------------------------------------------------------------------------------
 BlobWriter::BlobWriter(TempFile f) : file_(std::make_unique<TempFile>(std::move(f))) {
   state_.reset(XXH3_createState());

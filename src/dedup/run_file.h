@@ -41,8 +41,6 @@ class TempFile {
   std::string path_, tmp_;
   FILE* f_ = nullptr;
 };
-// Writes a small file (a marker) through TempFile.
-Status write_small_file(const std::string& path, std::string_view data);
 
 class BlobWriter {
  public:

@@ -91,15 +91,8 @@ Result<uint64_t> process_file(const Job& job, const MinHasher& mh, uint64_t file
   OrderedRunner<KeyBatch> r;
   r.threads = job.threads;
   r.read = [&](KeyBatch& b) -> Result<bool> {
-    b.count = 0;
-    b.bytes = 0;
-    while (b.count < kBatchDocs && b.bytes < kBatchBytes) {
-      if (b.docs.size() == b.count) b.docs.emplace_back();
-      LM_ASSIGN_OR_RETURN(bool more, reader->next(&b.docs[b.count]));
-      if (!more) return false;
-      b.bytes += b.docs[b.count++].text.size();
-    }
-    return true;
+    return fill_batch([&reader](io::Document* d) { return reader->next(d); }, &b.docs, &b.count,
+                      &b.bytes, kBatchDocs, kBatchBytes);
   };
   r.empty = [](const KeyBatch& b) { return b.count == 0; };
   r.work = [&](KeyBatch& b, int) {

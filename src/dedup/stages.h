@@ -1,5 +1,6 @@
 // stages.h: what the four dedup stages share: the record types of the intermediate files, the
-// work-folder layout, the job (files, rank ranges, fingerprint), and completion markers.
+// work-folder layout, the job (files, rank ranges, fingerprints), and completion markers (entries
+// of core's resume ledger, core/ledger.h).
 // A document's key is (global file index << 40 | index in file): its place in input order.
 // Internal to the dedup module; the contract is dedup.h.
 #pragma once
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ledger.h"
 #include "dedup/dedup.h"
 
 namespace lm::dedup {
@@ -67,21 +69,28 @@ struct Job {
   DedupOptions opts;
   io::ReaderOptions read;
   int threads = 1;
-  uint64_t fingerprint = 0;  // inputs + result-affecting options
-  std::string dir;           // work folder
+  uint64_t config = 0;  // fingerprint of the result-affecting options (a resume needs the same)
+  uint64_t inputs = 0;  // of the input files' paths, sizes and mtimes (other ones: stale markers)
+  std::string dir;      // work folder
   int file_begin(int rank) const { return static_cast<int>(files.size() * rank / opts.world); }
   int rank_of_file(uint64_t f) const;  // inverse of file_begin
   std::string path(const std::string& name) const { return dir + "/" + name; }
+  Ledger ledger() const;  // the markers
 };
 
 Result<Job> make_job(const std::vector<std::string>& inputs, const io::ReaderOptions& read,
                      const DedupOptions& opts);
 
-// Markers: small JSON files written last by a stage; `fingerprint` ties them to the job.
+// Markers: ledger entries written last by a stage, with the job's fingerprints.
 Status write_marker(const Job& job, const std::string& name, nlohmann::json body);
-// The marker's body when it exists with this job's fingerprint; null json otherwise.
+// The marker's body when it exists for this job (same options and inputs); null json otherwise
+// (an unreadable one is an error).
 Result<nlohmann::json> read_marker(const Job& job, const std::string& name);
-// Waits (polling) until every named marker exists for this job; kAll mode with world > 1.
+// --resume: whether the stage of this marker is done. A marker of other inputs is stale (the
+// stage runs again); one of other options (or an older lmforge) is refused with a hint.
+Result<bool> stage_done(const Job& job, const std::string& name);
+// Waits (polling; kAll mode with world > 1, else a missing marker is an error) until every named
+// marker exists for this job: the ledger's wait for other ranks.
 Result<std::vector<nlohmann::json>> wait_markers(const Job& job,
                                                  const std::vector<std::string>& names);
 

@@ -214,6 +214,17 @@ nlohmann::json alert_json(const Alert& a) {
           {"upper", num(a.upper)}};
 }
 
+std::string format_alert(const Alert& a) {
+  return fmt::format("step {:>8.0f}  {:<10} loss {:.4f}  predicted {:.4f}  band upper {:.4f}\n",
+                     a.step, a.kind, a.loss, a.predicted, a.upper);
+}
+
+nlohmann::json monitor_json(const std::vector<Alert>& alerts) {
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& a : alerts) all.push_back(alert_json(a));
+  return {{"alerts", all}, {"count", all.size()}};
+}
+
 nlohmann::json extrapolation_json(const Extrapolation& e, double fraction) {
   nlohmann::json j = {{"fraction", fraction},           {"fit_until_tokens", e.fit_until},
                       {"final_tokens", e.final_tokens}, {"predicted_loss", e.predicted},

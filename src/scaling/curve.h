@@ -74,6 +74,9 @@ struct WatchOptions {
 Status watch_metrics(const std::string& path, const WatchOptions& opt,
                      const std::function<void(const Alert&)>& on_alert);
 nlohmann::json alert_json(const Alert& a);  // non-finite numbers as null
+// What `scaling monitor` prints: one line per alert, and the JSON of all of them.
+std::string format_alert(const Alert& a);
+nlohmann::json monitor_json(const std::vector<Alert>& alerts);
 
 // The JSON and the text that `scaling extrapolate` prints.
 nlohmann::json extrapolation_json(const Extrapolation& e, double fraction);

@@ -333,6 +333,23 @@ static Status predict_holdout(const SweepConfig& c, bool skip_holdout, SweepResu
   return ok_status();
 }
 
+void apply_sweep_overrides(SweepConfig* c, const std::string& trainer, int threads) {
+  if (!trainer.empty()) {
+    c->trainer = trainer;
+    c->trainer_prefix.clear();
+  }
+  if (c->trainer.empty() && c->trainer_prefix.empty()) c->trainer = self_executable();
+  if (threads >= 0) c->threads = threads;
+}
+
+Result<nlohmann::json> read_sweep_json(const SweepConfig& c, bool dry_run) {
+  const std::string path = c.out + (dry_run ? "/plan.json" : "/sweep.json");
+  LM_ASSIGN_OR_RETURN(std::string s, read_file(path));
+  nlohmann::json j = nlohmann::json::parse(s, nullptr, false);
+  if (j.is_discarded()) return corrupt("{}: not JSON", path);
+  return j;
+}
+
 Result<SweepResult> run_sweep(const SweepConfig& c, bool dry_run, bool skip_holdout) {
   SweepResult res;
   res.vocab = data_vocab(c);

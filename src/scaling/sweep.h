@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ struct SweepConfig {
 };
 
 Result<SweepConfig> load_sweep_config(const std::string& path);
+// The command line's overrides: `trainer` (non-empty) replaces the config's trainer; without one
+// the trainer is this program; threads >= 0 replaces the config's `threads`.
+void apply_sweep_overrides(SweepConfig* c, const std::string& trainer, int threads);
 
 struct PlannedRun {
   std::string name, dir;
@@ -88,5 +92,7 @@ struct SweepResult {
 // dry_run: plan only (writes plan.json). Otherwise runs/collects/fits/predicts and writes
 // OUT/runs.csv, OUT/fit.json, OUT/sweep.json.
 Result<SweepResult> run_sweep(const SweepConfig& c, bool dry_run, bool skip_holdout);
+// What run_sweep wrote for `scaling sweep --json`: OUT/plan.json (dry run) or OUT/sweep.json.
+Result<nlohmann::json> read_sweep_json(const SweepConfig& c, bool dry_run);
 
 }  // namespace lm::scaling

@@ -39,22 +39,10 @@ Status encode_documents(io::DocumentReader* reader, const EncodeFn& encode,
   r.threads = resolve_threads(opt.threads);
   r.read = [&](DocumentBatch& b) -> Result<bool> {
     b.first = next_index;
-    b.count = 0;
-    b.bytes = 0;
-    while (b.count < opt.batch_documents && b.bytes < opt.batch_bytes) {
-      if (b.docs.size() == b.count) b.docs.emplace_back();
-      io::Document& d = b.docs[b.count];
-      LM_ASSIGN_OR_RETURN(bool more, reader->next(&d));
-      if (!more) return false;
-      if (skip > 0) {
-        --skip;
-        continue;
-      }
-      b.bytes += d.text.size();
-      ++b.count;
-      ++next_index;
-    }
-    return true;
+    auto more = fill_batch([reader](io::Document* d) { return reader->next(d); }, &b.docs, &b.count,
+                           &b.bytes, opt.batch_documents, opt.batch_bytes, &skip);
+    next_index += b.count;
+    return more;
   };
   r.empty = [](const DocumentBatch& b) { return b.count == 0; };
   r.work = [&](DocumentBatch& b, int) { encode_batch(&b, encode, hook); };

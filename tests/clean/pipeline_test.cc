@@ -313,6 +313,37 @@ TEST_F(PipelineTest, ResumeSkipsDoneFilesAndRedoesCorruptOnes) {
   EXPECT_EQ(*read_file(out + "/stats.json"), stats_before);
 }
 
+// A resume with another config (CleanOptions::fingerprint) or over a state of the format before
+// the resume ledger is refused, naming the state file, with a hint; without --resume it cleans.
+TEST_F(PipelineTest, ResumeRefusesAnotherConfigAndOldStates) {
+  std::string out = dir_ + "/out";
+  clean(out, 1, 0, 1, false, false);
+  CleanOptions o;
+  o.inputs = inputs_;
+  o.out_dir = out;
+  o.resume = true;
+  o.fingerprint = "another recipe";
+  CleanConfig c;
+  c.pipeline.order = kDefaultOrder;
+  c.dedup.enabled = false;
+  auto refused = run_clean(c, o);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find(out + "/.state/unit-00000.json"), std::string::npos)
+      << refused.status().to_string();
+  EXPECT_NE(refused.status().hint().find("without --resume"), std::string::npos);
+  ASSERT_TRUE(write_file_atomic(out + "/.state/unit-00000.json",
+                                R"({"input": "x", "fingerprint": "0", "stats": {}})")
+                  .ok());
+  o.fingerprint.clear();
+  auto old = run_clean(c, o);
+  ASSERT_FALSE(old.ok());
+  EXPECT_NE(old.status().message().find("older format"), std::string::npos)
+      << old.status().to_string();
+  o.resume = false;
+  EXPECT_TRUE(run_clean(c, o).ok());
+}
+
 TEST_F(PipelineTest, BadOptionsAreErrors) {
   CleanOptions o;
   o.inputs = inputs_;

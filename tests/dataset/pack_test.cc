@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/file_util.h"
 #include "dataset/formats.h"
 #include "dataset/packer.h"
 #include "dataset/permutation.h"
@@ -166,7 +167,9 @@ TEST(Pack, InterruptedPackResumesToTheSameBytes) {
   other.val_fraction = 0.3;
   auto refused = pack(other, byte_encoder());
   ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kFailedPrecondition);
   EXPECT_NE(refused.status().message().find(state_path(o.out)), std::string::npos);
+  EXPECT_NE(refused.status().hint().find("--restart"), std::string::npos);
   o.stop_after_documents = 0;
   auto second = pack(o, byte_encoder());
   ASSERT_TRUE(second.ok()) << second.status().to_string();
@@ -177,6 +180,27 @@ TEST(Pack, InterruptedPackResumesToTheSameBytes) {
     EXPECT_EQ(read_file(o.out + suffix).value(), read_file(full.out + suffix).value()) << suffix;
     EXPECT_FALSE(std::filesystem::exists(o.out + suffix + ".partial"));
   }
+}
+
+// A state file of the format before the resume ledger is refused with a hint; --restart packs.
+TEST(Pack, OldFormatStateIsRefusedWithAHint) {
+  const std::string dir = temp_dir("pack_old_state");
+  const std::string in = write_jsonl(dir, make_docs(50));
+  auto o = options(in, dir + "/old");
+  ASSERT_TRUE(write_file_atomic(state_path(o.out),
+                                R"({"version": 1, "config": "0", "documents": 3, "sinks": {}})")
+                  .ok());
+  auto refused = pack(o, byte_encoder());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("older format"), std::string::npos)
+      << refused.status().to_string();
+  EXPECT_NE(refused.status().hint().find("--restart"), std::string::npos);
+  o.restart = true;
+  auto packed = pack(o, byte_encoder());
+  ASSERT_TRUE(packed.ok()) << packed.status().to_string();
+  EXPECT_EQ(packed->documents, 50u);
+  EXPECT_FALSE(std::filesystem::exists(state_path(o.out)));
 }
 
 TEST(Pack, CliPackAndInfo) {

@@ -320,10 +320,18 @@ TEST(Dedup, ResumeSkipsFinishedStages) {
   auto fresh = run_into(files, options(dir + "/work2"), dir + "/o2");
   ASSERT_TRUE(fresh.status.ok());
   EXPECT_EQ(ids(resumed.kept), ids(fresh.kept));
-  // Changed options: the old markers do not match, so nothing is skipped.
+  // Changed options: --resume refuses the old markers (naming one, with a hint) ...
   o.minhash.bands = 10;
+  auto refused = run_into(files, o, dir + "/o3");
+  EXPECT_EQ(refused.status.code(), Code::kFailedPrecondition);
+  EXPECT_NE(refused.status.message().find("s1-r0.done"), std::string::npos)
+      << refused.status.to_string();
+  EXPECT_NE(refused.status.hint().find("without --resume"), std::string::npos);
+  EXPECT_EQ(std::filesystem::last_write_time(marker), before);
+  // ... and a run without --resume redoes every stage.
+  o.resume = false;
   auto other = run_into(files, o, dir + "/o3");
-  ASSERT_TRUE(other.status.ok());
+  ASSERT_TRUE(other.status.ok()) << other.status.to_string();
   EXPECT_NE(std::filesystem::last_write_time(marker), before);
 }
 

@@ -3,12 +3,8 @@
 // CIs, KM power laws), extrapolate / monitor a run's loss curve, run an IsoFLOP sweep with the
 // trainer, and write a Markov corpus of known entropy (the issue's `corpus synthetic`).
 #include <fmt/core.h>
-#include <unistd.h>
-
-#include <climits>
 
 #include "cli.h"
-#include "core/file_util.h"
 #include "scaling/curve.h"
 #include "scaling/fit_report.h"
 #include "scaling/law_report.h"
@@ -102,42 +98,28 @@ Status run_monitor() {
   wo.follow = o.follow;
   wo.interval = o.interval;
   wo.idle = o.idle;
-  json all = json::array();
+  std::vector<Alert> alerts;
   LM_RETURN_IF_ERROR(watch_metrics(o.metrics, wo, [&](const Alert& a) {
-    all.push_back(alert_json(a));
-    if (!o.json)
-      fmt::print("step {:>8.0f}  {:<10} loss {:.4f}  predicted {:.4f}  band upper {:.4f}\n", a.step,
-                 a.kind, a.loss, a.predicted, a.upper);
+    alerts.push_back(a);
+    if (!o.json) fmt::print("{}", format_alert(a));
   }));
   if (o.json)
-    print_json({{"alerts", all}, {"count", all.size()}});
-  else if (all.empty())
+    print_json(monitor_json(alerts));
+  else if (alerts.empty())
     fmt::print("no step left the predicted band\n");
   return ok_status();
 }
 
-std::string self_exe() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  return n > 0 ? std::string(buf, n) : "lmforge";
-}
-
 Status run_sweep_cmd() {
   LM_ASSIGN_OR_RETURN(SweepConfig c, load_sweep_config(o.config));
-  if (!o.trainer.empty()) {
-    c.trainer = o.trainer;
-    c.trainer_prefix.clear();
-  }
-  if (c.trainer.empty() && c.trainer_prefix.empty()) c.trainer = self_exe();
-  if (o.sweep_threads >= 0) c.threads = o.sweep_threads;
+  apply_sweep_overrides(&c, o.trainer, o.sweep_threads);
   LM_ASSIGN_OR_RETURN(SweepResult r, run_sweep(c, o.dry_run, o.no_holdout));
   if (o.json) {
-    LM_ASSIGN_OR_RETURN(std::string s,
-                        read_file(c.out + (o.dry_run ? "/plan.json" : "/sweep.json")));
-    print_json(json::parse(s));
-    return ok_status();
+    LM_ASSIGN_OR_RETURN(json j, read_sweep_json(c, o.dry_run));
+    print_json(j);
+  } else {
+    fmt::print("{}", format_sweep(c, r, o.dry_run));
   }
-  fmt::print("{}", format_sweep(c, r, o.dry_run));
   return ok_status();
 }
 
