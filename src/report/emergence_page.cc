@@ -28,15 +28,22 @@ double value(const Json& row, const std::string& task, const std::string& s, con
   return v.is_number() ? v.get<double>() : NAN;
 }
 
+// gnuplot's enhanced text reads '_' as a subscript: escaped for titles.
+std::string plain(const std::string& s) {
+  std::string o;
+  for (char c : s) o += c == '_' ? std::string("\\_") : std::string(1, c);
+  return o;
+}
+
 std::string cell(double v) { return std::isfinite(v) ? fmt::format("{:.3f}", v) : "-"; }
 
 Plot vs_n(const std::string& title, const std::string& ylabel) {
   Plot p;
-  p.title = title;
+  p.title = plain(title);
   p.xlabel = "non-embedding parameters N";
   p.ylabel = ylabel;
   p.logx = true;
-  p.extra = {"set key outside right", "set termoption noenhanced"};
+  p.extra = {"set key outside right"};
   return p;
 }
 
@@ -152,11 +159,11 @@ Result<EmergencePage> emergence_page(const std::string& dir) {
     p.xlabel = "training tokens";
     p.ylabel = "loss(token 500) - loss(token 50), nats";
     p.logx = true;
-    p.extra = {"set key outside right", "set termoption noenhanced"};
+    p.extra = {"set key outside right"};
     for (const auto& m : a["icl"]) {
       Series s;
-      s.title = fmt::format("{} ({} layer{})", m["model"].get<std::string>(),
-                            m["layers"].get<int>(), m["layers"].get<int>() == 1 ? "" : "s");
+      s.title = plain(fmt::format("{} ({} layer{})", m["model"].get<std::string>(),
+                                  m["layers"].get<int>(), m["layers"].get<int>() == 1 ? "" : "s"));
       s.style = m["layers"].get<int>() == 1 ? "linespoints dt 2 pt 6" : "linespoints pt 7";
       for (const auto& pt : m["curve"])
         s.rows.push_back({pt["tokens"].get<double>(), pt["icl_score"].get<double>()});
@@ -181,7 +188,7 @@ Result<EmergencePage> emergence_page(const std::string& dir) {
       for (const auto& [k, v] : r.items())
         if (k != "N" && k != "model" && v.is_number()) {
           auto& s = by[k];
-          s.title = k;
+          s.title = plain(k);
           s.style = "linespoints pt 7";
           s.rows.push_back({r["N"].get<double>(), v.get<double>()});
         }
