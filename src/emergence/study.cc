@@ -558,6 +558,7 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
                               c.path, res.mixture.train_tokens),
                   "add text or task instances to the mixture");
   if (o.dry_run) {
+    res.probe_steps = o.probe_steps;
     for (auto& m : res.models) LM_RETURN_IF_ERROR(probe_speed(c, res.mixture, o, &m));
     std::error_code ec;
     fs::remove_all(c.out + "/probe", ec);
@@ -646,7 +647,7 @@ std::string format_study(const EmergenceConfig& c, const StudyResult& r, bool dr
     s += fmt::format(
         "  estimated training time {:.0f} s at {} thread(s) (the trainer's measured tokens/s on "
         "each shape, {} steps; evaluation not included)\n",
-        total, c.threads, 4);
+        total, c.threads, r.probe_steps);
     return s;
   }
   s += fmt::format("trained {}, already done {}; {} checkpoints evaluated\n", r.trained, r.skipped,

@@ -43,6 +43,7 @@ struct StudyResult {
   MixtureStats mixture;
   nlohmann::ordered_json json;  // emergence.json (empty for a dry run)
   int trained = 0, skipped = 0, evaluated = 0;
+  int probe_steps = 0;  // dry run: trainer steps timed per shape
 };
 
 Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o);
