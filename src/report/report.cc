@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/file_util.h"
+#include "report/emergence_page.h"
 #include "report/gnuplot.h"
 #include "scaling/approach3.h"
 #include "scaling/approaches.h"
@@ -314,6 +315,16 @@ Status sweep_page(const std::string& dir, const ReportOptions& opt, const std::s
   return predicted_plot(dir, t, f, scratch, page);
 }
 
+// An emergence study (emergence_page.h): its summary and plots.
+Status emergence_report(const std::string& dir, const std::string& scratch, Page* page) {
+  LM_ASSIGN_OR_RETURN(EmergencePage e, emergence_page(dir));
+  page->title = e.title;
+  page->summary = e.summary_html;
+  for (const auto& [plot, caption] : e.plots)
+    LM_RETURN_IF_ERROR(add_plot(page, plot, scratch, caption));
+  return ok_status();
+}
+
 void remove_tree(const std::string& dir) {
   DIR* d = opendir(dir.c_str());
   if (!d) return;
@@ -332,7 +343,10 @@ Result<ReportResult> write_report(const std::string& dir, const ReportOptions& o
   Page page;
   const std::string scratch = fmt::format("{}/.report-tmp-{}", dir, getpid());
   Status st;
-  if (file_exists(dir + "/runs.csv")) {
+  if (file_exists(dir + "/emergence.json")) {
+    r.kind = "emergence";
+    st = emergence_report(dir, scratch, &page);
+  } else if (file_exists(dir + "/runs.csv")) {
     r.kind = "sweep";
     st = sweep_page(dir, opt, scratch, &page);
   } else if (file_exists(dir + "/metrics.jsonl")) {
@@ -340,7 +354,9 @@ Result<ReportResult> write_report(const std::string& dir, const ReportOptions& o
     st = run_page(dir, scratch, &page);
   } else {
     return Status(Code::kNotFound,
-                  fmt::format("{}: neither runs.csv (a sweep) nor metrics.jsonl (a run)", dir),
+                  fmt::format("{}: neither runs.csv (a sweep), metrics.jsonl (a run) nor "
+                              "emergence.json (an emergence study)",
+                              dir),
                   "give a run folder written by `lmforge train` or a sweep folder from `lmforge "
                   "scaling sweep`");
   }

@@ -3,7 +3,7 @@
 // learning rate, and its eval/results.json as a table when present. A sweep (runs.csv): loss curves
 // of every run, IsoFLOP parabolas, the fitted law's frontier with its bootstrap confidence band,
 // and predicted vs actual loss. The law is the sweep's fit.json (not refitted); a folder without
-// one is fitted here with `bootstrap`.
+// one is fitted here with `bootstrap`. An emergence study (emergence.json): emergence_page.h.
 #pragma once
 
 #include <string>
@@ -20,7 +20,7 @@ struct ReportOptions {
 
 struct ReportResult {
   std::string path;
-  std::string kind;  // "run" or "sweep"
+  std::string kind;  // "run", "sweep" or "emergence"
   int plots = 0;
 };
 

@@ -273,6 +273,36 @@ Status scale(const std::string& out, StageRow* row, Json* fig) {
   return ok_status();
 }
 
+// OUT/emergence/emergence.json: the largest arithmetic task's exact match and per-token accuracy
+// from the smallest to the largest ladder size (zero-shot), and the last ICL score per role.
+Status emergence(const std::string& out, StageRow* row, Json* fig) {
+  const std::string dir = out + "/emergence";
+  if (!file_exists(dir + "/emergence.json")) return ok_status();
+  LM_ASSIGN_OR_RETURN(Json j, read_json(dir + "/emergence.json"));
+  const Json& rows = j.contains("rows") && j["rows"].is_array() ? j["rows"] : Json::array();
+  (*fig)["checkpoints"] = rows.size();
+  row->figure = fmt::format("{} checkpoints", rows.size());
+  if (j.contains("analysis") && j["analysis"].contains("mirage")) {
+    std::string task;
+    for (const auto& [t, v] : j["analysis"]["mirage"].items())
+      if (t.rfind("arithmetic_add_", 0) == 0 && v.contains("zero-shot")) task = t;
+    if (!task.empty()) {
+      const Json& pts = j["analysis"]["mirage"][task]["zero-shot"]["points"];
+      if (pts.is_array() && !pts.empty()) {
+        const Json &a = pts.front(), &b = pts.back();
+        (*fig)["task"] = task;
+        (*fig)["exact_match_smallest"] = num(a, {"exact_match"});
+        (*fig)["exact_match_largest"] = num(b, {"exact_match"});
+        row->figure += fmt::format("; {} EM {:.2f} -> {:.2f}, token acc {:.2f} -> {:.2f}", task,
+                                   num(a, {"exact_match"}), num(b, {"exact_match"}),
+                                   num(a, {"token_accuracy"}), num(b, {"token_accuracy"}));
+      }
+    }
+  }
+  row->path = file_exists(dir + "/report.html") ? "emergence/report.html" : "emergence/";
+  return ok_status();
+}
+
 // OUT/times.tsv: "Stage<TAB>seconds" per line, in the order the stages ran.
 Result<std::vector<std::pair<std::string, double>>> read_times(const std::string& path) {
   std::vector<std::pair<std::string, double>> times;
@@ -299,8 +329,8 @@ Result<PipelineSummary> summarize_pipeline(const std::string& out) {
     return not_found("{}: no such folder", out).with_hint("run `make run` (OUT=DIR) first");
   PipelineSummary s;
   s.out_dir = out;
-  const char* names[] = {"Collect",  "Clean",    "Dedup", "Tokenize", "Pack", "Train",
-                         "Generate", "Evaluate", "Watch", "Plan",     "Scale"};
+  const char* names[] = {"Collect",  "Clean",    "Dedup", "Tokenize", "Pack",  "Train",
+                         "Generate", "Evaluate", "Watch", "Plan",     "Scale", "Emergence"};
   for (const char* n : names) s.rows.push_back({n, "", "", -1});
   auto fig = [&](const char* stage) -> Json* { return &s.figures[stage]; };
   LM_RETURN_IF_ERROR(collect(out, &s.rows[0], fig("Collect")));
@@ -314,6 +344,7 @@ Result<PipelineSummary> summarize_pipeline(const std::string& out) {
   LM_RETURN_IF_ERROR(watch(out, &s.rows[8]));
   s.rows[9].figure = "";  // estimate / scaling law print their tables; nothing is written
   LM_RETURN_IF_ERROR(scale(out, &s.rows[10], fig("Scale")));
+  LM_RETURN_IF_ERROR(emergence(out, &s.rows[11], fig("Emergence")));
   for (auto it = s.figures.begin(); it != s.figures.end();)
     it = it->empty() ? s.figures.erase(it) : std::next(it);
 

@@ -134,5 +134,24 @@ TEST(Summary, MissingStagesLeftOutAndCorruptFilesNamed) {
   EXPECT_NE(none.out.find("no such folder"), std::string::npos) << none.out;
 }
 
+TEST(Summary, EmergenceRowFromItsStudy) {
+  const std::string dir = fixture("emergence");
+  ASSERT_TRUE(make_dirs(dir + "/emergence").ok());
+  ASSERT_TRUE(write_file_atomic(
+                  dir + "/emergence/emergence.json",
+                  R"({"rows": [{}, {}], "analysis": {"mirage": {"arithmetic_add_3": {"zero-shot":
+                  {"points": [{"exact_match": 0.05, "token_accuracy": 0.4},
+                              {"exact_match": 0.6, "token_accuracy": 0.9}]}}}}})")
+                  .ok());
+  auto s = summarize_pipeline(dir);
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  const StageRow* r = nullptr;
+  for (const auto& x : s->rows)
+    if (x.stage == "Emergence") r = &x;
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->figure, "2 checkpoints; arithmetic_add_3 EM 0.05 -> 0.60, token acc 0.40 -> 0.90");
+  EXPECT_EQ(r->path, "emergence/");
+}
+
 }  // namespace
 }  // namespace lm::report

@@ -14,7 +14,9 @@ void setup(CLI::App& app) {
   static std::string dir;
   static lm::report::ReportOptions opt;
   static bool json = false;
-  sub->add_option("dir", dir, "RUN_DIR (metrics.jsonl) or SWEEP_DIR (runs.csv)")->required();
+  sub->add_option("dir", dir,
+                  "RUN_DIR (metrics.jsonl), SWEEP_DIR (runs.csv) or STUDY_DIR (emergence.json)")
+      ->required();
   sub->add_option("--out", opt.out, "Output HTML (default DIR/report.html)");
   sub->add_option("--bootstrap", opt.bootstrap,
                   "Resamples for the confidence band (when DIR has no fit.json)")

@@ -1,0 +1,679 @@
+// study.cc: planning, training with kept checkpoints, evaluation and the outputs (see study.h).
+#include "emergence/study.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "core/file_util.h"
+#include "core/log.h"
+#include "core/threads.h"
+#include "emergence/analysis.h"
+#include "emergence/tasks.h"
+#include "eval/eval_tasks.h"
+#include "eval/task_data.h"
+#include "kernels/kernels.h"
+#include "model/checkpoint.h"
+#include "model/gpt.h"
+#include "train/trainer.h"
+
+namespace lm::emergence {
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+constexpr const char* kStudyKind = "lmforge emergence study";
+
+std::string model_name(const ModelShape& m) {
+  return fmt::format("{}-l{}-h{}-e{}", m.role, m.shape.n_layer, m.shape.n_head, m.shape.n_embd);
+}
+
+// The plan's identity: a study folder holds one plan (models, budget, training, mixture).
+std::string plan_fingerprint(const EmergenceConfig& c) {
+  Json models = Json::array();
+  for (const auto& m : c.models) models.push_back(model_name(m));
+  Json j = {{"models", models},
+            {"tokenizer", c.tokenizer},
+            {"seed", c.seed},
+            {"data_seed", c.data_seed},
+            {"seq_len", c.seq_len},
+            {"batch_size", c.batch_size},
+            {"lr", c.lr},
+            {"warmup_steps", c.warmup_steps},
+            {"rule", c.budget.rule},
+            {"tokens", c.budget.tokens},
+            {"tokens_per_param", c.budget.tokens_per_param},
+            {"checkpoints", c.budget.checkpoints},
+            {"text", c.mixture.text},
+            {"arithmetic_train", c.mixture.arithmetic_train},
+            {"induction_train", c.mixture.induction_train}};
+  return j.dump();
+}
+
+// OUT must be empty, missing, or this study's folder (then --resume is needed).
+Status check_out_dir(const EmergenceConfig& c, bool resume) {
+  if (!fs::exists(c.out)) return ok_status();
+  if (!fs::is_directory(c.out))
+    return Status(Code::kInvalidArgument, fmt::format("{}: out {} is not a folder", c.path, c.out),
+                  "set out (or --out) to a new folder");
+  const std::string marker = c.out + "/study.json";
+  if (!file_exists(marker)) {
+    if (fs::is_empty(c.out)) return ok_status();
+    std::string what = file_exists(c.out + "/runs.csv")        ? " (runs.csv: a scaling sweep)"
+                       : file_exists(c.out + "/metrics.jsonl") ? " (metrics.jsonl: a training run)"
+                                                               : "";
+    return Status(Code::kInvalidArgument,
+                  fmt::format("{}: out {} already holds files that are not an emergence study{}",
+                              c.path, c.out, what),
+                  "choose a new folder with --out (or empty this one)");
+  }
+  LM_ASSIGN_OR_RETURN(std::string text, read_file(marker));
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || j.value("kind", std::string()) != kStudyKind)
+    return Status(Code::kInvalidArgument,
+                  fmt::format("{}: {} is not an emergence study's study.json", c.path, marker),
+                  "choose a new folder with --out");
+  if (j.value("plan", std::string()) != plan_fingerprint(c))
+    return Status(Code::kInvalidArgument,
+                  fmt::format("{}: out {} holds another emergence study (from {}: a different "
+                              "ladder, budget, training or mixture)",
+                              c.path, c.out, j.value("config", std::string("?"))),
+                  "choose a new folder with --out, or run the config that made it");
+  if (!resume && !j.value("dry_run", false))
+    return Status(Code::kInvalidArgument,
+                  fmt::format("{}: out {} already holds this study", c.path, c.out),
+                  "pass --resume to continue it (kept checkpoints and evaluations are reused)");
+  return ok_status();
+}
+
+double budget_tokens(const EmergenceConfig& c, double rule_params) {
+  const auto& b = c.budget;
+  double t = b.rule == "fixed" ? b.tokens : b.tokens_per_param * rule_params;
+  if (b.min_tokens > 0) t = std::max(t, b.min_tokens);
+  if (b.max_tokens > 0) t = std::min(t, b.max_tokens);
+  return t;
+}
+
+Status copy_dir(const std::string& from, const std::string& to) {
+  std::error_code ec;
+  const std::string tmp = to + ".tmp";
+  fs::remove_all(tmp, ec);
+  fs::copy(from, tmp, fs::copy_options::recursive, ec);
+  if (ec) return io_error("cannot copy {} to {}: {}", from, tmp, ec.message());
+  fs::remove_all(to, ec);
+  fs::rename(tmp, to, ec);
+  if (ec) return io_error("cannot rename {} to {}: {}", tmp, to, ec.message());
+  return ok_status();
+}
+
+Result<int64_t> checkpoint_step(const std::string& dir) {
+  LM_ASSIGN_OR_RETURN(std::string text, read_file(dir + "/train_state.json"));
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.contains("step")) return corrupt("{}/train_state.json: no step", dir);
+  return j["step"].get<int64_t>();
+}
+
+train::TrainConfig train_config(const EmergenceConfig& c, const MixtureStats& mix,
+                                const PlannedModel& m, const std::string& run_dir, int64_t steps) {
+  train::TrainConfig t;
+  t.data = mix.prefix;
+  t.out = run_dir;
+  t.n_layer = m.shape.n_layer;
+  t.n_head = m.shape.n_head;
+  t.n_embd = m.shape.n_embd;
+  t.seq_len = c.seq_len;
+  t.batch_size = c.batch_size;
+  t.max_steps = steps;
+  t.warmup_steps = std::min<int64_t>(c.warmup_steps, std::max<int64_t>(1, steps / 10));
+  t.lr = c.lr;
+  t.eval_interval = m.interval > 0 ? m.interval : 0;
+  t.eval_steps = 4;
+  t.checkpoint_interval = m.interval;
+  t.log_interval = std::max<int64_t>(1, steps / 20);
+  t.seed = c.seed;
+  t.threads = c.threads;
+  t.peak_flops = 1e11;  // MFU is not read here; skip the sgemm measurement of every start
+  return t;
+}
+
+// Trains one model to its end, keeping OUT/models/NAME/ckpt-STEP at each checkpoint step.
+Status train_model(const EmergenceConfig& c, const MixtureStats& mix, const PlannedModel& m,
+                   bool* trained) {
+  *trained = false;
+  const std::string run = m.dir + "/run";
+  for (int64_t s : m.checkpoint_steps) {
+    const std::string keep = fmt::format("{}/ckpt-{}", m.dir, s);
+    if (file_exists(keep + "/train_state.json")) continue;
+    *trained = true;
+    LM_RETURN_IF_ERROR(make_dirs(m.dir));
+    bool resume = file_exists(run + "/checkpoint/train_state.json");
+    int64_t at = 0;
+    if (resume) {
+      LM_ASSIGN_OR_RETURN(at, checkpoint_step(run + "/checkpoint"));
+    } else {
+      std::error_code ec;
+      fs::remove_all(run, ec);  // an interrupted start without a checkpoint: start over
+    }
+    if (at < s) {
+      log_info("emergence: {} {} to step {} of {} (N {:.3g}, {:.3g} tokens)",
+               resume ? "resuming" : "training", m.name, s, m.steps, m.non_embedding_params,
+               m.tokens);
+      train::TrainHooks hooks;
+      hooks.should_stop = [s](int64_t step) { return step >= s; };
+      auto sum = train::run_training(train_config(c, mix, m, run, m.steps), resume, nullptr, hooks);
+      if (!sum.ok()) return sum.status().with_context(m.name);
+      LM_ASSIGN_OR_RETURN(at, checkpoint_step(run + "/checkpoint"));
+    }
+    if (at != s)
+      return internal_error("{}: the trainer's checkpoint is at step {}, expected {}", m.name, at,
+                            s);
+    LM_RETURN_IF_ERROR(copy_dir(run + "/checkpoint", keep));
+  }
+  return ok_status();
+}
+
+// ---- evaluation ----
+
+struct MetricCell {
+  double value = NAN, stderr_value = NAN;
+};
+// task -> strategy -> metric
+using Cells = std::map<std::string, std::map<std::string, std::map<std::string, MetricCell>>>;
+
+Json cells_json(const Cells& cells) {
+  Json j = Json::object();
+  for (const auto& [task, by_s] : cells)
+    for (const auto& [s, by_m] : by_s)
+      for (const auto& [m, v] : by_m)
+        j[task][s][m] = {
+            {"value", std::isfinite(v.value) ? Json(v.value) : Json(nullptr)},
+            {"stderr", std::isfinite(v.stderr_value) ? Json(v.stderr_value) : Json(nullptr)}};
+  return j;
+}
+
+double num_or_nan(const Json& j) { return j.is_number() ? j.get<double>() : NAN; }
+
+std::string base_task(std::string t) {
+  if (t.size() > 4 && t.ends_with("_cot")) t.resize(t.size() - 4);
+  return t;
+}
+
+Status add_results(const eval::EvalTasksReport& rep, const std::string& strategy,
+                   const EvalConfig& e, Cells* cells) {
+  for (const auto& r : rep.results) {
+    const std::string task = base_task(r.task);
+    const std::string want_filter = r.strategy == "sc" ? fmt::format("maj@{}", e.sc_samples) : "";
+    const std::string first = r.filters.empty() ? "" : r.filters.front();
+    for (const auto& mv : r.metrics) {
+      if (!want_filter.empty() ? mv.filter != want_filter : mv.filter != first) continue;
+      MetricCell cell;
+      cell.value = mv.value;
+      cell.stderr_value = mv.stderr_value ? *mv.stderr_value : NAN;
+      (*cells)[task][strategy][mv.metric] = cell;
+    }
+  }
+  return ok_status();
+}
+
+struct IclValue {
+  double score = NAN, stderr_value = NAN;
+  double loss_50 = NAN, loss_500 = NAN;
+};
+
+// Olsson's score on the held-out documents: per-position loss under teacher forcing.
+Result<IclValue> icl_of(const EmergenceConfig& c, const std::string& ckpt,
+                        const std::vector<std::vector<int>>& docs) {
+  IclValue v;
+  if (docs.empty()) return v;
+  LM_ASSIGN_OR_RETURN(auto gpt, model::load_model(ckpt, kernels::cpu_kernels()));
+  const int T = c.eval.icl_context - 1;
+  if (gpt->config().n_ctx < T) return v;
+  const int B = 4;
+  std::vector<double> sum(T + 1, 0.0);
+  std::vector<double> diffs;
+  for (size_t b = 0; b < docs.size(); b += B) {
+    const int n = static_cast<int>(std::min<size_t>(B, docs.size() - b));
+    std::vector<int32_t> in(n * T), tg(n * T);
+    for (int i = 0; i < n; ++i)
+      for (int t = 0; t < T; ++t) {
+        in[i * T + t] = docs[b + i][t];
+        tg[i * T + t] = docs[b + i][t + 1];
+      }
+    model::Batch batch;
+    batch.inputs = in.data();
+    batch.targets = tg.data();
+    batch.B = n;
+    batch.T = T;
+    LM_RETURN_IF_ERROR(gpt->check_batch(batch));
+    gpt->forward(batch);
+    const float* l = gpt->losses();
+    for (int i = 0; i < n; ++i) {
+      std::vector<double> at(T + 1, NAN);
+      for (int t = 0; t < T; ++t) at[t + 1] = l[i * T + t];
+      for (int t = 1; t <= T; ++t) sum[t] += at[t];
+      diffs.push_back(icl_score(at));
+    }
+  }
+  std::vector<double> mean(T + 1, NAN);
+  for (int t = 1; t <= T; ++t) mean[t] = sum[t] / static_cast<double>(docs.size());
+  v.score = icl_score(mean);
+  v.loss_50 = mean[49];
+  v.loss_500 = mean[499];
+  double m = 0, s2 = 0;
+  for (double d : diffs) m += d;
+  m /= diffs.size();
+  for (double d : diffs) s2 += (d - m) * (d - m);
+  if (diffs.size() > 1) v.stderr_value = std::sqrt(s2 / (diffs.size() - 1) / diffs.size());
+  return v;
+}
+
+Result<Json> evaluate_checkpoint(const EmergenceConfig& c, const std::string& ckpt,
+                                 const std::vector<std::vector<int>>& icl_docs) {
+  const std::string cache = ckpt + "/emergence_eval.json";
+  if (file_exists(cache)) {
+    LM_ASSIGN_OR_RETURN(std::string text, read_file(cache));
+    auto j = Json::parse(text, nullptr, false);
+    if (!j.is_discarded()) return j;
+  }
+  const auto& e = c.eval;
+  Cells cells;
+  eval::EvalTasksOptions base;
+  base.checkpoint = ckpt;
+  base.tasks_dir = c.out + "/eval-tasks";
+  base.task_data_dir = c.out + "/tasks";
+  base.limit = e.limit;
+  base.threads = c.threads;
+  base.batch_size = e.batch_size;
+  base.bootstrap_iters = e.bootstrap_iters;
+  base.seed = c.data_seed;
+  base.strategy.sc_samples = e.sc_samples;
+  std::vector<std::string> cot_tasks;
+  for (const auto& t : e.tasks)
+    if (task_info(t)->has_cot) cot_tasks.push_back(t);
+  for (const auto& s : e.strategies) {
+    eval::EvalTasksOptions o = base;
+    if (s == "zero-shot" || s == "k-shot") {
+      o.tasks = e.tasks;
+      o.num_fewshot = s == "zero-shot" ? 0 : e.k_shot;
+      o.strategies = {"direct"};
+    } else {
+      if (cot_tasks.empty()) continue;
+      o.tasks = cot_tasks;
+      o.strategies = {s};
+      if (s == "sc") o.limit = e.sc_limit;
+    }
+    auto rep = eval::run_eval_tasks(o);
+    if (!rep.ok()) return rep.status().with_context(fmt::format("{} ({})", ckpt, s));
+    LM_RETURN_IF_ERROR(add_results(*rep, s, e, &cells));
+  }
+  LM_ASSIGN_OR_RETURN(IclValue icl, icl_of(c, ckpt, icl_docs));
+  auto nn = [](double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); };
+  Json j = {{"metrics", cells_json(cells)},
+            {"icl_score", nn(icl.score)},
+            {"icl_score_stderr", nn(icl.stderr_value)},
+            {"loss_token_50", nn(icl.loss_50)},
+            {"loss_token_500", nn(icl.loss_500)},
+            {"icl_documents", icl_docs.size()}};
+  LM_RETURN_IF_ERROR(write_file_atomic(cache, j.dump(1) + "\n"));
+  return j;
+}
+
+double metric(const Json& row, const std::string& task, const std::string& s, const std::string& m,
+              const char* field = "value") {
+  const auto& ms = row["metrics"];
+  if (!ms.contains(task) || !ms[task].contains(s) || !ms[task][s].contains(m)) return NAN;
+  return num_or_nan(ms[task][s][m][field]);
+}
+
+// Answers' token counts of a task's held-out documents (for p^L), as the harness scores them:
+// the target delimiter + the target.
+Result<std::vector<int>> answer_lengths(const EmergenceConfig& c, const TaskInfo& t) {
+  if (!t.generate) return std::vector<int>{};
+  LM_ASSIGN_OR_RETURN(auto docs,
+                      eval::read_documents(c.out + "/tasks/" + t.dataset + "/test.jsonl"));
+  std::vector<std::string> texts;
+  for (const auto& d : docs) {
+    if (c.eval.limit > 0 && (int64_t)texts.size() >= c.eval.limit) break;
+    texts.push_back(" " + (t.digits > 0 ? d.value("answer", std::string())
+                                        : d.value("continuation", std::string())));
+  }
+  return token_counts(c, texts);
+}
+
+Result<Json> analyse(const EmergenceConfig& c, const std::vector<PlannedModel>& models,
+                     const Json& rows) {
+  Json a = Json::object();
+  // final checkpoints of the ladder
+  std::vector<const Json*> final_rows;
+  for (const auto& r : rows)
+    if (r["role"] == "ladder" && r["final"].get<bool>()) final_rows.push_back(&r);
+  std::sort(final_rows.begin(), final_rows.end(), [](const Json* x, const Json* y) {
+    return (*x)["non_embedding_params"].get<double>() < (*y)["non_embedding_params"].get<double>();
+  });
+  Json mirage = Json::object();
+  for (const auto& tn : c.eval.tasks) {
+    auto t = *task_info(tn);
+    if (!t.generate) continue;
+    LM_ASSIGN_OR_RETURN(std::vector<int> lengths, answer_lengths(c, t));
+    for (const std::string s : {"zero-shot", "k-shot"}) {
+      std::vector<MirageRow> mr;
+      for (const Json* r : final_rows) {
+        MirageRow m;
+        m.n = (*r)["non_embedding_params"].get<double>();
+        m.token_accuracy = metric(*r, tn, s, "token_accuracy");
+        m.exact_match = metric(*r, tn, s, "exact_match");
+        m.exact_match_stderr = metric(*r, tn, s, "exact_match", "stderr");
+        if (!std::isfinite(m.exact_match_stderr)) m.exact_match_stderr = 0;
+        m.documents = static_cast<int64_t>(lengths.size());
+        if (std::isfinite(m.token_accuracy) && std::isfinite(m.exact_match)) mr.push_back(m);
+      }
+      if (mr.empty()) continue;
+      MirageResult res = mirage_test(mr, lengths);
+      Json pts = Json::array();
+      for (const auto& m : res.rows)
+        pts.push_back({{"N", m.n},
+                       {"token_accuracy", m.token_accuracy},
+                       {"exact_match", m.exact_match},
+                       {"exact_match_stderr", m.exact_match_stderr},
+                       {"predicted_pL", m.predicted_pL},
+                       {"implied_by_fit", m.implied_by_fit},
+                       {"departure", m.departure}});
+      double mean_l = 0;
+      for (int l : lengths) mean_l += l;
+      if (!lengths.empty()) mean_l /= lengths.size();
+      Json fit = res.fit ? Json{{"a", res.fit->a}, {"b", res.fit->b}, {"rmse", res.fit->rmse}}
+                         : Json(nullptr);
+      mirage[tn][s] = {{"answer_tokens_mean", mean_l},
+                       {"points", pts},
+                       {"fit_logit_token_accuracy_vs_log10N", fit},
+                       {"departs", res.departs},
+                       {"max_departure", res.max_departure},
+                       {"steepest_exact_match_step", res.steepest_em_step},
+                       {"steepest_token_accuracy_step", res.steepest_token_step},
+                       {"verdict", res.verdict}};
+    }
+  }
+  a["mirage"] = mirage;
+  // k-shot gain and CoT gain vs N (final ladder checkpoints)
+  Json kshot = Json::array(), cot = Json::array();
+  for (const Json* r : final_rows) {
+    Json kr = {{"N", (*r)["non_embedding_params"]}, {"model", (*r)["model"]}};
+    Json cr = kr;
+    for (const auto& tn : c.eval.tasks) {
+      auto t = *task_info(tn);
+      const std::string m = t.discrete;
+      double g = metric(*r, tn, "k-shot", m) - metric(*r, tn, "zero-shot", m);
+      if (std::isfinite(g)) kr[tn] = g;
+      if (t.digits >= 2) {
+        double direct = metric(*r, tn, "k-shot", m);
+        if (!std::isfinite(direct)) direct = metric(*r, tn, "zero-shot", m);
+        double cg = metric(*r, tn, "cot", m) - direct;
+        if (std::isfinite(cg)) cr[tn] = cg;
+        double sg = metric(*r, tn, "sc", m) - direct;
+        if (std::isfinite(sg)) cr[tn + "@sc"] = sg;
+      }
+    }
+    kshot.push_back(kr);
+    cot.push_back(cr);
+  }
+  a["kshot_gain"] = kshot;
+  a["cot_gain"] = cot;
+  // ICL score at the end of training per model, and its curve vs tokens
+  Json icl = Json::array();
+  for (const auto& m : models) {
+    Json curve = Json::array();
+    for (const auto& r : rows)
+      if (r["model"] == m.name && r["icl_score"].is_number())
+        curve.push_back({{"tokens", r["tokens"]}, {"icl_score", r["icl_score"]}});
+    icl.push_back({{"model", m.name},
+                   {"role", m.role},
+                   {"layers", m.shape.n_layer},
+                   {"width", m.shape.n_embd},
+                   {"curve", curve}});
+  }
+  a["icl"] = icl;
+  return a;
+}
+
+std::string csv_cell(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : ""; }
+
+std::string write_csv(const Json& rows) {
+  std::vector<std::string> keys;  // task/strategy/metric
+  for (const auto& r : rows)
+    for (const auto& [t, by_s] : r["metrics"].items())
+      for (const auto& [s, by_m] : by_s.items())
+        for (const auto& [m, v] : by_m.items()) {
+          std::string k = t + "/" + s + "/" + m;
+          if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+        }
+  std::string out =
+      "model,role,step,final,params,non_embedding_params,tokens,layers,width,val_loss,icl_score,"
+      "icl_score_stderr";
+  for (const auto& k : keys) out += "," + k + "," + k + "_stderr";
+  out += "\n";
+  for (const auto& r : rows) {
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}", r["model"].get<std::string>(),
+                       r["role"].get<std::string>(), r["step"].get<int64_t>(),
+                       r["final"].get<bool>() ? 1 : 0, r["params"].get<double>(),
+                       r["non_embedding_params"].get<double>(), r["tokens"].get<double>(),
+                       r["layers"].get<int>(), r["width"].get<int>(),
+                       csv_cell(num_or_nan(r["val_loss"])), csv_cell(num_or_nan(r["icl_score"])),
+                       csv_cell(num_or_nan(r["icl_score_stderr"])));
+    for (const auto& k : keys) {
+      size_t a = k.find('/'), b = k.find('/', a + 1);
+      const std::string t = k.substr(0, a), s = k.substr(a + 1, b - a - 1), m = k.substr(b + 1);
+      out += "," + csv_cell(metric(r, t, s, m)) + "," + csv_cell(metric(r, t, s, m, "stderr"));
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+// The val_loss the trainer logged at `step` (metrics.jsonl of the model's run), NaN if none.
+double val_loss_at(const std::string& run, int64_t step) {
+  auto text = read_file(run + "/metrics.jsonl");
+  if (!text.ok()) return NAN;
+  double v = NAN;
+  size_t pos = 0;
+  while (pos < text->size()) {
+    size_t e = text->find('\n', pos);
+    if (e == std::string::npos) e = text->size();
+    auto j = nlohmann::json::parse(text->substr(pos, e - pos), nullptr, false);
+    pos = e + 1;
+    if (j.is_object() && j.value("step", int64_t{-1}) == step && j.contains("val_loss") &&
+        j["val_loss"].is_number())
+      v = j["val_loss"].get<double>();
+  }
+  return v;
+}
+
+Status probe_speed(const EmergenceConfig& c, const MixtureStats& mix, const StudyOptions& o,
+                   PlannedModel* m) {
+  const std::string dir = c.out + "/probe/" + m->name;
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  PlannedModel p = *m;
+  p.interval = 0;
+  train::TrainConfig t = train_config(c, mix, p, dir, o.probe_steps);
+  t.eval_interval = 0;
+  t.eval_steps = 1;
+  auto sum = train::run_training(t, false, nullptr, {});
+  if (!sum.ok()) return sum.status().with_context(m->name + " (speed probe)");
+  m->tokens_per_sec = sum->tokens_per_sec;
+  m->est_seconds = m->tokens / std::max(1.0, m->tokens_per_sec);
+  fs::remove_all(dir, ec);
+  return ok_status();
+}
+
+}  // namespace
+
+std::vector<PlannedModel> plan_models(const EmergenceConfig& c, int vocab) {
+  std::vector<PlannedModel> out;
+  for (const auto& ms : c.models) {
+    PlannedModel m;
+    m.name = model_name(ms);
+    m.role = ms.role;
+    m.shape = ms.shape;
+    m.dir = c.out + "/models/" + m.name;
+    scaling::ParamSplit ps = scaling::param_split(vocab, c.seq_len, ms.shape);
+    m.non_embedding_params = ps.non_embedding;
+    m.params = ps.non_embedding + ps.embedding;
+    m.rule_params = c.budget.count_embeddings ? m.params : m.non_embedding_params;
+    const double per_step = static_cast<double>(c.batch_size) * c.seq_len;
+    const int k = c.budget.checkpoints;
+    int64_t steps = std::max<int64_t>(
+        c.min_steps, std::llround(std::ceil(budget_tokens(c, m.rule_params) / per_step)));
+    steps = (steps + k - 1) / k * k;  // K checkpoints evenly spaced
+    m.steps = steps;
+    m.interval = steps / k;
+    m.tokens = steps * per_step;
+    for (int i = 1; i <= k; ++i) m.checkpoint_steps.push_back(i * m.interval);
+    out.push_back(m);
+  }
+  return out;
+}
+
+Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
+  LM_RETURN_IF_ERROR(check_emergence_config(c));
+  // A dry run may look at this study's folder; neither touches another study's.
+  LM_RETURN_IF_ERROR(check_out_dir(c, o.resume || o.dry_run));
+  LM_RETURN_IF_ERROR(make_dirs(c.out));
+  if (!o.dry_run || !file_exists(c.out + "/study.json")) {
+    Json marker = {{"kind", kStudyKind},
+                   {"config", c.path},
+                   {"plan", plan_fingerprint(c)},
+                   {"dry_run", o.dry_run}};
+    LM_RETURN_IF_ERROR(write_file_atomic(c.out + "/study.json", marker.dump(1) + "\n"));
+  }
+  kernels::set_kernel_threads(resolve_threads(c.threads));
+  StudyResult res;
+  LM_ASSIGN_OR_RETURN(res.mixture, build_mixture(c));
+  LM_RETURN_IF_ERROR(write_task_yamls(c.out + "/eval-tasks", c.eval.tasks));
+  res.models = plan_models(c, static_cast<int>(res.mixture.vocab));
+  if ((double)c.batch_size * (c.seq_len + 1) > (double)res.mixture.train_tokens)
+    return Status(Code::kInvalidArgument,
+                  fmt::format("{}: the mixture has {} training tokens, fewer than one batch",
+                              c.path, res.mixture.train_tokens),
+                  "add text or task instances to the mixture");
+  if (o.dry_run) {
+    res.probe_steps = o.probe_steps;
+    for (auto& m : res.models) LM_RETURN_IF_ERROR(probe_speed(c, res.mixture, o, &m));
+    std::error_code ec;
+    fs::remove_all(c.out + "/probe", ec);
+    return res;
+  }
+  for (const auto& m : res.models) {
+    bool trained = false;
+    LM_RETURN_IF_ERROR(train_model(c, res.mixture, m, &trained));
+    (trained ? res.trained : res.skipped) += 1;
+  }
+  const int min_tokens = c.eval.icl_context;
+  LM_ASSIGN_OR_RETURN(auto icl_docs, load_icl_documents(c, min_tokens));
+  if (c.mixture.icl_fraction > 0 && icl_docs.empty())
+    log_warn("emergence: no held-out document has {} tokens: no ICL score", min_tokens);
+  Json rows = Json::array();
+  for (const auto& m : res.models) {
+    for (int64_t s : m.checkpoint_steps) {
+      const std::string ckpt = fmt::format("{}/ckpt-{}", m.dir, s);
+      log_info("emergence: evaluating {} step {}", m.name, s);
+      LM_ASSIGN_OR_RETURN(Json ev, evaluate_checkpoint(c, ckpt, icl_docs));
+      res.evaluated++;
+      Json r = {{"model", m.name},
+                {"role", m.role},
+                {"step", s},
+                {"final", s == m.steps},
+                {"params", m.params},
+                {"non_embedding_params", m.non_embedding_params},
+                {"tokens", static_cast<double>(s) * c.batch_size * c.seq_len},
+                {"layers", m.shape.n_layer},
+                {"width", m.shape.n_embd},
+                {"heads", m.shape.n_head}};
+      double vl = val_loss_at(m.dir + "/run", s);
+      r["val_loss"] = std::isfinite(vl) ? Json(vl) : Json(nullptr);
+      for (auto& [k, v] : ev.items()) r[k] = v;
+      rows.push_back(r);
+    }
+  }
+  LM_ASSIGN_OR_RETURN(Json analysis, analyse(c, res.models, rows));
+  Json mix = {{"documents", res.mixture.documents},
+              {"text_documents", res.mixture.text_documents},
+              {"text_dropped_heldout", res.mixture.text_dropped_heldout},
+              {"arithmetic_instances", res.mixture.arithmetic_instances},
+              {"worked_steps_instances", res.mixture.worked_steps_instances},
+              {"induction_instances", res.mixture.induction_instances},
+              {"corpus_instances", res.mixture.corpus_instances},
+              {"icl_documents", icl_docs.size()},
+              {"train_tokens", res.mixture.train_tokens},
+              {"vocab", res.mixture.vocab}};
+  res.json = {{"study", "emergence"},
+              {"config", c.path},
+              {"tokenizer", c.tokenizer},
+              {"seq_len", c.seq_len},
+              {"batch_size", c.batch_size},
+              {"budget_rule", c.budget.rule},
+              {"tasks", c.eval.tasks},
+              {"strategies", c.eval.strategies},
+              {"k_shot", c.eval.k_shot},
+              {"limit", c.eval.limit},
+              {"sc_limit", c.eval.sc_limit},
+              {"sc_samples", c.eval.sc_samples},
+              {"mixture", mix},
+              {"rows", rows},
+              {"analysis", analysis}};
+  LM_RETURN_IF_ERROR(write_file_atomic(c.out + "/emergence.json", res.json.dump(1) + "\n"));
+  LM_RETURN_IF_ERROR(write_file_atomic(c.out + "/emergence.csv", write_csv(rows)));
+  return res;
+}
+
+std::string format_study(const EmergenceConfig& c, const StudyResult& r, bool dry_run) {
+  std::string s = fmt::format(
+      "emergence study {}: {} models, {} checkpoints each, mixture {} documents ({} train "
+      "tokens, vocabulary {})\n",
+      c.out, r.models.size(), c.budget.checkpoints, r.mixture.documents, r.mixture.train_tokens,
+      r.mixture.vocab);
+  s += fmt::format("  {:<22} {:>6} {:>11} {:>10} {:>11} {:>7} {:>10} {:>10}\n", "model", "role",
+                   "N (non-emb)", "N (total)", "tokens", "steps", "tok/s", "est. s");
+  double total = 0;
+  for (const auto& m : r.models) {
+    s += fmt::format("  {:<22} {:>6} {:>11.4g} {:>10.4g} {:>11.4g} {:>7} {:>10} {:>10}\n", m.name,
+                     m.role, m.non_embedding_params, m.params, m.tokens, m.steps,
+                     m.tokens_per_sec > 0 ? fmt::format("{:.0f}", m.tokens_per_sec) : "-",
+                     m.est_seconds > 0 ? fmt::format("{:.1f}", m.est_seconds) : "-");
+    total += m.est_seconds;
+  }
+  if (dry_run) {
+    s += fmt::format(
+        "  estimated training time {:.0f} s at {} thread(s) (the trainer's measured tokens/s on "
+        "each shape, {} steps; evaluation not included)\n",
+        total, c.threads, r.probe_steps);
+    return s;
+  }
+  s += fmt::format("trained {}, already done {}; {} checkpoints evaluated\n", r.trained, r.skipped,
+                   r.evaluated);
+  const auto& a = r.json["analysis"];
+  for (const auto& [task, by_s] : a["mirage"].items())
+    for (const auto& [st, m] : by_s.items()) {
+      s += fmt::format("mirage {} ({}): L {:.1f} tokens; {}\n", task, st,
+                       m["answer_tokens_mean"].get<double>(), m["verdict"].get<std::string>());
+      for (const auto& p : m["points"])
+        s += fmt::format("  N {:>10.4g}  token_acc {:.3f}  EM {:.3f}  p^L {:.3f}  fit^L {:.3f}\n",
+                         p["N"].get<double>(), p["token_accuracy"].get<double>(),
+                         p["exact_match"].get<double>(), p["predicted_pL"].get<double>(),
+                         p["implied_by_fit"].get<double>());
+    }
+  for (const auto& m : a["icl"]) {
+    if (m["curve"].empty()) continue;
+    s += fmt::format("ICL score {} ({} layers):", m["model"].get<std::string>(),
+                     m["layers"].get<int>());
+    for (const auto& p : m["curve"])
+      s += fmt::format(" {:.3g}@{:.3g}", p["icl_score"].get<double>(), p["tokens"].get<double>());
+    s += "\n";
+  }
+  s += fmt::format("wrote {0}/emergence.json, {0}/emergence.csv (report: lmforge report {0})\n",
+                   c.out);
+  return s;
+}
+
+}  // namespace lm::emergence

@@ -1,0 +1,195 @@
+// analysis_test.cc: the emergence study's arithmetic (p^L, the smooth logit fit, the mirage
+// verdict, Olsson's ICL score on a constructed loss curve), its plan (evenly spaced checkpoints,
+// the budget rule) and the config errors that must come before any training.
+#include "emergence/analysis.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "emergence/config.h"
+#include "emergence/study.h"
+#include "emergence/tasks.h"
+
+namespace lm::emergence {
+namespace {
+
+TEST(EmergenceAnalysis, PredictedExactMatchIsPToTheL) {
+  std::vector<int> l4 = {4, 4, 4};
+  EXPECT_NEAR(predicted_exact_match(0.9, l4), std::pow(0.9, 4), 1e-12);
+  std::vector<int> mixed = {2, 4};
+  EXPECT_NEAR(predicted_exact_match(0.5, mixed), (0.25 + 0.0625) / 2, 1e-12);
+  EXPECT_DOUBLE_EQ(predicted_exact_match(1.0, l4), 1.0);
+  EXPECT_DOUBLE_EQ(predicted_exact_match(0.0, l4), 0.0);
+  EXPECT_TRUE(std::isnan(predicted_exact_match(0.5, std::vector<int>{})));
+}
+
+TEST(EmergenceAnalysis, LogitFitRecoversALogisticInLogN) {
+  const double a = -6, b = 1.5;
+  std::vector<double> n, y;
+  for (double x = 3; x <= 6.01; x += 0.5) {
+    n.push_back(std::pow(10, x));
+    y.push_back(1 / (1 + std::exp(-(a + b * x))));
+  }
+  auto f = fit_logit_vs_log_n(n, y);
+  ASSERT_TRUE(f);
+  EXPECT_NEAR(f->a, a, 1e-9);
+  EXPECT_NEAR(f->b, b, 1e-9);
+  EXPECT_LT(f->rmse, 1e-9);
+  EXPECT_NEAR((*f)(1e4), 1 / (1 + std::exp(-(a + b * 4))), 1e-9);
+  EXPECT_FALSE(fit_logit_vs_log_n(std::vector<double>{10}, std::vector<double>{0.5}));
+  EXPECT_FALSE(fit_logit_vs_log_n(std::vector<double>{10, 10}, std::vector<double>{0.2, 0.5}));
+}
+
+std::vector<MirageRow> smooth_rows(bool jump) {
+  // token accuracy on a logistic in log N; exact match = p^4 (a mirage) or a step (a real jump)
+  std::vector<MirageRow> rows;
+  for (double x = 3; x <= 6.01; x += 0.5) {
+    MirageRow r;
+    r.n = std::pow(10, x);
+    r.token_accuracy = 1 / (1 + std::exp(-(-6 + 1.5 * x)));
+    r.exact_match = jump ? (x >= 5 ? 0.9 : 0.0) : std::pow(r.token_accuracy, 4);
+    r.exact_match_stderr = 0.01;
+    r.documents = 400;
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+TEST(EmergenceAnalysis, MirageTestTellsAMetricArtefactFromAJump) {
+  std::vector<int> l4(400, 4);
+  MirageResult smooth = mirage_test(smooth_rows(false), l4);
+  EXPECT_FALSE(smooth.departs) << smooth.verdict;
+  EXPECT_LT(std::fabs(smooth.max_departure), 1e-6);
+  for (const auto& r : smooth.rows) EXPECT_NEAR(r.predicted_pL, r.exact_match, 1e-12);
+  // the exact-match curve is steeper than the per-token one it is made of
+  EXPECT_GT(smooth.steepest_em_step, 0);
+  MirageResult jump = mirage_test(smooth_rows(true), l4);
+  EXPECT_TRUE(jump.departs) << jump.verdict;
+  EXPECT_NE(jump.verdict.find("departs"), std::string::npos);
+  // rows come back sorted by N whatever the input order
+  auto rows = smooth_rows(false);
+  std::reverse(rows.begin(), rows.end());
+  MirageResult sorted = mirage_test(rows, l4);
+  for (size_t i = 1; i < sorted.rows.size(); ++i) EXPECT_LT(sorted.rows[i - 1].n, sorted.rows[i].n);
+}
+
+TEST(EmergenceAnalysis, SteepestStep) {
+  std::vector<double> y = {0, 0.1, 0.15, 0.6, 0.7};
+  EXPECT_NEAR(steepest_step(y), 0.45, 1e-12);
+  EXPECT_EQ(steepest_step(std::vector<double>{0.3}), 0);
+}
+
+TEST(EmergenceAnalysis, IclScoreOnAConstructedLossCurve) {
+  // loss falls as 3 + 2 / sqrt(t): token 500 minus token 50
+  std::vector<double> at(512, NAN);
+  for (int t = 1; t < 512; ++t) at[t] = 3 + 2 / std::sqrt(static_cast<double>(t));
+  EXPECT_NEAR(icl_score(at), 2 / std::sqrt(499.0) - 2 / std::sqrt(49.0), 1e-12);
+  EXPECT_LT(icl_score(at), 0);  // the context helps: negative, as Olsson et al. define it
+  std::vector<double> flat(600, 2.5);
+  EXPECT_DOUBLE_EQ(icl_score(flat), 0);
+  EXPECT_TRUE(std::isnan(icl_score(std::vector<double>(300, 1.0))));
+}
+
+std::string write_config(const std::string& name, const std::string& body) {
+  const std::string dir = testing::TempDir() + "/emergence_cfg";
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/" + name;
+  std::ofstream(path) << body;
+  return path;
+}
+
+const char* kLadder3 =
+    "[[ladder]]\nn_layer = 1\nn_head = 1\nn_embd = 8\n"
+    "[[ladder]]\nn_layer = 2\nn_head = 2\nn_embd = 16\n"
+    "[[ladder]]\nn_layer = 2\nn_head = 2\nn_embd = 32\n";
+
+TEST(EmergenceConfigErrors, LadderOfFewerThanThreeSizes) {
+  auto path =
+      write_config("two.toml",
+                   "out = \"x\"\n[[ladder]]\nn_layer = 1\nn_head = 1\nn_embd = 8\n"
+                   "[[ladder]]\nn_layer = 2\nn_head = 2\nn_embd = 16\n"
+                   "[eval]\ntasks = [\"arithmetic_add_1\"]\nstrategies = [\"zero-shot\"]\n");
+  auto c = load_emergence_config(path);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find(path + ": ladder: has 2 sizes"), std::string::npos)
+      << c.status().message();
+  EXPECT_FALSE(c.status().hint().empty());
+}
+
+TEST(EmergenceConfigErrors, TaskMissingFromTheHeldOutSet) {
+  auto path = write_config(
+      "task.toml", std::string("out = \"x\"\n") + kLadder3 +
+                       "[mixture]\narithmetic_digits = [1, 2]\n"
+                       "[eval]\ntasks = [\"arithmetic_add_3\"]\nstrategies = [\"zero-shot\"]\n");
+  auto c = load_emergence_config(path);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("eval.tasks"), std::string::npos) << c.status().message();
+  EXPECT_NE(c.status().message().find("not in the mixture's held-out set"), std::string::npos);
+  EXPECT_NE(c.status().hint().find("arithmetic_digits"), std::string::npos);
+  // a corpus task without the sample corpus
+  auto p2 = write_config("kjv.toml",
+                         std::string("out = \"x\"\n") + kLadder3 +
+                             "[eval]\ntasks = [\"kjv_cloze\"]\nstrategies = [\"zero-shot\"]\n");
+  auto c2 = load_emergence_config(p2);
+  ASSERT_FALSE(c2.ok());
+  EXPECT_NE(c2.status().hint().find("mixture.sample"), std::string::npos);
+}
+
+TEST(EmergenceConfigErrors, UnknownKeysStrategiesAndTypes) {
+  for (const auto& [body, want] : std::vector<std::pair<std::string, std::string>>{
+           {"out = \"x\"\nbogus = 1\n", "bogus: unknown key"},
+           {std::string("out = \"x\"\n") + kLadder3 +
+                "[eval]\ntasks = [\"arithmetic_add_1\"]\nstrategies = [\"greedy\"]\n",
+            "'greedy' is not zero-shot"},
+           {std::string("out = \"x\"\nseq_len = \"long\"\n") + kLadder3, "seq_len: has the wrong"},
+           {std::string("out = \"x\"\nseq_len = 256\n") + kLadder3 +
+                "[eval]\ntasks = [\"arithmetic_add_1\"]\nstrategies = [\"zero-shot\"]\n",
+            "eval.icl_context"}}) {
+    auto c = load_emergence_config(write_config("bad.toml", body));
+    ASSERT_FALSE(c.ok()) << body;
+    EXPECT_NE(c.status().message().find(want), std::string::npos) << c.status().message();
+  }
+}
+
+TEST(EmergencePlan, CheckpointsEvenlySpacedAndBudgetRules) {
+  auto path = write_config(
+      "plan.toml", std::string("out = \"x\"\nbatch_size = 4\nseq_len = 512\nmin_steps = 1\n") +
+                       kLadder3 +
+                       "[budget]\nrule = \"fixed\"\ntokens = 100000\ncheckpoints = 4\n"
+                       "[eval]\ntasks = [\"arithmetic_add_1\"]\nstrategies = [\"zero-shot\"]\n");
+  auto c = load_emergence_config(path);
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  auto models = plan_models(*c, 257);
+  ASSERT_EQ(models.size(), 3u);
+  for (const auto& m : models) {
+    EXPECT_EQ(m.steps % 4, 0);
+    EXPECT_GE(m.tokens, 100000);
+    ASSERT_EQ(m.checkpoint_steps.size(), 4u);
+    EXPECT_EQ(m.checkpoint_steps.back(), m.steps);
+    EXPECT_EQ(m.checkpoint_steps[0] * 4, m.steps);
+  }
+  EXPECT_NEAR(models[1].non_embedding_params, 2 * (12 * 256 + 13 * 16) + 2 * 16, 1e-9);
+  c->budget.rule = "tokens_per_param";
+  c->budget.tokens_per_param = 20;
+  models = plan_models(*c, 257);
+  EXPECT_LT(models[0].tokens, models[2].tokens);  // D grows with N
+  EXPECT_GE(models[2].tokens, 20 * models[2].non_embedding_params);
+}
+
+TEST(EmergenceTasks, YamlForEveryTask) {
+  const std::string dir = testing::TempDir() + "/emergence_yaml";
+  ASSERT_TRUE(
+      write_task_yamls(dir, {"arithmetic_add_3", "induction_copy", "kjv_cloze", "gcide_define"})
+          .ok());
+  for (const char* f :
+       {"arithmetic_add_3", "arithmetic_add_3_cot", "induction_copy", "kjv_cloze", "gcide_define"})
+    EXPECT_TRUE(std::filesystem::exists(dir + "/" + f + ".yaml")) << f;
+  EXPECT_FALSE(task_info("arithmetic_add_6"));
+  EXPECT_TRUE(task_info("arithmetic_add_5")->has_cot);
+}
+
+}  // namespace
+}  // namespace lm::emergence

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""cli_test.py LMFORGE WORKDIR: `lmforge emergence` end to end at toy scale (a few seconds of
+CPU): a 3-size ladder + one ICL model on a byte-level mixture of generated text and the built-in
+task generators, 2 checkpoints each; every row present, metrics within their ranges, p^L recomputed
+from the logged per-token accuracies and the answers' token counts, the ICL score from the kept
+loss positions, CSV and report written; --resume redoes nothing; bad input (ladder < 3, a task
+missing from the held-out set, a folder holding another study or a sweep, no --resume) fails
+with exit code 1, the file/key and a hint, before any training. Exits 1 on any failure."""
+import csv, json, math, os, random, shutil, subprocess, sys
+
+lm, work = sys.argv[1], sys.argv[2]
+shutil.rmtree(work, ignore_errors=True)
+os.makedirs(work)
+fails = []
+env = dict(os.environ, OMP_NUM_THREADS="1")
+
+
+def run(args, ok=True):
+    p = subprocess.run([lm, "--no-progress"] + args, capture_output=True, text=True, errors="replace", env=env)
+    if ok and p.returncode != 0:
+        print("FAILED:", " ".join(args), "\n", p.stdout, p.stderr)
+        sys.exit(1)
+    return p
+
+
+def check(name, cond, detail=""):
+    print(("ok   " if cond else "FAIL ") + name, detail)
+    if not cond:
+        fails.append(name)
+
+
+r = random.Random(1)
+words = ("the of and to in is that it was for on are as with his they at be this from have or by one had not "
+         "but what all were when we there can an your which their said if do will each about how up out").split()
+with open(f"{work}/text.jsonl", "w") as f:
+    for i in range(240):
+        phrases = [" ".join(r.choice(words) for _ in range(6)) for _ in range(5)]
+        f.write(json.dumps({"id": f"t{i}", "text": ". ".join(r.choice(phrases) for _ in range(40)) + "."}) + "\n")
+
+LADDER = "".join(f"[[ladder]]\nn_layer = {l}\nn_head = {h}\nn_embd = {e}\n" for l, h, e in [(1, 1, 8), (2, 2, 16), (2, 2, 24)])
+
+
+def config(name, out, ladder=LADDER, digits="[1, 2]", tasks='["arithmetic_add_1", "arithmetic_add_2", "induction_copy"]'):
+    path = f"{work}/{name}.toml"
+    with open(path, "w") as f:
+        f.write(f'out = "{out}"\ntokenizer = "bytes"\nthreads = 1\nseq_len = 512\nbatch_size = 4\nlr = 3e-3\n'
+                f'warmup_steps = 2\nmin_steps = 4\n{ladder}'
+                '[[icl_models]]\nn_layer = 1\nn_head = 2\nn_embd = 16\n'
+                f'[mixture]\ntext = ["{work}/text.jsonl"]\narithmetic_digits = {digits}\narithmetic_train = 300\n'
+                'induction_train = 200\nicl_fraction = 0.1\nicl_documents = 8\nval_fraction = 0.05\n'
+                '[budget]\nrule = "fixed"\ntokens = 16384\ncheckpoints = 2\n'
+                f'[eval]\ntasks = {tasks}\nstrategies = ["zero-shot", "k-shot", "cot", "sc"]\n'
+                'k_shot = 2\nlimit = 8\nsc_limit = 3\nsc_samples = 2\n')
+    return path
+
+
+study = f"{work}/study"
+cfg = config("tiny", study)
+p = run(["emergence", "--config", cfg, "--dry-run"])
+check("dry run prints the plan with measured tokens/s", "tok/s" in p.stdout and "estimated training time" in p.stdout
+      and not os.path.exists(f"{study}/emergence.json"), p.stdout[-400:])
+p = run(["emergence", "--config", cfg])
+j = json.load(open(f"{study}/emergence.json"))
+rows = j["rows"]
+check("one row per model and checkpoint", len(rows) == 4 * 2 and {r["step"] for r in rows} == {4, 8}, str(len(rows)))
+keys = ["params", "non_embedding_params", "tokens", "layers", "width"]
+check("rows carry params, non_embedding_params, tokens, layers, width",
+      all(all(isinstance(r[k], (int, float)) and r[k] > 0 for k in keys) for r in rows))
+ranges = {"exact_match": (0, 1), "token_accuracy": (0, 1), "acc": (0, 1), "target_logprob": (-1e9, 0),
+          "token_edit_distance": (0, 1e9), "brier_score": (0, 2)}
+bad, seen = [], set()
+for r in rows:
+    for t in ["arithmetic_add_1", "arithmetic_add_2", "induction_copy"]:
+        strategies = ["zero-shot", "k-shot"] + (["cot", "sc"] if t.startswith("arith") else [])
+        for s in strategies:
+            ms = r["metrics"].get(t, {}).get(s, {})
+            for m in ["exact_match", "token_edit_distance"] + (["target_logprob", "token_accuracy"] if s != "sc" else []):
+                if m not in ms or ms[m]["value"] is None:
+                    bad.append(f"{r['model']}/{r['step']}/{t}/{s}/{m} missing")
+                    continue
+                lo, hi = ranges[m]
+                if not lo <= ms[m]["value"] <= hi:
+                    bad.append(f"{t}/{s}/{m}={ms[m]['value']}")
+                seen.add(m)
+check("every task x strategy x metric present and in range", not bad, "; ".join(bad[:5]))
+# p^L from the logged token accuracy and the answers' byte-token counts (" " + answer)
+docs = [json.loads(l) for l in open(f"{study}/tasks/arithmetic_add_2/test.jsonl")][:8]
+lengths = [1 + len(d["answer"]) for d in docs]
+mir = j["analysis"]["mirage"]["arithmetic_add_2"]["zero-shot"]
+final = sorted([r for r in rows if r["role"] == "ladder" and r["final"]], key=lambda r: r["non_embedding_params"])
+errs = []
+for pt, r in zip(mir["points"], final):
+    p_tok = r["metrics"]["arithmetic_add_2"]["zero-shot"]["token_accuracy"]["value"]
+    want = sum(p_tok ** l for l in lengths) / len(lengths)
+    if abs(pt["predicted_pL"] - want) > 1e-9 or abs(pt["token_accuracy"] - p_tok) > 1e-12:
+        errs.append(f"{pt['predicted_pL']} vs {want}")
+check("p^L is computed from the logged per-token accuracies", len(mir["points"]) == 3 and not errs, str(errs))
+check("the mirage test has a fit and a verdict", mir["fit_logit_token_accuracy_vs_log10N"] is not None and mir["verdict"])
+icl = [r for r in rows if r["icl_score"] is not None]
+check("ICL score at every checkpoint = loss(500) - loss(50)",
+      len(icl) == len(rows) and all(abs(r["icl_score"] - (r["loss_token_500"] - r["loss_token_50"])) < 1e-6 for r in icl))
+check("ICL curves for 1-layer and 2-layer models",
+      {m["layers"] for m in j["analysis"]["icl"] if m["curve"]} >= {1, 2})
+check("k-shot gain and CoT gain per size", len(j["analysis"]["kshot_gain"]) == 3 and len(j["analysis"]["cot_gain"]) == 3)
+with open(f"{study}/emergence.csv") as f:
+    c = list(csv.DictReader(f))
+check("emergence.csv: one line per row with the metric columns", len(c) == len(rows)
+      and "arithmetic_add_2/zero-shot/token_accuracy_stderr" in c[0])
+# held out: no test instance of the tasks appears in the training mixture
+mix = open(f"{study}/data/mixture.jsonl").read()
+leak = [d for d in docs if f"What is {d['a']} plus {d['b']}?" in mix]
+check("held-out arithmetic instances never in the mixture", not leak, str(leak[:2]))
+p = run(["report", study])
+html = open(f"{study}/report.html").read()
+check("report: an emergence page with plots", "emergence report" in p.stdout and html.count("<svg") >= 6
+      and "In-context learning score" in html)
+# resume: nothing is retrained or re-evaluated, same bytes
+before = open(f"{study}/emergence.json").read()
+p = run(["emergence", "--config", cfg, "--resume"])
+check("--resume redoes nothing and gives the same emergence.json", "trained 0, already done 4" in p.stdout
+      and open(f"{study}/emergence.json").read() == before, p.stdout[-300:])
+
+# bad input: clear errors, exit code 1, before any training
+def fails_with(name, args, want, where=None):
+    p = run(args, ok=False)
+    check(name, p.returncode == 1 and want in p.stderr and "hint:" in p.stderr
+          and (where is None or not os.path.exists(where)), p.stderr.strip()[-300:])
+
+fails_with("no --resume on an existing study", ["emergence", "--config", cfg], "already holds this study")
+two = "".join(f"[[ladder]]\nn_layer = 1\nn_head = 1\nn_embd = {e}\n" for e in [8, 16])
+fails_with("ladder < 3 sizes", ["emergence", "--config", config("two", f"{work}/two", ladder=two)],
+           "two.toml: ladder: has 2 sizes", f"{work}/two")
+fails_with("task missing from the held-out set",
+           ["emergence", "--config", config("miss", f"{work}/miss", digits="[1]")],
+           "not in the mixture's held-out set", f"{work}/miss")
+other = config("other", study, ladder=LADDER.replace("n_embd = 24", "n_embd = 32"))
+fails_with("a folder holding another study", ["emergence", "--config", other, "--resume"], "holds another emergence study")
+os.makedirs(f"{work}/sweep")
+open(f"{work}/sweep/runs.csv", "w").write("params,tokens,loss\n")
+fails_with("a folder holding a sweep", ["emergence", "--config", cfg, "--out", f"{work}/sweep"], "a scaling sweep")
+print(f"{len(fails)} failure(s)")
+sys.exit(1 if fails else 0)
