@@ -273,6 +273,39 @@ Status scale(const std::string& out, StageRow* row, Json* fig) {
   return ok_status();
 }
 
+// The mean exact match over the tasks of an `eval tasks` results.json (tasks without one skipped).
+Result<double> mean_exact_match(const std::string& path, int* tasks) {
+  LM_ASSIGN_OR_RETURN(Json j, read_json(path));
+  if (!j.contains("results") || !j["results"].is_object())
+    return corrupt("{}: no \"results\" object (not an lm-evaluation-harness results file)", path);
+  double sum = 0;
+  *tasks = 0;
+  for (const auto& [task, m] : j["results"].items())
+    if (m.is_object() && m.contains("exact_match,none") && m["exact_match,none"].is_number()) {
+      sum += m["exact_match,none"].get<double>();
+      ++*tasks;
+    }
+  return *tasks > 0 ? sum / *tasks : 0.0;
+}
+
+// scripts/sample-sft: held-out exact match of the base (zero-shot) and the fine-tuned model.
+Status sft(const std::string& out, StageRow* row, Json* fig) {
+  const std::string base = out + "/sft/eval_base/results.json",
+                    tuned = out + "/sft/eval_sft/results.json";
+  if (!file_exists(base) || !file_exists(tuned)) return ok_status();
+  int n_base = 0, n_sft = 0;
+  LM_ASSIGN_OR_RETURN(double b, mean_exact_match(base, &n_base));
+  LM_ASSIGN_OR_RETURN(double t, mean_exact_match(tuned, &n_sft));
+  (*fig)["tasks"] = n_sft;
+  (*fig)["base_exact_match"] = b;
+  (*fig)["sft_exact_match"] = t;
+  row->figure =
+      fmt::format("held-out exact match {:.1f}% (base) -> {:.1f}% (SFT), mean of {} tasks", 100 * b,
+                  100 * t, n_sft);
+  row->path = "sft/";
+  return ok_status();
+}
+
 // OUT/emergence/emergence.json: the largest arithmetic task's exact match and per-token accuracy
 // from the smallest to the largest ladder size (zero-shot), and the last ICL score per role.
 Status emergence(const std::string& out, StageRow* row, Json* fig) {
@@ -329,8 +362,8 @@ Result<PipelineSummary> summarize_pipeline(const std::string& out) {
     return not_found("{}: no such folder", out).with_hint("run `make run` (OUT=DIR) first");
   PipelineSummary s;
   s.out_dir = out;
-  const char* names[] = {"Collect",  "Clean",    "Dedup", "Tokenize", "Pack",  "Train",
-                         "Generate", "Evaluate", "Watch", "Plan",     "Scale", "Emergence"};
+  const char* names[] = {"Collect",  "Clean", "Dedup", "Tokenize", "Pack", "Train",    "Generate",
+                         "Evaluate", "Watch", "Plan",  "Scale",    "SFT",  "Emergence"};
   for (const char* n : names) s.rows.push_back({n, "", "", -1});
   auto fig = [&](const char* stage) -> Json* { return &s.figures[stage]; };
   LM_RETURN_IF_ERROR(collect(out, &s.rows[0], fig("Collect")));
@@ -344,7 +377,8 @@ Result<PipelineSummary> summarize_pipeline(const std::string& out) {
   LM_RETURN_IF_ERROR(watch(out, &s.rows[8]));
   s.rows[9].figure = "";  // estimate / scaling law print their tables; nothing is written
   LM_RETURN_IF_ERROR(scale(out, &s.rows[10], fig("Scale")));
-  LM_RETURN_IF_ERROR(emergence(out, &s.rows[11], fig("Emergence")));
+  LM_RETURN_IF_ERROR(sft(out, &s.rows[11], fig("SFT")));
+  LM_RETURN_IF_ERROR(emergence(out, &s.rows[12], fig("Emergence")));
   for (auto it = s.figures.begin(); it != s.figures.end();)
     it = it->empty() ? s.figures.erase(it) : std::next(it);
 

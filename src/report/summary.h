@@ -11,6 +11,7 @@
 //   Evaluate  run/eval/results.json, run/eval/*/results.json: each task's main metric
 //   Watch     run/report.html
 //   Scale     sweep-tiny/sweep.json, fit.json held-out prediction error, E identified or not
+//   SFT       sft/eval_base, sft/eval_sft     held-out exact match, base -> fine-tuned (mean)
 //   Emergence emergence/emergence.json        3-digit exact match and token accuracy by size
 // and the seconds of each stage from OUT/times.tsv ("Stage<TAB>seconds" lines, written by the
 // script). A stage without its files is shown as not run; a stage in times.tsv that is none of

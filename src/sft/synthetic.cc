@@ -31,13 +31,41 @@ struct Instance {
 
 struct TaskType {
   std::string name;
-  std::vector<std::string> phrasings;  // 3 training, then 2 held out
+  std::vector<std::string> cores;  // kCores core phrasings, composed with the framings
   int max_gen_toks = 16;
   // A random instance (nullopt-like: empty key = could not make one).
   std::function<Instance(Rng&)> make;
+  // The training reply starts with a space: the answer's first word is then the same token as
+  // in the prompt (" light" after a space) or in the pretraining text (a verse's next word).
+  bool space_reply = false;
 };
 
-constexpr int kTrainPhrasings = 3;
+// Phrasings are composed: each of a type's kCores core phrasings inside each of kFramings
+// framings (phrasing = core * kFramings + framing). kHeldOut of these combinations are held out
+// for evaluation; each held-out core and framing is seen in training with other partners.
+constexpr int kCores = 5;
+constexpr const char* kFramings[] = {"{q}", "Question: {q}", "{q} Reply briefly.",
+                                     "Here is a task. {q}"};
+constexpr int kNumFramings = 4;
+constexpr int kPhrasings = kCores * kNumFramings;
+constexpr int kHeldOut[] = {3 * kNumFramings + 0, 4 * kNumFramings + 1, 1 * kNumFramings + 3};
+
+bool held_out(int ph) {
+  return std::find(std::begin(kHeldOut), std::end(kHeldOut), ph) != std::end(kHeldOut);
+}
+
+std::string phrasing(const TaskType& t, int ph) {
+  std::string f = kFramings[ph % kNumFramings];
+  return f.replace(f.find("{q}"), 3, t.cores[ph / kNumFramings]);
+}
+
+// A random phrasing index of the training (held_out = false) or the held-out set.
+int pick_phrasing(Rng& r, bool test) {
+  std::vector<int> ids;
+  for (int ph = 0; ph < kPhrasings; ph++)
+    if (held_out(ph) == test) ids.push_back(ph);
+  return ids[r.below(ids.size())];
+}
 
 std::string fill(const std::string& t, const Slots& s) {
   std::string out;
@@ -197,30 +225,31 @@ std::vector<TaskType> corpus_types(const std::vector<eval::builtin::KjvChapter>&
                  return Instance{{{"s", join(w, 0, w.size())}}, w.back(), ch};
                }});
   t.push_back({"repeat_word",
-               {"Repeat the word {w}.", "Say {w} again.", "Echo this word: {w}",
-                "Write the word {w} once more.", "Copy this word: {w}"},
+               {"Repeat the word \"{w}\".", "Say \"{w}\" again.", "Echo this word: \"{w}\"",
+                "Write the word \"{w}\" once more.", "Copy this word: \"{w}\""},
                6,
                [p](Rng& r) {
                  const std::string& w = p->words[r.below(p->words.size())];
                  return Instance{{{"w", w}}, w, w};
                }});
-  t.push_back(
-      {"reverse_word",
-       {"Spell {w} backwards.", "Reverse the letters of {w}.", "Write {w} in reverse order.",
-        "What is {w} written backwards?", "Turn {w} around, letter by letter."},
-       6,
-       [p](Rng& r) {
-         const std::string& w = p->short_words[r.below(p->short_words.size())];
-         return Instance{{{"w", w}}, std::string(w.rbegin(), w.rend()), w};
-       }});
-  t.push_back({"define",
-               {"Define the word {w}.", "What does {w} mean?", "Give the definition of {w}.",
-                "What is the meaning of the word {w}?", "Explain the word {w}."},
-               24,
+  t.push_back({"reverse_word",
+               {"Spell \"{w}\" backwards.", "Reverse the letters of \"{w}\".",
+                "Write \"{w}\" in reverse order.", "What is \"{w}\" written backwards?",
+                "Turn \"{w}\" around, letter by letter."},
+               6,
                [p](Rng& r) {
-                 const auto& [w, d] = p->defs[r.below(p->defs.size())];
-                 return Instance{{{"w", w}}, d, w};
+                 const std::string& w = p->short_words[r.below(p->short_words.size())];
+                 return Instance{{{"w", w}}, std::string(w.rbegin(), w.rend()), w};
                }});
+  t.push_back(
+      {"define",
+       {"Define the word \"{w}\".", "What does \"{w}\" mean?", "Give the definition of \"{w}\".",
+        "What is the meaning of the word \"{w}\"?", "Explain the word \"{w}\"."},
+       24,
+       [p](Rng& r) {
+         const auto& [w, d] = p->defs[r.below(p->defs.size())];
+         return Instance{{{"w", w}}, d, w};
+       }});
   t.push_back({"complete_verse",
                {"Complete this verse: {s}", "Continue the verse: {s}", "Finish the KJV verse: {s}",
                 "How does this verse go on? {s}", "Go on with this verse: {s}"},
@@ -230,6 +259,8 @@ std::vector<TaskType> corpus_types(const std::vector<eval::builtin::KjvChapter>&
                  size_t half = w.size() / 2;
                  return Instance{{{"s", join(w, 0, half)}}, join(w, half, w.size()), ch};
                }});
+  for (auto& x : t)  // the answers that are words of the prompt's phrase or of the verse
+    x.space_reply = x.name == "first_word" || x.name == "last_word" || x.name == "complete_verse";
   return t;
 }
 
@@ -317,8 +348,8 @@ Status make_synthetic(const SyntheticOptions& o, std::vector<SyntheticCount>* co
         if (c.test >= o.eval_per_type ||
             !seen_test.insert(fill("{a}{b}{n}{w}{s}", in.slots)).second)
           continue;
-        int ph = kTrainPhrasings + (int)rng.below(t.phrasings.size() - kTrainPhrasings);
-        nlohmann::ordered_json d = {{"prompt", fill(t.phrasings[ph], in.slots)},
+        int ph = pick_phrasing(rng, true);
+        nlohmann::ordered_json d = {{"prompt", fill(phrasing(t, ph), in.slots)},
                                     {"answer", in.answer},
                                     {"task", t.name},
                                     {"phrasing", ph}};
@@ -326,8 +357,8 @@ Status make_synthetic(const SyntheticOptions& o, std::vector<SyntheticCount>* co
         c.test++;
         continue;
       }
-      int ph = (int)rng.below(kTrainPhrasings);
-      std::string prompt = fill(t.phrasings[ph], in.slots);
+      int ph = pick_phrasing(rng, false);
+      std::string prompt = fill(phrasing(t, ph), in.slots);
       if (c.fewshot < fewshot_want) {
         nlohmann::ordered_json d = {
             {"prompt", prompt}, {"answer", in.answer}, {"task", t.name}, {"phrasing", ph}};
@@ -335,11 +366,12 @@ Status make_synthetic(const SyntheticOptions& o, std::vector<SyntheticCount>* co
         c.fewshot++;
       }
       if (c.train >= o.train_per_type) continue;
-      nlohmann::ordered_json conv = {{"messages",
-                                      {{{"role", "user"}, {"content", prompt}},
-                                       {{"role", "assistant"}, {"content", in.answer}}}},
-                                     {"task", t.name},
-                                     {"phrasing", ph}};
+      nlohmann::ordered_json conv = {
+          {"messages",
+           {{{"role", "user"}, {"content", prompt}},
+            {{"role", "assistant"}, {"content", (t.space_reply ? " " : "") + in.answer}}}},
+          {"task", t.name},
+          {"phrasing", ph}};
       train_text += conv.dump() + "\n";
       c.train++;
     }

@@ -2,9 +2,12 @@
 // Task types: add, subtract, larger of two numbers, next / previous number, parity (yes/no), and
 // with the sample corpus (lmforge corpus sample) first / last word of a KJV phrase, repeat a
 // word, reverse a short word, a GCIDE word's definition, complete a KJV verse. Each type has
-// five phrasings: the first three are used for training, the last two only for evaluation; and
-// each type's instances are split by a hash of the instance (numbers, word, chapter) so that no
-// evaluation instance appears in training. Outputs:
+// 20 phrasings, composed of 5 core phrasings x 4 framings ("{q}", "Question: {q}", ...): 17 are
+// used for training, 3 combinations only for evaluation (each of their cores and framings is seen
+// in training with other partners); each type's instances are split by a hash of the instance
+// (numbers, word, chapter) so that no evaluation instance appears in training. A word operand is
+// quoted ("harrow") and the replies of first/last word and complete_verse start with a space, so
+// that the answer's tokens are the prompt's (or the pretraining text's) tokens. Outputs:
 //   OUT (JSONL): training conversations {"messages": [user, assistant], "task", "phrasing"}
 //   EVAL_DIR/<type>/test.jsonl: held-out phrasings x held-out instances {prompt, answer, ...}
 //   EVAL_DIR/<type>/train.jsonl: training phrasings x training instances (few-shot examples)

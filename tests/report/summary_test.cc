@@ -49,7 +49,11 @@ std::string fixture(const std::string& name) {
   w("sweep-tiny/sweep.json", R"({"runs": 9, "holdout_predicted_loss": 5.5,
        "holdout_actual_loss": 5.0, "holdout_error": 0.5,
        "fit": {"E": 0.01, "alpha": 0.3, "beta": 0.25, "E_identified": false}})");
-  w("times.tsv", "Collect\t1.5\nClean\t20\nPlan\t0.5\nSFT\t30\n");
+  w("sft/eval_base/results.json", R"({"results": {"sft_add": {"exact_match,none": 0.0},
+       "sft_parity": {"exact_match,none": 0.1}}})");
+  w("sft/eval_sft/results.json", R"({"results": {"sft_add": {"exact_match,none": 0.5},
+       "sft_parity": {"exact_match,none": 0.9}}})");
+  w("times.tsv", "Collect\t1.5\nClean\t20\nPlan\t0.5\nSFT\t4\nLater\t26\n");
   return d;
 }
 
@@ -81,6 +85,7 @@ TEST(Summary, EveryStageFigureFromItsFiles) {
   EXPECT_EQ(fig("Scale"),
             "9 runs; held-out predicted 5.500, actual 5.000 (error +0.500, +10.0%)\n"
             "alpha 0.30, beta 0.25, E 0.01 (not identified)");
+  EXPECT_EQ(fig("SFT"), "held-out exact match 5.0% (base) -> 70.0% (SFT), mean of 2 tasks");
   EXPECT_EQ(row(*s, "Evaluate")->path, "run/eval/**/results.json");
   EXPECT_EQ(row(*s, "Scale")->path, "sweep-tiny/");
   EXPECT_EQ(row(*s, "Watch")->path, "run/report.html");
@@ -88,15 +93,17 @@ TEST(Summary, EveryStageFigureFromItsFiles) {
   // listed with its time; Plan writes nothing but ran.
   EXPECT_DOUBLE_EQ(row(*s, "Clean")->seconds, 20);
   EXPECT_LT(row(*s, "Train")->seconds, 0);
-  ASSERT_NE(row(*s, "SFT"), nullptr);
-  EXPECT_DOUBLE_EQ(row(*s, "SFT")->seconds, 30);
-  EXPECT_EQ(s->rows.back().stage, "SFT");
+  EXPECT_DOUBLE_EQ(row(*s, "SFT")->seconds, 4);
+  ASSERT_NE(row(*s, "Later"), nullptr);
+  EXPECT_DOUBLE_EQ(row(*s, "Later")->seconds, 26);
+  EXPECT_EQ(s->rows.back().stage, "Later");
   ASSERT_NE(row(*s, "Plan"), nullptr);
   EXPECT_DOUBLE_EQ(s->total_seconds, 52);
   auto j = summary_json(*s);
   EXPECT_DOUBLE_EQ(j["figures"]["Train"]["val_loss"].get<double>(), 4.5);
   EXPECT_DOUBLE_EQ(j["figures"]["Pack"]["bytes_per_token"].get<double>(), 2.4);
   EXPECT_DOUBLE_EQ(j["figures"]["Scale"]["holdout_error"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(j["figures"]["SFT"]["sft_exact_match"].get<double>(), 0.7);
 
   // The CLI prints the table, one line per stage plus continuation lines and the total.
   auto cli = testing_util::run_lmforge("summary " + dir);

@@ -269,6 +269,7 @@ TEST(SftSynthetic, HeldOutPhrasingsAndInstancesNeverInTraining) {
     train_phrasings[j["task"]].insert(j["phrasing"].get<int>());
   }
   for (const auto& c : counts) {
+    EXPECT_EQ(train_phrasings[c.type].size(), 17u) << c.type;  // 5 cores x 4 framings - 3
     EXPECT_EQ(c.test, 30) << c.type;
     EXPECT_TRUE(file_exists(d + "/train_eval/sft_" + c.type + ".yaml"));
     std::ifstream te(d + "/train_eval/" + c.type + "/test.jsonl");
