@@ -77,8 +77,8 @@ float LrSchedule::at(int64_t step) const {
   if (shape == LrShape::kConstant) return lr;
   double min_lr = lr * min_lr_ratio;
   if (shape == LrShape::kWsd) {
-    int64_t start = std::max(warmup_steps, max_steps - (int64_t)std::llround(decay_fraction *
-                                                                              (double)max_steps));
+    int64_t start = std::max(warmup_steps,
+                             max_steps - (int64_t)std::llround(decay_fraction * (double)max_steps));
     if (step < start || max_steps <= start) return lr;
     double done = std::min(1.0, (double)(step - start) / (double)(max_steps - start));
     return (float)(lr - done * (lr - min_lr));

@@ -238,8 +238,7 @@ Status TrainConfig::validate() const {
         "config: need lr > 0, weight_decay >= 0, 0 <= beta < 1, grad_clip "
         ">= 0, 0 <= min_lr_ratio <= 1");
   if (lr_schedule != "cosine" && lr_schedule != "constant" && lr_schedule != "wsd")
-    return invalid_argument("config: lr_schedule '{}' is not cosine, constant or wsd",
-                            lr_schedule);
+    return invalid_argument("config: lr_schedule '{}' is not cosine, constant or wsd", lr_schedule);
   if (!(decay_fraction > 0) || decay_fraction > 1)
     return invalid_argument("config: decay_fraction {} is not in (0, 1]", decay_fraction)
         .with_hint("the share of the steps in wsd's final decay, e.g. 0.2");

@@ -229,8 +229,12 @@ TEST(LrScheduleTest, WarmupThenCosine) {
 
 TEST(LrScheduleTest, WarmupStableThenLinearDecay) {
   // 10 warm-up steps, stable to step 80, then linear to 0 over the last 20% (steps 80..100).
-  LrSchedule s{.lr = 1.0f, .min_lr_ratio = 0.0f, .warmup_steps = 10, .max_steps = 100,
-               .shape = LrShape::kWsd, .decay_fraction = 0.2f};
+  LrSchedule s{.lr = 1.0f,
+               .min_lr_ratio = 0.0f,
+               .warmup_steps = 10,
+               .max_steps = 100,
+               .shape = LrShape::kWsd,
+               .decay_fraction = 0.2f};
   EXPECT_FLOAT_EQ(s.at(0), 0.1f);
   EXPECT_FLOAT_EQ(s.at(10), 1.0f);
   EXPECT_FLOAT_EQ(s.at(79), 1.0f);
