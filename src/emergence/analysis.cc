@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "eval/metrics.h"
+
 namespace lm::emergence {
 namespace {
 
@@ -104,6 +106,18 @@ MirageResult mirage_test(std::vector<MirageRow> rows, std::span<const int> lengt
         "improvement",
         r.max_departure);
   }
+  return r;
+}
+
+PairedDifference paired_difference(std::span<const double> a, std::span<const double> b) {
+  PairedDifference r;
+  std::vector<double> d;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    if (std::isfinite(a[i]) && std::isfinite(b[i])) d.push_back(b[i] - a[i]);
+  r.n = static_cast<int>(d.size());
+  if (d.empty()) return r;
+  r.mean = eval::mean(d);
+  if (d.size() > 1) r.stderr_value = eval::mean_stderr(d);
   return r;
 }
 

@@ -10,6 +10,7 @@
 //   steps between adjacent sizes (the regression check's "smoother than").
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -53,6 +54,14 @@ MirageResult mirage_test(std::vector<MirageRow> rows, std::span<const int> lengt
 
 // Largest |y[i+1] - y[i]| (y in the order given).
 double steepest_step(std::span<const double> y);
+
+// Mean and standard error (Bessel) of b[i] - a[i] over the i where both are finite: a paired
+// comparison of two models on the same documents.
+struct PairedDifference {
+  double mean = NAN, stderr_value = NAN;
+  int n = 0;
+};
+PairedDifference paired_difference(std::span<const double> a, std::span<const double> b);
 
 // loss_at[i]: mean loss of predicting token i (0-based; loss_at[0] unused). Token 500 is index
 // 499, token 50 index 49. NaN when the curve is shorter than 500 tokens.

@@ -138,6 +138,8 @@ Result<EmergenceConfig> load_emergence_config(const std::string& path) {
       }
     }
     LM_RETURN_IF_ERROR(get(*m, path, s, "arithmetic_train", &x.arithmetic_train));
+    LM_RETURN_IF_ERROR(get(*m, path, s, "arithmetic_epochs", &x.arithmetic_epochs));
+    LM_RETURN_IF_ERROR(get(*m, path, s, "arithmetic_format", &x.arithmetic_format));
     LM_RETURN_IF_ERROR(get(*m, path, s, "worked_steps_fraction", &x.worked_steps_fraction));
     LM_RETURN_IF_ERROR(get(*m, path, s, "induction_train", &x.induction_train));
     LM_RETURN_IF_ERROR(get(*m, path, s, "examples_per_document", &x.examples_per_document));
@@ -196,6 +198,11 @@ Status check_emergence_config(const EmergenceConfig& c) {
   const auto& m = c.mixture;
   if (m.worked_steps_fraction < 0 || m.worked_steps_fraction > 1)
     return bad(p, "mixture.worked_steps_fraction", "must be in [0, 1]");
+  if (!is_arithmetic_format(m.arithmetic_format))
+    return bad(p, "mixture.arithmetic_format",
+               fmt::format("'{}' is not question, compact or reversed", m.arithmetic_format));
+  if (m.arithmetic_epochs < 1 || m.arithmetic_epochs > 1000)
+    return bad(p, "mixture.arithmetic_epochs", "must be 1..1000");
   if (!(m.text_fraction > 0) || m.text_fraction > 1)
     return bad(p, "mixture.text_fraction", "must be in (0, 1]");
   if (m.examples_per_document < 1) return bad(p, "mixture.examples_per_document", "must be >= 1");

@@ -26,13 +26,15 @@ struct MixtureConfig {
   int64_t text_max_documents = 0;  // 0 = all
   std::string sample;              // sample corpus folder for the corpus tasks ("" = none)
   std::vector<int> arithmetic_digits = {1, 2, 3};
-  int64_t arithmetic_train = 20000;    // training instances per digit count
-  double worked_steps_fraction = 0.5;  // instances written with their column-wise carries
-  int64_t induction_train = 5000;      // induction/copy training instances
-  int examples_per_document = 8;       // task instances per training document ("\n\n" apart)
-  double icl_fraction = 0.05;          // text documents held out (by id hash) for the ICL score
-  int icl_documents = 32;              // of them, at most this many are scored
-  double val_fraction = 0.01;          // the trainer's validation split of the packed mixture
+  int64_t arithmetic_train = 20000;  // training instances per digit count
+  int arithmetic_epochs = 1;         // each instance written this many times (all copies shuffled)
+  std::string arithmetic_format = "question";  // question | compact | reversed (tasks.h)
+  double worked_steps_fraction = 0.5;          // instances written with their column-wise carries
+  int64_t induction_train = 5000;              // induction/copy training instances
+  int examples_per_document = 8;  // task instances per training document ("\n\n" apart)
+  double icl_fraction = 0.05;     // text documents held out (by id hash) for the ICL score
+  int icl_documents = 32;         // of them, at most this many are scored
+  double val_fraction = 0.01;     // the trainer's validation split of the packed mixture
 };
 
 struct BudgetConfig {

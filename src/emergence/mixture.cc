@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/rng.h"
 #include "dataset/packer.h"
+#include "emergence/tasks.h"
 #include "eval/builtin_tasks.h"
 #include "eval/builtin_tasks_internal.h"
 #include "io/document.h"
@@ -25,8 +26,38 @@ void shuffle(std::vector<T>* v, Rng* rng) {
   for (size_t i = v->size(); i > 1; --i) std::swap((*v)[i - 1], (*v)[rng->below(i)]);
 }
 
-std::string qa(const std::string& a, const std::string& b, const std::string& answer) {
-  return fmt::format("Question: What is {} plus {}?\nAnswer: {}", a, b, answer);
+// One training instance in the study's format: prompt + delimiter + target (tasks.h).
+std::string instance(const std::string& format, const std::string& a, const std::string& b,
+                     const std::string& target) {
+  return arithmetic_prompt(format, a, b) + arithmetic_delimiter(format) + target;
+}
+
+// The reversed format's target field ("answer_reversed") added to every document of the
+// arithmetic task data (OUT/tasks/arithmetic_add_N/*.jsonl), so the harness reads it.
+Status add_reversed_answers(const std::string& tasks_dir, const std::vector<int>& digits) {
+  for (int n : digits)
+    for (const char* split : {"test", "validation", "train"}) {
+      const std::string path = fmt::format("{}/arithmetic_add_{}/{}.jsonl", tasks_dir, n, split);
+      LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
+      std::string out;
+      size_t pos = 0;
+      int line_no = 0;
+      while (pos < text.size()) {
+        size_t e = text.find('\n', pos);
+        if (e == std::string::npos) e = text.size();
+        const std::string line = text.substr(pos, e - pos);
+        pos = e + 1;
+        ++line_no;
+        if (line.empty()) continue;
+        auto j = nlohmann::ordered_json::parse(line, nullptr, false);
+        if (j.is_discarded() || !j.contains("answer") || !j["answer"].is_string())
+          return corrupt("{}:{}: not a JSON document with an answer", path, line_no);
+        j["answer_reversed"] = arithmetic_target("reversed", j["answer"].get<std::string>());
+        out += j.dump() + "\n";
+      }
+      LM_RETURN_IF_ERROR(write_file_atomic(path, out));
+    }
+  return ok_status();
 }
 
 // Training instances of n-digit addition: the generator's train split, then fresh pairs from a
@@ -170,6 +201,8 @@ std::string fingerprint(const EmergenceConfig& c) {
                       {"sample", m.sample},
                       {"arithmetic_digits", m.arithmetic_digits},
                       {"arithmetic_train", m.arithmetic_train},
+                      {"arithmetic_epochs", m.arithmetic_epochs},
+                      {"arithmetic_format", m.arithmetic_format},
                       {"worked_steps_fraction", m.worked_steps_fraction},
                       {"induction_train", m.induction_train},
                       {"examples_per_document", m.examples_per_document},
@@ -229,21 +262,27 @@ Result<MixtureStats> build_mixture(const EmergenceConfig& c) {
   mo.sample_dir = m.sample;
   mo.seed = c.data_seed;
   LM_RETURN_IF_ERROR(eval::make_builtin_task_data(mo).with_context("mixture: task data"));
-  // 2. training instances
+  if (m.arithmetic_format == "reversed")
+    LM_RETURN_IF_ERROR(add_reversed_answers(mo.out_dir, m.arithmetic_digits));
+  // 2. training instances: each arithmetic instance (direct or, for worked_steps_fraction of
+  // them, with its worked steps) is written arithmetic_epochs times
   Rng rng(hash64("emergence-mixture", c.seed));
-  std::vector<std::string> instances;
+  std::vector<std::string> instances, arithmetic;
   for (int n : m.arithmetic_digits) {
     for (const auto& [a, b] : arithmetic_train(n, m, c.data_seed, c.seed)) {
-      const int sum = std::stoi(a) + std::stoi(b);
+      const std::string sum = std::to_string(std::stoi(a) + std::stoi(b));
+      const std::string& f = m.arithmetic_format;
       if (rng.uniform() < m.worked_steps_fraction) {
-        instances.push_back(qa(a, b, eval::builtin::addition_rationale(a, b)));
+        arithmetic.push_back(instance(f, a, b, eval::builtin::addition_rationale(a, b)));
         st.worked_steps_instances++;
       } else {
-        instances.push_back(qa(a, b, std::to_string(sum)));
+        arithmetic.push_back(instance(f, a, b, arithmetic_target(f, sum)));
       }
       st.arithmetic_instances++;
     }
   }
+  for (int e = 0; e < m.arithmetic_epochs; ++e)
+    instances.insert(instances.end(), arithmetic.begin(), arithmetic.end());
   if (m.induction_train > 0)
     for (auto& s : induction_train(m, c.data_seed, c.seed)) {
       instances.push_back(std::move(s));

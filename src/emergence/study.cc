@@ -12,6 +12,7 @@
 #include "emergence/analysis.h"
 #include "emergence/tasks.h"
 #include "eval/eval_tasks.h"
+#include "eval/metrics.h"
 #include "eval/task_data.h"
 #include "kernels/kernels.h"
 #include "model/checkpoint.h"
@@ -48,6 +49,10 @@ std::string plan_fingerprint(const EmergenceConfig& c) {
             {"checkpoints", c.budget.checkpoints},
             {"text", c.mixture.text},
             {"arithmetic_train", c.mixture.arithmetic_train},
+            {"arithmetic_epochs", c.mixture.arithmetic_epochs},
+            {"arithmetic_format", c.mixture.arithmetic_format},
+            {"worked_steps_fraction", c.mixture.worked_steps_fraction},
+            {"examples_per_document", c.mixture.examples_per_document},
             {"induction_train", c.mixture.induction_train}};
   return j.dump();
 }
@@ -220,6 +225,7 @@ Status add_results(const eval::EvalTasksReport& rep, const std::string& strategy
 struct IclValue {
   double score = NAN, stderr_value = NAN;
   double loss_50 = NAN, loss_500 = NAN;
+  std::vector<double> per_document;  // each document's loss(500) - loss(50)
 };
 
 // Olsson's score on the held-out documents: per-position loss under teacher forcing.
@@ -232,7 +238,7 @@ Result<IclValue> icl_of(const EmergenceConfig& c, const std::string& ckpt,
   if (gpt->config().n_ctx < T) return v;
   const int B = 4;
   std::vector<double> sum(T + 1, 0.0);
-  std::vector<double> diffs;
+  std::vector<double>& diffs = v.per_document;
   for (size_t b = 0; b < docs.size(); b += B) {
     const int n = static_cast<int>(std::min<size_t>(B, docs.size() - b));
     std::vector<int32_t> in(n * T), tg(n * T);
@@ -261,11 +267,7 @@ Result<IclValue> icl_of(const EmergenceConfig& c, const std::string& ckpt,
   v.score = icl_score(mean);
   v.loss_50 = mean[49];
   v.loss_500 = mean[499];
-  double m = 0, s2 = 0;
-  for (double d : diffs) m += d;
-  m /= diffs.size();
-  for (double d : diffs) s2 += (d - m) * (d - m);
-  if (diffs.size() > 1) v.stderr_value = std::sqrt(s2 / (diffs.size() - 1) / diffs.size());
+  if (diffs.size() > 1) v.stderr_value = eval::mean_stderr(diffs);
   return v;
 }
 
@@ -315,7 +317,8 @@ Result<Json> evaluate_checkpoint(const EmergenceConfig& c, const std::string& ck
             {"icl_score_stderr", nn(icl.stderr_value)},
             {"loss_token_50", nn(icl.loss_50)},
             {"loss_token_500", nn(icl.loss_500)},
-            {"icl_documents", icl_docs.size()}};
+            {"icl_documents", icl_docs.size()},
+            {"icl_per_document", icl.per_document}};
   LM_RETURN_IF_ERROR(write_file_atomic(cache, j.dump(1) + "\n"));
   return j;
 }
@@ -336,10 +339,53 @@ Result<std::vector<int>> answer_lengths(const EmergenceConfig& c, const TaskInfo
   std::vector<std::string> texts;
   for (const auto& d : docs) {
     if (c.eval.limit > 0 && (int64_t)texts.size() >= c.eval.limit) break;
-    texts.push_back(" " + (t.digits > 0 ? d.value("answer", std::string())
-                                        : d.value("continuation", std::string())));
+    const std::string& f = c.mixture.arithmetic_format;
+    texts.push_back(t.digits > 0 ? arithmetic_delimiter(f) +
+                                       arithmetic_target(f, d.value("answer", std::string()))
+                                 : " " + d.value("continuation", std::string()));
   }
   return token_counts(c, texts);
+}
+
+// The induction-head contrast: every 1-layer ICL model against every model (ladder or ICL) of the
+// same width with 2+ layers, at each step both kept, as the paired difference over the same
+// held-out documents of score(1 layer) - score(2+ layers): positive = the deeper model's loss
+// falls more from token 50 to token 500 (Olsson et al.'s phase change).
+Json icl_contrast(const std::vector<PlannedModel>& models, const Json& rows) {
+  auto per_doc = [&](const std::string& model, int64_t step) -> const Json* {
+    for (const auto& r : rows)
+      if (r["model"] == model && r["step"].get<int64_t>() == step && r.contains("icl_per_document"))
+        return &r;
+    return nullptr;
+  };
+  Json out = Json::array();
+  for (const auto& one : models) {
+    if (one.role != "icl" || one.shape.n_layer != 1) continue;
+    for (const auto& deep : models) {
+      if (deep.shape.n_layer < 2 || deep.shape.n_embd != one.shape.n_embd) continue;
+      Json points = Json::array();
+      for (int64_t s : one.checkpoint_steps) {
+        const Json* a = per_doc(one.name, s);
+        const Json* b = per_doc(deep.name, s);
+        if (!a || !b) continue;
+        const auto x = (*a)["icl_per_document"].get<std::vector<double>>();
+        const auto y = (*b)["icl_per_document"].get<std::vector<double>>();
+        const PairedDifference d = paired_difference(y, x);  // x - y: 1 layer minus deep
+        if (d.n == 0) continue;
+        auto nn = [](double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); };
+        points.push_back({{"step", s},
+                          {"tokens", (*a)["tokens"]},
+                          {"contrast", d.mean},
+                          {"stderr", nn(d.stderr_value)},
+                          {"documents", d.n}});
+      }
+      out.push_back({{"one_layer", one.name},
+                     {"multi_layer", deep.name},
+                     {"layers", deep.shape.n_layer},
+                     {"points", points}});
+    }
+  }
+  return out;
 }
 
 Result<Json> analyse(const EmergenceConfig& c, const std::vector<PlannedModel>& models,
@@ -434,6 +480,7 @@ Result<Json> analyse(const EmergenceConfig& c, const std::vector<PlannedModel>& 
                    {"curve", curve}});
   }
   a["icl"] = icl;
+  a["icl_contrast"] = icl_contrast(models, rows);
   return a;
 }
 
@@ -550,7 +597,8 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
   kernels::set_kernel_threads(resolve_threads(c.threads));
   StudyResult res;
   LM_ASSIGN_OR_RETURN(res.mixture, build_mixture(c));
-  LM_RETURN_IF_ERROR(write_task_yamls(c.out + "/eval-tasks", c.eval.tasks));
+  LM_RETURN_IF_ERROR(
+      write_task_yamls(c.out + "/eval-tasks", c.eval.tasks, c.mixture.arithmetic_format));
   res.models = plan_models(c, static_cast<int>(res.mixture.vocab));
   if ((double)c.batch_size * (c.seq_len + 1) > (double)res.mixture.train_tokens)
     return Status(Code::kInvalidArgument,
@@ -601,6 +649,8 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
               {"text_documents", res.mixture.text_documents},
               {"text_dropped_heldout", res.mixture.text_dropped_heldout},
               {"arithmetic_instances", res.mixture.arithmetic_instances},
+              {"arithmetic_format", c.mixture.arithmetic_format},
+              {"arithmetic_epochs", c.mixture.arithmetic_epochs},
               {"worked_steps_instances", res.mixture.worked_steps_instances},
               {"induction_instances", res.mixture.induction_instances},
               {"corpus_instances", res.mixture.corpus_instances},
@@ -670,6 +720,16 @@ std::string format_study(const EmergenceConfig& c, const StudyResult& r, bool dr
     for (const auto& p : m["curve"])
       s += fmt::format(" {:.3g}@{:.3g}", p["icl_score"].get<double>(), p["tokens"].get<double>());
     s += "\n";
+  }
+  for (const auto& m : a["icl_contrast"]) {
+    if (m["points"].empty()) continue;
+    const auto& f = m["points"].back();
+    s += fmt::format(
+        "ICL contrast {} minus {} (paired, {} documents): {:+.3f} +- {:.3f} nats at {:.3g} "
+        "tokens\n",
+        m["one_layer"].get<std::string>(), m["multi_layer"].get<std::string>(),
+        f["documents"].get<int>(), f["contrast"].get<double>(),
+        f["stderr"].is_number() ? f["stderr"].get<double>() : NAN, f["tokens"].get<double>());
   }
   s += fmt::format("wrote {0}/emergence.json, {0}/emergence.csv (report: lmforge report {0})\n",
                    c.out);

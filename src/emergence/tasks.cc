@@ -22,16 +22,32 @@ constexpr const char* kGenMetrics =
     "  - metric: token_accuracy\n    aggregation: mean\n    higher_is_better: true\n"
     "metadata:\n  version: 1.0\n";
 
-std::string arithmetic_yaml(const TaskInfo& t, bool cot) {
+// A YAML double-quoted scalar.
+std::string quoted(const std::string& v) {
+  std::string out = "\"";
+  for (char ch : v) {
+    if (ch == '\\' || ch == '"') out += '\\';
+    if (ch == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += ch;
+  }
+  return out + "\"";
+}
+
+std::string arithmetic_yaml(const TaskInfo& t, bool cot, const std::string& format) {
   std::string y =
-      fmt::format("# emergence: {}-digit addition{} (prompts as tasks/arithmetic_add)\n", t.digits,
-                  cot ? ", chain of thought" : "");
+      fmt::format("# emergence: {}-digit addition{} ({} format, as the training mixture)\n",
+                  t.digits, cot ? ", chain of thought" : "", format);
   y += fmt::format("task: {}{}\ndataset_path: {}\n", t.name, cot ? "_cot" : "", t.dataset);
   y += kSplits;
   y += "output_type: generate_until\n";
-  y += "doc_to_text: \"Question: What is {{a}} plus {{b}}?\\nAnswer:\"\n";
-  y += cot ? "doc_to_target: \"{{cot_target}}\"\n" : "doc_to_target: \"{{answer}}\"\n";
-  y += "target_delimiter: \" \"\nfewshot_delimiter: \"\\n\\n\"\n";
+  y += "doc_to_text: " + quoted(arithmetic_prompt(format, "{{a}}", "{{b}}")) + "\n";
+  y += "doc_to_target: " +
+       quoted(cot ? "{{cot_target}}" : "{{" + arithmetic_target_field(format) + "}}") + "\n";
+  y += "target_delimiter: " + quoted(arithmetic_delimiter(format)) +
+       "\nfewshot_delimiter: \"\\n\\n\"\n";
   y += fmt::format("num_fewshot: {}\nfewshot_config:\n  sampler: default\n", cot ? 2 : 0);
   y += fmt::format(
       "generation_kwargs:\n  until:\n    - \"\\n\"\n  max_gen_toks: {}\n  do_sample: false\n",
@@ -88,6 +104,28 @@ std::string gcide_yaml() {
 
 }  // namespace
 
+bool is_arithmetic_format(const std::string& f) {
+  return f == "question" || f == "compact" || f == "reversed";
+}
+
+std::string arithmetic_prompt(const std::string& format, const std::string& a,
+                              const std::string& b) {
+  if (format == "question") return fmt::format("Question: What is {} plus {}?\nAnswer:", a, b);
+  return a + "+" + b + "=";
+}
+
+std::string arithmetic_delimiter(const std::string& format) {
+  return format == "question" ? " " : "";
+}
+
+std::string arithmetic_target(const std::string& format, const std::string& sum) {
+  return format == "reversed" ? std::string(sum.rbegin(), sum.rend()) : sum;
+}
+
+std::string arithmetic_target_field(const std::string& format) {
+  return format == "reversed" ? "answer_reversed" : "answer";
+}
+
 std::optional<TaskInfo> task_info(const std::string& name) {
   TaskInfo t;
   t.name = name;
@@ -136,15 +174,17 @@ Status task_in_mixture(const TaskInfo& t, const MixtureConfig& m) {
   return ok_status();
 }
 
-Status write_task_yamls(const std::string& dir, const std::vector<std::string>& tasks) {
+Status write_task_yamls(const std::string& dir, const std::vector<std::string>& tasks,
+                        const std::string& format) {
   LM_RETURN_IF_ERROR(make_dirs(dir));
   for (const auto& name : tasks) {
     auto t = task_info(name);
     if (!t) return invalid_argument("{}: not an emergence task", name);
     if (t->digits > 0) {
-      LM_RETURN_IF_ERROR(write_file_atomic(dir + "/" + name + ".yaml", arithmetic_yaml(*t, false)));
       LM_RETURN_IF_ERROR(
-          write_file_atomic(dir + "/" + name + "_cot.yaml", arithmetic_yaml(*t, true)));
+          write_file_atomic(dir + "/" + name + ".yaml", arithmetic_yaml(*t, false, format)));
+      LM_RETURN_IF_ERROR(
+          write_file_atomic(dir + "/" + name + "_cot.yaml", arithmetic_yaml(*t, true, format)));
     } else if (name == "induction_copy") {
       LM_RETURN_IF_ERROR(write_file_atomic(dir + "/" + name + ".yaml", induction_yaml()));
     } else if (name == "kjv_cloze") {

@@ -34,7 +34,25 @@ std::optional<TaskInfo> task_info(const std::string& name);
 // Whether the mixture generates the task's data (and so its held-out set); an error naming the
 // mixture key to set otherwise.
 Status task_in_mixture(const TaskInfo& t, const MixtureConfig& m);
-// Writes DIR/<task>.yaml (and <task>_cot.yaml) for every task.
-Status write_task_yamls(const std::string& dir, const std::vector<std::string>& tasks);
+// How addition is written, in the training mixture and in the prompts alike
+// (mixture.arithmetic_format):
+//   question  "Question: What is 123 plus 456?\nAnswer: 579" (the built-in task's prompt)
+//   compact   "123+456=579"
+//   reversed  "123+456=975": the sum's digits least significant first (Lee et al. 2023's
+//             "reverse" format: each digit then depends on the digits and carry already written)
+// A training instance is prompt + delimiter + target; the YAML's doc_to_text, target_delimiter and
+// doc_to_target are the same strings with {{a}} / {{b}} / {{field}} in place of the numbers.
+bool is_arithmetic_format(const std::string& format);
+std::string arithmetic_prompt(const std::string& format, const std::string& a,
+                              const std::string& b);
+std::string arithmetic_delimiter(const std::string& format);
+// The direct answer as written after the delimiter ("975" for 579 in the reversed format).
+std::string arithmetic_target(const std::string& format, const std::string& sum);
+// The task-data field holding that answer ("answer", or "answer_reversed": see mixture.cc).
+std::string arithmetic_target_field(const std::string& format);
+
+// Writes DIR/<task>.yaml (and <task>_cot.yaml) for every task; arithmetic in `format`.
+Status write_task_yamls(const std::string& dir, const std::vector<std::string>& tasks,
+                        const std::string& format = "question");
 
 }  // namespace lm::emergence

@@ -1,6 +1,7 @@
 // generate.cc: the sampling loop over the KV decoder, and the run's text codec.
 #include "generate/generate.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "core/file_util.h"
@@ -14,6 +15,9 @@ Result<std::vector<int>> generate_tokens(const model::Gpt& model, const std::vec
                                          const GenerateOptions& o,
                                          const std::function<bool(int)>& on_token) {
   LM_RETURN_IF_ERROR(o.sampler.validate());
+  if (!(o.repetition_penalty > 0) || !std::isfinite(o.repetition_penalty))
+    return invalid_argument("repetition penalty {} must be > 0", o.repetition_penalty)
+        .with_hint("1 = no penalty; 1.1-1.3 are usual");
   const model::GptConfig& cfg = model.config();
   if (prompt.empty())
     return invalid_argument("generate: the prompt is empty").with_hint("pass --prompt TEXT");
@@ -31,7 +35,13 @@ Result<std::vector<int>> generate_tokens(const model::Gpt& model, const std::vec
   Sampler sampler(o.sampler);
   Rng rng(o.seed);
   std::vector<int> out, seq(prompt);
+  std::vector<float> penalized;
   for (int i = 0; i < o.max_new_tokens; i++) {
+    if (o.repetition_penalty != 1.0f) {
+      penalized.assign(logits, logits + cfg.vocab_size);
+      apply_repetition_penalty(penalized, seq, o.repetition_penalty);
+      logits = penalized.data();
+    }
     int next = sampler.sample(logits, cfg.vocab_size, rng);
     out.push_back(next);
     seq.push_back(next);

@@ -23,6 +23,9 @@ struct GenerateOptions {
   int max_new_tokens = 128;
   uint64_t seed = 1;
   int stop_token = -1;  // stop after sampling this id (e.g. the EOT); -1 = never
+  // HF's repetition_penalty over the prompt and the generated ids (apply_repetition_penalty,
+  // before temperature, top-k and top-p); 1 = none, HF's default. Must be > 0.
+  float repetition_penalty = 1.0f;
 };
 
 // Returns the generated ids (without the prompt). on_token(id) returning false stops early.

@@ -1,4 +1,4 @@
-// sampler.cc: temperature, top-k and top-p sampling.
+// sampler.cc: temperature, top-k and top-p sampling, and the repetition penalty.
 #include "generate/sampler.h"
 
 #include <algorithm>
@@ -60,6 +60,18 @@ int Sampler::sample(const float* logits, int V, Rng& rng) {
     if (u < cum) return v;
   }
   return last;  // rounding: the last token with mass
+}
+
+void apply_repetition_penalty(std::span<float> logits, std::span<const int> context,
+                              float penalty) {
+  if (penalty == 1.0f) return;
+  std::vector<char> seen(logits.size(), 0);
+  for (int id : context) {
+    if (id < 0 || (size_t)id >= logits.size() || seen[id]) continue;
+    seen[id] = 1;
+    float& l = logits[id];
+    l = l < 0 ? l * penalty : l / penalty;
+  }
 }
 
 }  // namespace lm::generate

@@ -1,9 +1,11 @@
 // sampler.h: choosing the next token from logits: greedy at temperature 0 (ties -> lowest id),
 // otherwise softmax(logits / temperature) restricted to the top-k tokens and then to the
-// smallest set whose probability reaches top-p, sampled with a caller-owned seeded Rng.
+// smallest set whose probability reaches top-p, sampled with a caller-owned seeded Rng. Also the
+// repetition penalty of HF transformers (CTRL's), applied to the logits before all of these.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "core/rng.h"
@@ -30,5 +32,11 @@ class Sampler {
   std::vector<int> idx_;
   std::vector<double> p_;
 };
+
+// HF's RepetitionPenaltyLogitsProcessor (Keskar et al. 2019, CTRL): the logit of every distinct
+// id in `context` (the prompt and what was generated so far) is divided by `penalty` where it is
+// positive and multiplied by it where it is negative, so penalty > 1 makes a token that already
+// occurred less likely. 1 = unchanged. Ids outside [0, logits.size()) are ignored.
+void apply_repetition_penalty(std::span<float> logits, std::span<const int> context, float penalty);
 
 }  // namespace lm::generate

@@ -3,6 +3,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/kernels.h"
@@ -73,13 +74,20 @@ double clip_grad_norm(float* g, size_t n, double max_norm) {
 
 float LrSchedule::at(int64_t step) const {
   if (warmup_steps > 0 && step < warmup_steps) return lr * (float)(step + 1) / (float)warmup_steps;
-  if (!cosine) return lr;
+  if (shape == LrShape::kConstant) return lr;
+  double min_lr = lr * min_lr_ratio;
+  if (shape == LrShape::kWsd) {
+    int64_t start = std::max(warmup_steps,
+                             max_steps - (int64_t)std::llround(decay_fraction * (double)max_steps));
+    if (step < start || max_steps <= start) return lr;
+    double done = std::min(1.0, (double)(step - start) / (double)(max_steps - start));
+    return (float)(lr - done * (lr - min_lr));
+  }
   int64_t decay_steps = max_steps - warmup_steps;
   if (decay_steps <= 0) return lr;
   double ratio = (double)(step - warmup_steps) / (double)decay_steps;
   ratio = std::min(1.0, std::max(0.0, ratio));
   double coeff = 0.5 * (1.0 + std::cos(M_PI * ratio));
-  double min_lr = lr * min_lr_ratio;
   return (float)(min_lr + coeff * (lr - min_lr));
 }
 

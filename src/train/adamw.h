@@ -41,12 +41,18 @@ double global_norm(const float* g, size_t n);
 // Scales g so its norm is at most max_norm (torch's clip_grad_norm_); returns the norm before.
 double clip_grad_norm(float* g, size_t n, double max_norm);
 
+// After the warm-up: cosine from lr to lr * min_lr_ratio at max_steps; constant lr; or wsd
+// (warm-up, stable, decay): lr until the last decay_fraction of max_steps, then linear to
+// lr * min_lr_ratio at max_steps.
+enum class LrShape { kCosine, kConstant, kWsd };
+
 struct LrSchedule {
   float lr = 1e-3f;
-  float min_lr_ratio = 0.1f;  // cosine decays to lr * min_lr_ratio
+  float min_lr_ratio = 0.1f;  // the decay ends at lr * min_lr_ratio
   int64_t warmup_steps = 0;
   int64_t max_steps = 1;
-  bool cosine = true;
+  LrShape shape = LrShape::kCosine;
+  float decay_fraction = 0.2f;  // wsd: the share of max_steps in the final linear decay
   // The learning rate of optimizer step `step` (0-based).
   float at(int64_t step) const;
 };

@@ -51,6 +51,7 @@ const std::map<std::string, Field>& fields() {
       {"grad_clip", LM_F(Kind::kDouble, grad_clip)},
       {"max_loss", LM_F(Kind::kDouble, max_loss)},
       {"lr_schedule", LM_F(Kind::kString, lr_schedule)},
+      {"decay_fraction", LM_F(Kind::kDouble, decay_fraction)},
       {"eval_interval", LM_F(Kind::kI64, eval_interval)},
       {"eval_steps", LM_F(Kind::kI64, eval_steps)},
       {"checkpoint_interval", LM_F(Kind::kI64, checkpoint_interval)},
@@ -88,13 +89,16 @@ const std::vector<ConfigKey>& config_keys() {
       {"max_steps", "optimizer steps"},
       {"warmup_steps", "linear warm-up steps"},
       {"lr", "peak learning rate"},
-      {"min_lr_ratio", "final lr / peak lr of the cosine decay"},
+      {"min_lr_ratio", "final lr / peak lr of the cosine or wsd decay"},
       {"weight_decay", "AdamW decoupled weight decay (matrices and embeddings only)"},
       {"beta1", "AdamW beta1"},
       {"beta2", "AdamW beta2"},
       {"grad_clip", "clip the global gradient norm to this (0 = off)"},
       {"max_loss", "stop when the loss exceeds this (0 = 2 x max(first loss, ln V))"},
-      {"lr_schedule", "cosine | constant"},
+      {"lr_schedule",
+       "cosine | constant | wsd (constant, then linear to min_lr_ratio over the last "
+       "decay_fraction of the steps)"},
+      {"decay_fraction", "wsd: share of max_steps in the final linear decay (0 < f <= 1)"},
       {"eval_interval", "validation every N steps (0 = only at the end)"},
       {"eval_steps", "validation batches per evaluation"},
       {"checkpoint_interval", "checkpoint every N steps (0 = only at the end)"},
@@ -233,8 +237,11 @@ Status TrainConfig::validate() const {
     return invalid_argument(
         "config: need lr > 0, weight_decay >= 0, 0 <= beta < 1, grad_clip "
         ">= 0, 0 <= min_lr_ratio <= 1");
-  if (lr_schedule != "cosine" && lr_schedule != "constant")
-    return invalid_argument("config: lr_schedule '{}' is not cosine or constant", lr_schedule);
+  if (lr_schedule != "cosine" && lr_schedule != "constant" && lr_schedule != "wsd")
+    return invalid_argument("config: lr_schedule '{}' is not cosine, constant or wsd", lr_schedule);
+  if (!(decay_fraction > 0) || decay_fraction > 1)
+    return invalid_argument("config: decay_fraction {} is not in (0, 1]", decay_fraction)
+        .with_hint("the share of the steps in wsd's final decay, e.g. 0.2");
   if (kernels != "cpu" && kernels != "ref")
     return invalid_argument("config: kernels '{}' is not cpu or ref", kernels);
   if (loader_mode != "concatenate" && loader_mode != "pad" && loader_mode != "docmask")

@@ -24,7 +24,8 @@ struct TrainConfig {
   int64_t max_steps = 300, warmup_steps = 20;
   double lr = 1e-3, min_lr_ratio = 0.1, weight_decay = 0.1, beta1 = 0.9, beta2 = 0.95;
   double grad_clip = 1.0, max_loss = 0.0;  // max_loss 0 = auto (2 x max(first loss, ln V))
-  std::string lr_schedule = "cosine";      // cosine | constant
+  std::string lr_schedule = "cosine";      // cosine | constant | wsd
+  double decay_fraction = 0.2;             // wsd: share of max_steps in the final linear decay
   // evaluation, logging, checkpoints
   int64_t eval_interval = 100, eval_steps = 20, checkpoint_interval = 0, log_interval = 10;
   uint64_t seed = 1;

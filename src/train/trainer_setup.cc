@@ -111,7 +111,10 @@ Status build_model(Run* r) {
                         .min_lr_ratio = (float)r->cfg.min_lr_ratio,
                         .warmup_steps = r->cfg.warmup_steps,
                         .max_steps = r->cfg.max_steps,
-                        .cosine = r->cfg.lr_schedule == "cosine"};
+                        .shape = r->cfg.lr_schedule == "cosine" ? LrShape::kCosine
+                                 : r->cfg.lr_schedule == "wsd"  ? LrShape::kWsd
+                                                                : LrShape::kConstant,
+                        .decay_fraction = (float)r->cfg.decay_fraction};
   r->rng.reseed(r->cfg.seed ^ 0x5eedULL);
   return ok_status();
 }

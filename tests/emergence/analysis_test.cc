@@ -106,6 +106,54 @@ const char* kLadder3 =
     "[[ladder]]\nn_layer = 2\nn_head = 2\nn_embd = 16\n"
     "[[ladder]]\nn_layer = 2\nn_head = 2\nn_embd = 32\n";
 
+TEST(EmergenceAnalysis, PairedDifferenceOverTheSameDocuments) {
+  // b - a per document: {1, 2, 3} (+NaN skipped) -> mean 2, stderr sqrt(1/3)
+  std::vector<double> a = {0.5, -1.0, 2.0, NAN}, b = {1.5, 1.0, 5.0, 7.0};
+  PairedDifference d = paired_difference(a, b);
+  EXPECT_EQ(d.n, 3);
+  EXPECT_NEAR(d.mean, 2.0, 1e-12);
+  EXPECT_NEAR(d.stderr_value, std::sqrt(1.0 / 3.0), 1e-12);
+  // a shared per-document offset cancels: the paired error is far below the unpaired one
+  std::vector<double> x, y;
+  for (int i = 0; i < 100; ++i) {
+    const double doc = std::sin(i * 1.7) * 3;  // documents differ a lot
+    x.push_back(doc);
+    y.push_back(doc - 0.3 + 0.01 * std::cos(i * 2.3));
+  }
+  d = paired_difference(y, x);
+  EXPECT_NEAR(d.mean, 0.3, 2e-3);
+  EXPECT_LT(d.stderr_value, 0.002);
+  EXPECT_EQ(paired_difference(std::vector<double>{}, std::vector<double>{}).n, 0);
+}
+
+TEST(EmergenceTasks, ArithmeticFormatsOfTrainingAndPrompts) {
+  EXPECT_EQ(arithmetic_prompt("question", "12", "34") + arithmetic_delimiter("question") +
+                arithmetic_target("question", "46"),
+            "Question: What is 12 plus 34?\nAnswer: 46");
+  EXPECT_EQ(arithmetic_prompt("compact", "123", "456") + arithmetic_delimiter("compact") +
+                arithmetic_target("compact", "579"),
+            "123+456=579");
+  EXPECT_EQ(arithmetic_prompt("reversed", "123", "989") + arithmetic_delimiter("reversed") +
+                arithmetic_target("reversed", "1112"),
+            "123+989=2111");
+  EXPECT_EQ(arithmetic_target_field("reversed"), "answer_reversed");
+  EXPECT_EQ(arithmetic_target_field("compact"), "answer");
+  EXPECT_FALSE(is_arithmetic_format("words"));
+  const std::string dir = testing::TempDir() + "/emergence_yaml_formats";
+  ASSERT_TRUE(write_task_yamls(dir, {"arithmetic_add_2"}, "reversed").ok());
+  std::ifstream f(dir + "/arithmetic_add_2.yaml");
+  std::string y((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_NE(y.find("doc_to_text: \"{{a}}+{{b}}=\"\n"), std::string::npos) << y;
+  EXPECT_NE(y.find("doc_to_target: \"{{answer_reversed}}\"\n"), std::string::npos) << y;
+  EXPECT_NE(y.find("target_delimiter: \"\"\n"), std::string::npos) << y;
+  ASSERT_TRUE(write_task_yamls(dir, {"arithmetic_add_2"}, "question").ok());
+  std::ifstream g(dir + "/arithmetic_add_2.yaml");
+  std::string q((std::istreambuf_iterator<char>(g)), std::istreambuf_iterator<char>());
+  EXPECT_NE(q.find("doc_to_text: \"Question: What is {{a}} plus {{b}}?\\nAnswer:\"\n"),
+            std::string::npos)
+      << q;
+}
+
 TEST(EmergenceConfigErrors, LadderOfFewerThanThreeSizes) {
   auto path =
       write_config("two.toml",
@@ -145,6 +193,14 @@ TEST(EmergenceConfigErrors, UnknownKeysStrategiesAndTypes) {
                 "[eval]\ntasks = [\"arithmetic_add_1\"]\nstrategies = [\"greedy\"]\n",
             "'greedy' is not zero-shot"},
            {std::string("out = \"x\"\nseq_len = \"long\"\n") + kLadder3, "seq_len: has the wrong"},
+           {std::string("out = \"x\"\n") + kLadder3 +
+                "[mixture]\narithmetic_format = \"words\"\n"
+                "[eval]\ntasks = [\"arithmetic_add_1\"]\nstrategies = [\"zero-shot\"]\n",
+            "mixture.arithmetic_format: 'words' is not question, compact or reversed"},
+           {std::string("out = \"x\"\n") + kLadder3 +
+                "[mixture]\narithmetic_epochs = 0\n"
+                "[eval]\ntasks = [\"arithmetic_add_1\"]\nstrategies = [\"zero-shot\"]\n",
+            "mixture.arithmetic_epochs: must be 1..1000"},
            {std::string("out = \"x\"\nseq_len = 256\n") + kLadder3 +
                 "[eval]\ntasks = [\"arithmetic_add_1\"]\nstrategies = [\"zero-shot\"]\n",
             "eval.icl_context"}}) {

@@ -47,6 +47,7 @@ def config(name, out, ladder=LADDER, digits="[1, 2]", tasks='["arithmetic_add_1"
                 f'warmup_steps = 2\nmin_steps = 4\n{ladder}'
                 '[[icl_models]]\nn_layer = 1\nn_head = 2\nn_embd = 16\n'
                 f'[mixture]\ntext = ["{work}/text.jsonl"]\narithmetic_digits = {digits}\narithmetic_train = 300\n'
+                'arithmetic_format = "reversed"\narithmetic_epochs = 2\n'
                 'induction_train = 200\nicl_fraction = 0.1\nicl_documents = 8\nval_fraction = 0.05\n'
                 '[budget]\nrule = "fixed"\ntokens = 16384\ncheckpoints = 2\n'
                 f'[eval]\ntasks = {tasks}\nstrategies = ["zero-shot", "k-shot", "cot", "sc"]\n'
@@ -83,9 +84,16 @@ for r in rows:
                     bad.append(f"{t}/{s}/{m}={ms[m]['value']}")
                 seen.add(m)
 check("every task x strategy x metric present and in range", not bad, "; ".join(bad[:5]))
-# p^L from the logged token accuracy and the answers' byte-token counts (" " + answer)
+# p^L from the logged token accuracy and the answers' byte-token counts (the reversed format:
+# no delimiter, the sum's digits least significant first)
 docs = [json.loads(l) for l in open(f"{study}/tasks/arithmetic_add_2/test.jsonl")][:8]
-lengths = [1 + len(d["answer"]) for d in docs]
+check("reversed format: the task data carry the reversed answer",
+      all(d["answer_reversed"] == d["answer"][::-1] for d in docs))
+yaml = open(f"{study}/eval-tasks/arithmetic_add_2.yaml").read()
+check("reversed format: the prompt and target are the mixture's",
+      'doc_to_text: "{{a}}+{{b}}="' in yaml and 'doc_to_target: "{{answer_reversed}}"' in yaml
+      and 'target_delimiter: ""' in yaml, yaml[:300])
+lengths = [len(d["answer"]) for d in docs]
 mir = j["analysis"]["mirage"]["arithmetic_add_2"]["zero-shot"]
 final = sorted([r for r in rows if r["role"] == "ladder" and r["final"]], key=lambda r: r["non_embedding_params"])
 errs = []
@@ -101,6 +109,21 @@ check("ICL score at every checkpoint = loss(500) - loss(50)",
       len(icl) == len(rows) and all(abs(r["icl_score"] - (r["loss_token_500"] - r["loss_token_50"])) < 1e-6 for r in icl))
 check("ICL curves for 1-layer and 2-layer models",
       {m["layers"] for m in j["analysis"]["icl"] if m["curve"]} >= {1, 2})
+# the paired ICL contrast: the 1-layer model minus the 2-layer one of its width, per document
+con = j["analysis"]["icl_contrast"]
+one = {r["step"]: r["icl_per_document"] for r in rows if r["model"] == "icl-l1-h2-e16"}
+two = {r["step"]: r["icl_per_document"] for r in rows if r["model"] == "ladder-l2-h2-e16"}
+errs = []
+for pt in (con[0]["points"] if len(con) == 1 else []):
+    d = [a - b for a, b in zip(one[pt["step"]], two[pt["step"]])]
+    m = sum(d) / len(d)
+    se = math.sqrt(sum((x - m) ** 2 for x in d) / (len(d) - 1) / len(d))
+    if abs(pt["contrast"] - m) > 1e-9 or abs(pt["stderr"] - se) > 1e-9 or pt["documents"] != len(d):
+        errs.append(f"{pt} vs {m} {se}")
+check("ICL contrast = paired mean difference with its standard error",
+      len(con) == 1 and len(con[0]["points"]) == 2 and not errs and len(one[8]) >= 2, str(errs)[:300])
+check("per-document ICL scores average to the checkpoint's ICL score",
+      all(abs(sum(v) / len(v) - r["icl_score"]) < 1e-6 for r in rows for v in [r["icl_per_document"]]))
 check("k-shot gain and CoT gain per size", len(j["analysis"]["kshot_gain"]) == 3 and len(j["analysis"]["cot_gain"]) == 3)
 with open(f"{study}/emergence.csv") as f:
     c = list(csv.DictReader(f))
@@ -108,12 +131,13 @@ check("emergence.csv: one line per row with the metric columns", len(c) == len(r
       and "arithmetic_add_2/zero-shot/token_accuracy_stderr" in c[0])
 # held out: no test instance of the tasks appears in the training mixture
 mix = open(f"{study}/data/mixture.jsonl").read()
-leak = [d for d in docs if f"What is {d['a']} plus {d['b']}?" in mix]
+all_test = [json.loads(l) for n in (1, 2) for l in open(f"{study}/tasks/arithmetic_add_{n}/test.jsonl")]
+leak = [d for d in all_test if f"\"{d['a']}+{d['b']}=" in mix or f"n{d['a']}+{d['b']}=" in mix]
 check("held-out arithmetic instances never in the mixture", not leak, str(leak[:2]))
 p = run(["report", study])
 html = open(f"{study}/report.html").read()
-check("report: an emergence page with plots", "emergence report" in p.stdout and html.count("<svg") >= 6
-      and "In-context learning score" in html)
+check("report: an emergence page with plots", "emergence report" in p.stdout and html.count("<svg") >= 7
+      and "In-context learning score" in html and "ICL contrast" in html)
 # resume: nothing is retrained or re-evaluated, same bytes
 before = open(f"{study}/emergence.json").read()
 p = run(["emergence", "--config", cfg, "--resume"])

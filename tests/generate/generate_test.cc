@@ -1,6 +1,7 @@
 // generate_test.cc: the KV-cache decoder reproduces the full forward's logits at every
 // position; greedy decoding is deterministic and equals top-k 1; sampling is reproducible per
-// seed; the sampler's distribution honours temperature, top-k and top-p, and its draws follow it.
+// seed; the sampler's distribution honours temperature, top-k and top-p, and its draws follow it;
+// the repetition penalty is HF's (each distinct earlier id once, by the sign of its logit).
 #include "generate/generate.h"
 
 #include <gtest/gtest.h>
@@ -97,6 +98,48 @@ TEST(SamplerTest, DistributionAndDraws) {
   }
   EXPECT_FALSE(SamplerOptions{.top_p = 0.0f}.validate().ok());
   EXPECT_FALSE(SamplerOptions{.temperature = -1}.validate().ok());
+}
+
+// HF's RepetitionPenaltyLogitsProcessor: score < 0 ? score * p : score / p, on each distinct id
+// of the context once (an id repeated in the context is not penalised twice).
+TEST(SamplerTest, RepetitionPenaltyIsHfs) {
+  std::vector<float> logits = {2.0f, -1.0f, 0.5f, 3.0f, 0.0f};
+  std::vector<int> context = {0, 1, 1, 4, 0, 99, -1};  // ids out of range are ignored
+  apply_repetition_penalty(logits, context, 2.0f);
+  EXPECT_EQ(logits, (std::vector<float>{1.0f, -2.0f, 0.5f, 3.0f, 0.0f}));
+  std::vector<float> same = {2.0f, -1.0f};
+  apply_repetition_penalty(same, context, 1.0f);
+  EXPECT_EQ(same, (std::vector<float>{2.0f, -1.0f}));
+}
+
+// With a penalty, greedy decoding takes the next-best token where the best already occurred:
+// each step equals greedy over the penalised logits of the full forward (checked), and the
+// output differs from plain greedy on this model; a penalty <= 0 is refused.
+TEST(GenerateTest, RepetitionPenaltyInTheLoop) {
+  model::Gpt g = tiny_model();
+  GenerateOptions greedy;
+  greedy.sampler.temperature = 0;
+  greedy.max_new_tokens = 12;
+  GenerateOptions pen = greedy;
+  pen.repetition_penalty = 1.5f;
+  std::vector<int> prompt = {1, 2, 3};
+  auto plain = generate_tokens(g, prompt, greedy);
+  auto out = generate_tokens(g, prompt, pen);
+  ASSERT_TRUE(plain.ok() && out.ok());
+  EXPECT_NE(*plain, *out);
+  std::vector<int> seq(prompt);
+  const int V = g.config().vocab_size;
+  for (int next : *out) {
+    std::vector<int32_t> in(seq.begin(), seq.end());
+    g.forward({.inputs = in.data(), .B = 1, .T = (int)in.size()});
+    const float* l = g.logits() + (in.size() - 1) * V;
+    std::vector<float> p(l, l + V);
+    apply_repetition_penalty(p, seq, 1.5f);
+    EXPECT_EQ(std::max_element(p.begin(), p.end()) - p.begin(), next);
+    seq.push_back(next);
+  }
+  pen.repetition_penalty = 0;
+  EXPECT_FALSE(generate_tokens(g, prompt, pen).ok());
 }
 
 // Past the context length (24), each token is chosen from the full forward over the last 24

@@ -206,6 +206,16 @@ TEST(TrainConfigTest, TomlAndFlags) {
   TrainConfig d;
   ASSERT_TRUE(load_config_toml((dir / "round.toml").string(), &d).ok());
   EXPECT_EQ(d.to_toml(), c.to_toml());
+  // the schedule and wsd's decay share are checked
+  TrainConfig w;
+  EXPECT_TRUE(set_config_key(&w, "lr-schedule", "wsd", "--lr-schedule").ok());
+  EXPECT_TRUE(set_config_key(&w, "decay-fraction", "0.25", "--decay-fraction").ok());
+  EXPECT_TRUE(w.validate().ok());
+  w.decay_fraction = 0;
+  EXPECT_NE(w.validate().message().find("decay_fraction"), std::string::npos);
+  w.decay_fraction = 0.2;
+  w.lr_schedule = "linear";
+  EXPECT_NE(w.validate().message().find("cosine, constant or wsd"), std::string::npos);
 }
 
 TEST(LrScheduleTest, WarmupThenCosine) {
@@ -215,6 +225,32 @@ TEST(LrScheduleTest, WarmupThenCosine) {
   EXPECT_FLOAT_EQ(s.at(10), 1.0f);
   EXPECT_NEAR(s.at(60), 0.55f, 1e-6);
   EXPECT_NEAR(s.at(110), 0.1f, 1e-6);
+}
+
+TEST(LrScheduleTest, WarmupStableThenLinearDecay) {
+  // 10 warm-up steps, stable to step 80, then linear to 0 over the last 20% (steps 80..100).
+  LrSchedule s{.lr = 1.0f,
+               .min_lr_ratio = 0.0f,
+               .warmup_steps = 10,
+               .max_steps = 100,
+               .shape = LrShape::kWsd,
+               .decay_fraction = 0.2f};
+  EXPECT_FLOAT_EQ(s.at(0), 0.1f);
+  EXPECT_FLOAT_EQ(s.at(10), 1.0f);
+  EXPECT_FLOAT_EQ(s.at(79), 1.0f);
+  EXPECT_FLOAT_EQ(s.at(80), 1.0f);
+  EXPECT_NEAR(s.at(90), 0.5f, 1e-6);
+  EXPECT_NEAR(s.at(99), 0.05f, 1e-6);
+  EXPECT_NEAR(s.at(100), 0.0f, 1e-6);
+  s.min_lr_ratio = 0.1f;  // the decay ends at lr * min_lr_ratio
+  EXPECT_NEAR(s.at(90), 0.55f, 1e-6);
+  EXPECT_NEAR(s.at(100), 0.1f, 1e-6);
+  s.decay_fraction = 1.0f;  // the decay never starts inside the warm-up
+  EXPECT_FLOAT_EQ(s.at(5), 0.6f);
+  EXPECT_FLOAT_EQ(s.at(10), 1.0f);
+  EXPECT_NEAR(s.at(55), 0.55f, 1e-6);
+  LrSchedule c{.lr = 1.0f, .warmup_steps = 2, .max_steps = 10, .shape = LrShape::kConstant};
+  EXPECT_FLOAT_EQ(c.at(9), 1.0f);
 }
 
 }  // namespace

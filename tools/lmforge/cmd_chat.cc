@@ -97,6 +97,9 @@ void setup(CLI::App& app) {
   sub->add_option("--temperature", o.gen.sampler.temperature, "0 = greedy")->capture_default_str();
   sub->add_option("--top-k", o.gen.sampler.top_k, "Keep the k most likely tokens (0 = all)");
   sub->add_option("--top-p", o.gen.sampler.top_p, "Nucleus: keep tokens up to this probability");
+  sub->add_option("--repetition-penalty", o.gen.repetition_penalty,
+                  "HF's repetition_penalty: > 1 makes tokens already in the text less likely")
+      ->capture_default_str();
   sub->add_option("--seed", o.gen.seed, "Sampling seed")->capture_default_str();
   add_threads_option(sub, &o.threads);
   set_action(sub, [] { return run(o); });

@@ -1,6 +1,7 @@
 // cmd_generate.cc: `lmforge generate --checkpoint RUN_DIR --prompt "..."`: KV-cache sampling
-// (temperature, top-k, top-p, seed; greedy at temperature 0) with the tokenizer recorded with
-// the run, streaming text to stdout as tokens come; --json prints one object at the end.
+// (temperature, top-k, top-p, HF's repetition penalty, seed; greedy at temperature 0) with the
+// tokenizer recorded with the run, streaming text to stdout as tokens come; --json prints one
+// object at the end.
 #include <fmt/core.h>
 
 #include <cstdio>
@@ -63,6 +64,7 @@ Status run(Opts& o) {
                 {"temperature", o.gen.sampler.temperature},
                 {"top_k", o.gen.sampler.top_k},
                 {"top_p", o.gen.sampler.top_p},
+                {"repetition_penalty", o.gen.repetition_penalty},
                 {"tokenizer", codec.name()}});
   } else {
     if (completion.size() > printed) fmt::print("{}", completion.substr(printed));
@@ -82,6 +84,9 @@ void setup(CLI::App& app) {
   sub->add_option("--temperature", o.gen.sampler.temperature, "0 = greedy")->capture_default_str();
   sub->add_option("--top-k", o.gen.sampler.top_k, "Keep the k most likely tokens (0 = all)");
   sub->add_option("--top-p", o.gen.sampler.top_p, "Nucleus: keep tokens up to this probability");
+  sub->add_option("--repetition-penalty", o.gen.repetition_penalty,
+                  "HF's repetition_penalty: > 1 makes tokens already in the text less likely")
+      ->capture_default_str();
   sub->add_option("--seed", o.gen.seed, "Sampling seed")->capture_default_str();
   sub->add_option("--tokenizer", o.tokenizer, "Tokenizer file (default: the one of the run)");
   sub->add_flag("--chat", o.chat,
