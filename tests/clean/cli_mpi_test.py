@@ -5,6 +5,8 @@ then its part of dedup) writes the same files, byte for byte, in kept/, removed/
 removed-lines/, and the same stats.json. Exits 77 (skip, printed) when mpirun is missing outside
 CI; 1 on any difference."""
 import json, os, random, shutil, subprocess, sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from cli_util import check, fails, finish, run, skip_missing_peer  # noqa: E402
 
 lm, work = sys.argv[1], sys.argv[2]
 shutil.rmtree(work, ignore_errors=True)
@@ -35,34 +37,13 @@ for f in range(6):
                                   "source": "odd" if f % 2 else "even"}) + "\n")
 
 
-def run(args, env=None):
-    p = subprocess.run(args, capture_output=True, text=True, errors="replace", env=env)
-    if p.returncode != 0:
-        print("FAILED:", " ".join(args), "\n", p.stdout, p.stderr)
-        sys.exit(1)
-    return p
-
-
 common = ["--no-progress", "clean", "--in", f"{work}/in", "--threads", "1"]
 run([lm] + common + ["--out", f"{work}/one"])
 if shutil.which("mpirun") is None:
-    # Outside CI a visible skip (ctest's 77); under CI=true a missing peer fails (tests/test_util.h).
-    ci = os.environ.get("CI", "") not in ("", "0", "false")
-    print("FAIL (CI=true):" if ci else "SKIP:", "mpirun not found (Debian openmpi-bin); the 2-rank "
-          "comparison did not run")
-    sys.exit(1 if ci else 77)
+    skip_missing_peer("mpirun not found (Debian openmpi-bin); the 2-rank comparison did not run")
 env = dict(os.environ, OMPI_MCA_rmaps_base_oversubscribe="1")
 run(["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "2", lm] + common +
     ["--out", f"{work}/two"], env=env)
-
-fails = []
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name, detail)
-    if not cond:
-        fails.append(name)
-
 
 def tree(d):
     if not os.path.isdir(d):
@@ -84,4 +65,4 @@ check("stats: every document counted", stats["input"]["documents"] == 480, stats
 dd = [s for s in stats["stages"] if s["stage"] == "dedup"]
 check("stats: dedup removed documents",
       len(dd) == 1 and dd[0]["in"]["documents"] > dd[0]["out"]["documents"], dd)
-sys.exit(1 if fails else 0)
+finish()

@@ -7,26 +7,17 @@ loss positions, CSV and report written; --resume redoes nothing; bad input (ladd
 missing from the held-out set, a folder holding another study or a sweep, no --resume) fails
 with exit code 1, the file/key and a hint, before any training. Exits 1 on any failure."""
 import csv, json, math, os, random, shutil, subprocess, sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from cli_util import check, fails, finish, run  # noqa: E402
 
 lm, work = sys.argv[1], sys.argv[2]
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
-fails = []
 env = dict(os.environ, OMP_NUM_THREADS="1")
 
 
-def run(args, ok=True):
-    p = subprocess.run([lm, "--no-progress"] + args, capture_output=True, text=True, errors="replace", env=env)
-    if ok and p.returncode != 0:
-        print("FAILED:", " ".join(args), "\n", p.stdout, p.stderr)
-        sys.exit(1)
-    return p
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name, detail)
-    if not cond:
-        fails.append(name)
+def lm_run(args, ok=True):
+    return run([lm, "--no-progress"] + args, ok, env)
 
 
 r = random.Random(1)
@@ -57,10 +48,10 @@ def config(name, out, ladder=LADDER, digits="[1, 2]", tasks='["arithmetic_add_1"
 
 study = f"{work}/study"
 cfg = config("tiny", study)
-p = run(["emergence", "--config", cfg, "--dry-run"])
+p = lm_run(["emergence", "--config", cfg, "--dry-run"])
 check("dry run prints the plan with measured tokens/s", "tok/s" in p.stdout and "estimated training time" in p.stdout
       and not os.path.exists(f"{study}/emergence.json"), p.stdout[-400:])
-p = run(["emergence", "--config", cfg])
+p = lm_run(["emergence", "--config", cfg])
 j = json.load(open(f"{study}/emergence.json"))
 rows = j["rows"]
 check("one row per model and checkpoint", len(rows) == 4 * 2 and {r["step"] for r in rows} == {4, 8}, str(len(rows)))
@@ -134,19 +125,19 @@ mix = open(f"{study}/data/mixture.jsonl").read()
 all_test = [json.loads(l) for n in (1, 2) for l in open(f"{study}/tasks/arithmetic_add_{n}/test.jsonl")]
 leak = [d for d in all_test if f"\"{d['a']}+{d['b']}=" in mix or f"n{d['a']}+{d['b']}=" in mix]
 check("held-out arithmetic instances never in the mixture", not leak, str(leak[:2]))
-p = run(["report", study])
+p = lm_run(["report", study])
 html = open(f"{study}/report.html").read()
 check("report: an emergence page with plots", "emergence report" in p.stdout and html.count("<svg") >= 7
       and "In-context learning score" in html and "ICL contrast" in html)
 # resume: nothing is retrained or re-evaluated, same bytes
 before = open(f"{study}/emergence.json").read()
-p = run(["emergence", "--config", cfg, "--resume"])
+p = lm_run(["emergence", "--config", cfg, "--resume"])
 check("--resume redoes nothing and gives the same emergence.json", "trained 0, already done 4" in p.stdout
       and open(f"{study}/emergence.json").read() == before, p.stdout[-300:])
 
 # bad input: clear errors, exit code 1, before any training
 def fails_with(name, args, want, where=None):
-    p = run(args, ok=False)
+    p = lm_run(args, ok=False)
     check(name, p.returncode == 1 and want in p.stderr and "hint:" in p.stderr
           and (where is None or not os.path.exists(where)), p.stderr.strip()[-300:])
 
@@ -162,5 +153,4 @@ fails_with("a folder holding another study", ["emergence", "--config", other, "-
 os.makedirs(f"{work}/sweep")
 open(f"{work}/sweep/runs.csv", "w").write("params,tokens,loss\n")
 fails_with("a folder holding a sweep", ["emergence", "--config", cfg, "--out", f"{work}/sweep"], "a scaling sweep")
-print(f"{len(fails)} failure(s)")
-sys.exit(1 if fails else 0)
+finish()

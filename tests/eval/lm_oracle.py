@@ -32,12 +32,13 @@ except ImportError:
 # The safetensors reader of the training oracle, one for every PyTorch oracle.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "train"))
 from pytorch_oracle import read_safetensors  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from cli_util import check, fails, finish  # noqa: E402
 
 lm, driver, work = sys.argv[1:4]
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
 torch.set_num_threads(1)
-fails = []
 
 
 def run(args):
@@ -46,12 +47,6 @@ def run(args):
         print("FAILED:", " ".join(args), "\n", p.stdout, p.stderr)
         sys.exit(1)
     return p.stdout
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name, detail)
-    if not cond:
-        fails.append(name)
 
 
 # --- a small trained model ---
@@ -344,7 +339,4 @@ check_all("HF vocab.json + merges.txt folder", got)
 got, _ = score(f"{work}/run", "noshare", ["--no-share", "--batch-size", "1", "--threads", "1"])
 check("per-choice scoring (no prefix sharing, batch 1, 1 thread) gives the same bytes", got == got_lmforge)
 
-if fails:
-    print("FAILED:", ", ".join(fails))
-    sys.exit(1)
-print("all checks passed")
+finish()

@@ -7,25 +7,12 @@
 (3) bad input fails before any work with a clear message.
 Exits 77 (skip, printed) when mpirun is missing; 1 on any mismatch."""
 import json, os, shutil, struct, subprocess, sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from cli_util import check, fails, finish, run, skip_missing_peer  # noqa: E402
 
 lm, work = sys.argv[1], sys.argv[2]
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
-fails = []
-
-
-def run(args, ok=True, env=None):
-    p = subprocess.run(args, capture_output=True, text=True, errors="replace", env=env)
-    if ok and p.returncode != 0:
-        print("FAILED:", " ".join(args), "\n", p.stdout, p.stderr)
-        sys.exit(1)
-    return p
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name, detail)
-    if not cond:
-        fails.append(name)
 
 
 # a small corpus: lines of structured English-like text, one document per line
@@ -45,11 +32,7 @@ common = ["train", "--data", prefix, "--n-layer", "2", "--n-head", "2", "--n-emb
           "--peak-flops", "1e11", "--seed", "3"]
 run([lm, "--no-progress"] + common + ["--batch-size", "4", "--threads", "2", "--out", f"{work}/single"])
 if shutil.which("mpirun") is None:
-    # Outside CI a visible skip (ctest's 77); under CI=true a missing peer fails (tests/test_util.h).
-    ci = os.environ.get("CI", "") not in ("", "0", "false")
-    print("FAIL (CI=true):" if ci else "SKIP:", "mpirun not found (Debian openmpi-bin); the MPI "
-          "comparison did not run")
-    sys.exit(1 if ci else 77)
+    skip_missing_peer("mpirun not found (Debian openmpi-bin); the MPI comparison did not run")
 env = dict(os.environ, OMPI_MCA_rmaps_base_oversubscribe="1")
 p = run(["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "2", lm, "--no-progress"] + common +
         ["--batch-size", "2", "--threads", "1", "--out", f"{work}/mpi", "--json"], env=env)
@@ -109,7 +92,4 @@ with open(f"{work}/bad.toml", "w") as f:
 p = run([lm, "--no-progress", "train", "--config", f"{work}/bad.toml", "--data", prefix, "--out", f"{work}/bad2"], ok=False)
 check("bad toml key: error names file:line and key", p.returncode == 1 and "bad.toml:2" in p.stderr
       and "learning_rate" in p.stderr, p.stderr.strip()[:200])
-if fails:
-    print("FAILED:", fails)
-    sys.exit(1)
-print("all checks passed")
+finish()
