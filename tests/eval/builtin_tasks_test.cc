@@ -212,18 +212,24 @@ TEST_F(BuiltinTasks, InductionContinuesTheSequence) {
   }
 }
 
-// Each KJV chapter's verse lines, read straight from the sample corpus.
-std::map<std::string, std::vector<std::string>> kjv_chapters() {
-  std::map<std::string, std::vector<std::string>> out;
+// Calls fn(doc) for each document of the sample corpus from `source`, read straight from its files.
+template <typename Fn>
+void for_each_sample_document(const std::string& source, Fn fn) {
   auto reader = io::DocumentReader::open({std::string(LMFORGE_SAMPLE_DIR) + "/sample-*.jsonl.zst"});
-  EXPECT_TRUE(reader.ok());
-  if (!reader.ok()) return out;
+  ASSERT_TRUE(reader.ok());
   io::Document doc;
   while (true) {
     auto more = (*reader)->next(&doc);
-    EXPECT_TRUE(more.ok());
-    if (!more.ok() || !*more) break;
-    if (doc.source != "bible-kjv") continue;
+    ASSERT_TRUE(more.ok());
+    if (!*more) break;
+    if (doc.source == source) fn(doc);
+  }
+}
+
+// Each KJV chapter's verse lines, read straight from the sample corpus.
+std::map<std::string, std::vector<std::string>> kjv_chapters() {
+  std::map<std::string, std::vector<std::string>> out;
+  for_each_sample_document("bible-kjv", [&](const io::Document& doc) {
     auto& lines = out[doc.id];
     size_t start = 0;
     while (start < doc.text.size()) {
@@ -232,7 +238,7 @@ std::map<std::string, std::vector<std::string>> kjv_chapters() {
       if (nl > start) lines.push_back(doc.text.substr(start, nl - start));
       start = nl + 1;
     }
-  }
+  });
   return out;
 }
 
@@ -281,17 +287,9 @@ TEST_F(BuiltinTasks, KjvClozeTargetsAreTheVersesLastWords) {
 // The GCIDE text of each headword's entries, whitespace collapsed, markup braces removed.
 std::map<std::string, std::string> gcide_texts() {
   std::map<std::string, std::string> out;
-  auto reader = io::DocumentReader::open({std::string(LMFORGE_SAMPLE_DIR) + "/sample-*.jsonl.zst"});
-  EXPECT_TRUE(reader.ok());
-  if (!reader.ok()) return out;
-  io::Document doc;
-  while (true) {
-    auto more = (*reader)->next(&doc);
-    EXPECT_TRUE(more.ok());
-    if (!more.ok() || !*more) break;
-    if (doc.source != "dict-gcide") continue;
+  for_each_sample_document("dict-gcide", [&](const io::Document& doc) {
     const size_t sp = doc.text.find(" \\");
-    if (sp == std::string::npos) continue;
+    if (sp == std::string::npos) return;
     // braces and [tags] out ([ae] / [oe] are ligatures: kept as letters), spaces collapsed
     std::string flat;
     const std::string& t = doc.text;
@@ -311,7 +309,7 @@ std::map<std::string, std::string> gcide_texts() {
       }
     }
     out[doc.text.substr(0, sp)] += flat + "\n";
-  }
+  });
   return out;
 }
 
