@@ -37,14 +37,19 @@ std::string plain(const std::string& s) {
 
 std::string cell(double v) { return std::isfinite(v) ? fmt::format("{:.3f}", v) : "-"; }
 
-Plot vs_n(const std::string& title, const std::string& ylabel) {
+// Every plot of the page: log x, the key outside.
+Plot log_x(const std::string& title, const std::string& xlabel, const std::string& ylabel) {
   Plot p;
   p.title = plain(title);
-  p.xlabel = "non-embedding parameters N";
+  p.xlabel = xlabel;
   p.ylabel = ylabel;
   p.logx = true;
   p.extra = {"set key outside right"};
   return p;
+}
+
+Plot vs_n(const std::string& title, const std::string& ylabel) {
+  return log_x(title, "non-embedding parameters N", ylabel);
 }
 
 }  // namespace
@@ -154,12 +159,8 @@ Result<EmergencePage> emergence_page(const std::string& dir) {
     }
   // 3. ICL score vs tokens per model
   if (a.contains("icl")) {
-    Plot p;
-    p.title = "In-context learning score against training tokens";
-    p.xlabel = "training tokens";
-    p.ylabel = "loss(token 500) - loss(token 50), nats";
-    p.logx = true;
-    p.extra = {"set key outside right"};
+    Plot p = log_x("In-context learning score against training tokens", "training tokens",
+                   "loss(token 500) - loss(token 50), nats");
     for (const auto& m : a["icl"]) {
       Series s;
       s.title = plain(fmt::format("{} ({} layer{})", m["model"].get<std::string>(),
@@ -178,12 +179,8 @@ Result<EmergencePage> emergence_page(const std::string& dir) {
   }
   // 3b. the induction-head contrast: paired over the same documents
   if (a.contains("icl_contrast")) {
-    Plot p;
-    p.title = "ICL contrast: 1-layer minus deeper model, paired over the same documents";
-    p.xlabel = "training tokens";
-    p.ylabel = "score(1 layer) - score(2+ layers), nats";
-    p.logx = true;
-    p.extra = {"set key outside right"};
+    Plot p = log_x("ICL contrast: 1-layer minus deeper model, paired over the same documents",
+                   "training tokens", "score(1 layer) - score(2+ layers), nats");
     std::string text;
     for (const auto& m : a["icl_contrast"]) {
       Series s;
