@@ -10,6 +10,13 @@ namespace lm {
 
 int resolve_threads(int n) {
   if (n > 0) return n;
+  // OMP_NUM_THREADS, as OpenMP programs read it: so that `OMP_NUM_THREADS=1 make run` (a shared
+  // machine) runs every command at one thread without a --threads flag on each.
+  if (const char* v = std::getenv("OMP_NUM_THREADS"); v && *v) {
+    char* end = nullptr;
+    long x = std::strtol(v, &end, 10);
+    if (*end == '\0' && x > 0) return static_cast<int>(x);
+  }
   long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
   return cores > 0 ? static_cast<int>(cores) : 1;
 }

@@ -1,10 +1,12 @@
-// threads.h: the thread count a command uses (--threads N; 0 = all cores) and the rank/world
-// of a multi-process job, read from the arguments or from MPI / Slurm / torchrun variables.
+// threads.h: the thread count a command uses (--threads N; 0 = OMP_NUM_THREADS or all cores) and
+// the rank/world of a multi-process job, read from the arguments or from MPI / Slurm / torchrun
+// variables.
 #pragma once
 
 namespace lm {
 
-// n > 0: n; otherwise the number of online cores (at least 1).
+// n > 0: n; otherwise OMP_NUM_THREADS when it is a positive integer, else the number of online
+// cores (at least 1).
 int resolve_threads(int n);
 
 struct RankWorld {

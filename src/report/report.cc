@@ -309,6 +309,13 @@ Status sweep_page(const std::string& dir, const ReportOptions& opt, const std::s
     f = std::move(fr.approach3);
   }
   page->summary += fmt::format("<p>{} runs.</p>", t.runs.size()) + fit_table(f);
+  // What the fit can and cannot tell, with the non-embedding share of the models (sweep.json's
+  // "reading", as `scaling sweep` prints it).
+  if (auto s = read_file(dir + "/sweep.json"); s.ok()) {
+    auto j = nlohmann::json::parse(*s, nullptr, false);
+    if (j.is_object() && j.contains("reading") && j["reading"].is_string())
+      page->summary += "<pre>" + esc(j["reading"].get<std::string>()) + "</pre>";
+  }
   LM_RETURN_IF_ERROR(curves_plot(dir, scratch, page));
   LM_RETURN_IF_ERROR(isoflop_plot(t, scratch, page));
   LM_RETURN_IF_ERROR(frontier_plot(t, f, scratch, page));

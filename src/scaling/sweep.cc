@@ -19,6 +19,7 @@
 #include "scaling/curve.h"
 #include "scaling/fit_io.h"
 #include "scaling/fit_report.h"
+#include "scaling/sweep_report.h"
 
 extern char** environ;
 
@@ -385,6 +386,7 @@ Result<SweepResult> run_sweep(const SweepConfig& c, bool dry_run, bool skip_hold
       {"fit", approach3_json(res.fit)}, {"holdout", run_json(res.holdout)},
       {"holdout_N_opt", al.n_opt},      {"holdout_predicted_loss", res.holdout_predicted}};
   if (!res.holdout_skipped.empty()) s["holdout_skipped"] = res.holdout_skipped;
+  s["reading"] = sweep_reading(c, res);  // what the fit can and cannot tell (the HTML report too)
   if (res.holdout_done) {
     s["holdout_actual_loss"] = res.holdout_actual;
     s["holdout_error"] = res.holdout_predicted - res.holdout_actual;

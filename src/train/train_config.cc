@@ -104,7 +104,7 @@ const std::vector<ConfigKey>& config_keys() {
       {"checkpoint_interval", "checkpoint every N steps (0 = only at the end)"},
       {"log_interval", "progress line every N steps when not on a terminal"},
       {"seed", "random seed (initialisation and data order)"},
-      {"threads", "threads (0 = all cores)"},
+      {"threads", "threads (0 = OMP_NUM_THREADS, else all cores)"},
       {"kernels", "cpu | ref"},
       {"peak_flops", "FLOP/s for MFU (0 = measure sgemm at start)"}};
   return kKeys;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "core/file_util.h"
@@ -95,6 +96,19 @@ TEST(Hash, StableValues) {
 TEST(Threads, ResolveAndRankWorld) {
   EXPECT_EQ(resolve_threads(3), 3);
   EXPECT_GE(resolve_threads(0), 1);
+  // 0 follows OMP_NUM_THREADS when it is a positive integer, else all cores.
+  const char* omp = std::getenv("OMP_NUM_THREADS");
+  std::string saved = omp ? omp : "";
+  setenv("OMP_NUM_THREADS", "5", 1);
+  EXPECT_EQ(resolve_threads(0), 5);
+  EXPECT_EQ(resolve_threads(2), 2);
+  setenv("OMP_NUM_THREADS", "x", 1);
+  const int cores = resolve_threads(0);
+  setenv("OMP_NUM_THREADS", "0", 1);
+  EXPECT_EQ(resolve_threads(0), cores);
+  unsetenv("OMP_NUM_THREADS");
+  EXPECT_EQ(resolve_threads(0), cores);
+  if (omp) setenv("OMP_NUM_THREADS", saved.c_str(), 1);
   RankWorld rw = resolve_rank_world(1, 4);
   EXPECT_EQ(rw.rank, 1);
   EXPECT_EQ(rw.world, 4);

@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "core/file_util.h"
 #include "core/rng.h"
@@ -135,6 +136,21 @@ TEST(Report, SweepPageReadsFitJson) {
   ASSERT_TRUE(html.ok());
   EXPECT_NE(html->find("<td>1.23456</td>"), std::string::npos);
   EXPECT_NE(html->find("95% bootstrap band"), std::string::npos);
+}
+
+// sweep.json's "reading" (what the fit can and cannot tell, as `scaling sweep` prints it) is on
+// the page, escaped.
+TEST(Report, SweepPageShowsTheReading) {
+  std::string dir = make_sweep(tmpdir("reading"));
+  nlohmann::json s = {{"runs", 9},
+                      {"reading", "What this fit can and cannot tell:\n  - N < 1e5\n"}};
+  ASSERT_TRUE(write_file_atomic(dir + "/sweep.json", s.dump()).ok());
+  auto r = write_report(dir, {});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  auto html = read_file(r->path);
+  ASSERT_TRUE(html.ok());
+  EXPECT_NE(html->find("<pre>What this fit can and cannot tell:\n  - N &lt; 1e5\n</pre>"),
+            std::string::npos);
 }
 
 TEST(Report, RunPage) {

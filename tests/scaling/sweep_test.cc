@@ -151,6 +151,10 @@ TEST(Sweep, ReportShowsNonEmbeddingShareAndWhatTheFitCanTell) {
   // No pack here (data = "unused/prefix"): the config's vocabulary (4096) is used and recorded.
   auto s = nlohmann::json::parse(*read_file(dir + "/sweep/sweep.json"));
   EXPECT_EQ(s["vocab"].get<int>(), 4096);
+  // sweep.json keeps the reading (for the HTML report), the text printed above.
+  const std::string reading = s["reading"].get<std::string>();
+  EXPECT_EQ(reading.rfind("What this fit can and cannot tell:", 0), 0u) << reading;
+  EXPECT_NE(out.find(reading), std::string::npos) << reading;
 }
 
 // A fit whose loss falls as N shrinks (alpha <= 0) has no optimum: the reading says so.

@@ -30,7 +30,8 @@ void add_json_flag(CLI::App* sub, bool* json) {
 }
 
 void add_threads_option(CLI::App* sub, int* threads) {
-  sub->add_option("--threads", *threads, "Worker threads (0 = all cores)")->capture_default_str();
+  sub->add_option("--threads", *threads, "Worker threads (0 = OMP_NUM_THREADS, else all cores)")
+      ->capture_default_str();
 }
 
 void print_json(const nlohmann::json& j) {
