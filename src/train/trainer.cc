@@ -112,9 +112,27 @@ Result<StepMetrics> train_step(Run* r) {
   if (r->mask_fraction >= 0) m.loss_mask_fraction = r->mask_fraction;
   m.ms = timer.seconds() * 1e3;
   m.tokens_per_sec = step_tokens / std::max(1e-9, timer.seconds());
-  m.mfu = m.tokens_per_sec * r->gpt->config().flops_per_token(r->cfg.seq_len) /
-          (r->peak * r->comm->world());
+  const double achieved =  // this rank's FLOP/s
+      m.tokens_per_sec * r->gpt->config().flops_per_token(r->cfg.seq_len) / r->comm->world();
+  m.mfu = achieved / r->peak.observe(achieved);
   return m;
+}
+
+// run.json: the model, the threads and the peak FLOP/s that MFU divides by (written again at the
+// end of a run whose peak was revised, see PeakFlops).
+Status write_run_info(const Run& r) {
+  nlohmann::json info = {{"params", r.gpt->config().num_params()},
+                         {"flops_per_token", r.gpt->config().flops_per_token(r.cfg.seq_len)},
+                         {"peak_flops", r.peak.value()},
+                         {"peak_flops_remeasured", r.peak.remeasured()},
+                         {"peak_flops_from_a_step", r.peak.raised_to_achieved()},
+                         {"threads", kernels::kernel_threads()},
+                         {"world", r.comm->world()},
+                         {"comm", r.comm->backend()},
+                         {"kernels", r.cfg.kernels},
+                         {"tokenizer", r.meta.tokenizer},
+                         {"model", r.gpt->config().to_hf_json()}};
+  return write_file_atomic(r.cfg.out + "/run.json", info.dump(2) + "\n");
 }
 
 Status setup(Run* r, bool resume) {
@@ -131,21 +149,27 @@ Status setup(Run* r, bool resume) {
     return invalid_argument("{}: already holds a run (metrics.jsonl)", r->cfg.out)
         .with_hint("pass --resume to continue it, or choose another --out");
   LM_RETURN_IF_ERROR(detail::trim_metrics(r->cfg.out + "/metrics.jsonl", r->step));
-  r->peak = r->cfg.peak_flops > 0 ? r->cfg.peak_flops : kernels::measure_matmul_flops(0.3);
-  nlohmann::json info = {{"params", r->gpt->config().num_params()},
-                         {"flops_per_token", r->gpt->config().flops_per_token(r->cfg.seq_len)},
-                         {"peak_flops", r->peak},
-                         {"threads", kernels::kernel_threads()},
-                         {"world", r->comm->world()},
-                         {"comm", r->comm->backend()},
-                         {"kernels", r->cfg.kernels},
-                         {"tokenizer", r->meta.tokenizer},
-                         {"model", r->gpt->config().to_hf_json()}};
-  LM_RETURN_IF_ERROR(write_file_atomic(r->cfg.out + "/run.json", info.dump(2) + "\n"));
+  r->peak =
+      PeakFlops(r->cfg.peak_flops > 0 ? r->cfg.peak_flops : kernels::measure_matmul_flops(0.3), {});
+  LM_RETURN_IF_ERROR(write_run_info(*r));
   return write_file_atomic(r->cfg.out + "/config.toml", r->cfg.to_toml());
 }
 
 }  // namespace
+
+double PeakFlops::observe(double achieved) {
+  if (!measure_ || achieved <= peak_) return peak_;
+  if (left_ > 0) {
+    --left_;
+    ++remeasured_;
+    peak_ = std::max(peak_, measure_());
+  }
+  if (achieved > peak_) {
+    peak_ = achieved;
+    raised_ = true;
+  }
+  return peak_;
+}
 
 Result<TrainSummary> run_training(const TrainConfig& cfg, bool resume, Comm* comm,
                                   const TrainHooks& hooks) {
@@ -159,9 +183,11 @@ Result<TrainSummary> run_training(const TrainConfig& cfg, bool resume, Comm* com
   r.comm = comm;
   r.hooks = &hooks;
   LM_RETURN_IF_ERROR(setup(&r, resume));
-  double peak = r.peak;
+  double peak = r.peak.value();
   comm->allreduce_sum(&peak, 1);  // only rank 0 measured
-  r.peak = peak;
+  std::function<double()> remeasure;
+  if (cfg.peak_flops <= 0) remeasure = [] { return kernels::measure_matmul_flops(0.3); };
+  r.peak = PeakFlops(peak, remeasure);
   TrainSummary sum;
   std::vector<double> rates;
   while (r.step < r.cfg.max_steps) {
@@ -186,7 +212,8 @@ Result<TrainSummary> run_training(const TrainConfig& cfg, bool resume, Comm* com
   sum.steps = r.step;
   sum.tokens = r.tokens;
   sum.tokens_per_sec = rates.empty() ? 0 : rates[rates.size() / 2];
-  sum.peak_flops = r.peak;
+  sum.peak_flops = r.peak.value();
+  if (r.rank0() && r.peak.remeasured() > 0) LM_RETURN_IF_ERROR(write_run_info(r));
   sum.params = r.gpt->config().num_params();
   sum.run_dir = r.cfg.out;
   return sum;

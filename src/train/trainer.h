@@ -60,6 +60,30 @@ struct TrainSummary {
   std::string run_dir;
 };
 
+// The FLOP/s that MFU divides by when the config gives none (peak_flops = 0). The sgemm
+// measurement at the start (kernels::measure_matmul_flops) reads low when something else held a
+// core then; a step that runs faster than that "peak" would show MFU above 100%. So the peak is
+// the best of every measurement and of every rate a step achieved, each a lower bound of what the
+// machine can do: a step faster than the peak has the peak measured again (at most
+// max_remeasures times a run) and, if it is still faster, the peak raised to the step's rate.
+// MFU stays at or below 100%. A peak given in the config (measure empty) is used as it is.
+class PeakFlops {
+ public:
+  PeakFlops(double peak, std::function<double()> measure, int max_remeasures = 3)
+      : peak_(peak), measure_(std::move(measure)), left_(max_remeasures) {}
+  // A step's achieved FLOP/s (this rank's); returns the peak to divide it by.
+  double observe(double achieved);
+  double value() const { return peak_; }
+  int remeasured() const { return remeasured_; }
+  bool raised_to_achieved() const { return raised_; }
+
+ private:
+  double peak_;
+  std::function<double()> measure_;
+  int left_, remeasured_ = 0;
+  bool raised_ = false;
+};
+
 // Runs cfg (validated here, data opened and checked before any work). resume: continue from
 // cfg.out/checkpoint. comm: null = single process.
 Result<TrainSummary> run_training(const TrainConfig& cfg, bool resume, Comm* comm,

@@ -26,7 +26,8 @@ struct Run {
   LrSchedule sched;
   int64_t step = 0;  // optimizer steps done
   uint64_t tokens = 0;
-  double first_loss = 0, peak = 0;
+  double first_loss = 0;
+  PeakFlops peak{0, {}};              // what MFU divides by (rank 0 measures it in setup)
   std::vector<dataset::Batch> micro;  // the step's micro-batches (reused buffers)
   double mask_fraction = -1;  // of the last step's targets counted by the loss; -1 = no mask
   Rng rng;

@@ -72,6 +72,47 @@ TEST_F(TrainerTest, LearnsTheSyntheticChain) {
     EXPECT_TRUE(file_exists(c.out + "/checkpoint/" + f)) << f;
 }
 
+// The peak MFU divides by is the best of the sgemm measurements and of the rates steps achieved:
+// a step faster than a measurement that read low (a busy core) has the peak measured again, and
+// raised to the step's rate when still faster, so MFU never passes 100%. A configured peak stays.
+TEST(PeakFlops, ReMeasuresAndNeverLetsMfuPassOne) {
+  std::vector<double> readings = {150, 120, 130, 500};
+  size_t next = 0;
+  PeakFlops p(90, [&] { return readings[next++]; });
+  EXPECT_EQ(p.observe(80), 90);  // slower than the peak: nothing measured
+  EXPECT_EQ(next, 0u);
+  EXPECT_EQ(p.observe(140), 150);  // faster: measured again, 150
+  EXPECT_EQ(p.remeasured(), 1);
+  EXPECT_FALSE(p.raised_to_achieved());
+  EXPECT_EQ(p.observe(160), 160);  // measured 120 (still low): the step's own rate is the peak
+  EXPECT_TRUE(p.raised_to_achieved());
+  EXPECT_EQ(p.observe(170), 170);  // measured 130
+  EXPECT_EQ(p.remeasured(), 3);
+  EXPECT_EQ(p.observe(175), 175);  // no measurements left: raised without measuring
+  EXPECT_EQ(next, 3u);
+  EXPECT_EQ(p.value(), 175);
+  PeakFlops fixed(100, {});  // peak_flops from the config
+  EXPECT_EQ(fixed.observe(250), 100);
+  EXPECT_EQ(fixed.remeasured(), 0);
+}
+
+// With the peak measured (peak_flops = 0) no step's MFU passes 100%, and run.json has the peak
+// every MFU of the run's end was divided by.
+TEST_F(TrainerTest, MeasuredPeakKeepsMfuAtMostOne) {
+  TrainConfig c = tiny("mfu");
+  c.peak_flops = 0;
+  auto r = run_training(c, false, nullptr);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  for (const auto& m : metrics(c.out)) {
+    EXPECT_GT(m["mfu"].get<double>(), 0) << m.dump();
+    EXPECT_LE(m["mfu"].get<double>(), 1.0) << m.dump();
+  }
+  auto info = nlohmann::json::parse(*read_file(c.out + "/run.json"));
+  EXPECT_DOUBLE_EQ(info["peak_flops"].get<double>(), r->peak_flops);
+  EXPECT_GT(r->peak_flops, 1e8);
+  EXPECT_TRUE(info.contains("peak_flops_remeasured"));
+}
+
 TEST_F(TrainerTest, ResumeIsBitIdentical) {
   TrainConfig a = tiny("full");
   a.grad_accum = 2;
