@@ -153,6 +153,45 @@ TEST(Report, SweepPageShowsTheReading) {
             std::string::npos);
 }
 
+// sweep.json's run_table (`scaling sweep`) is a table on the page: every run's budget, shape,
+// parameters apart with the non-embedding share, tokens, steps and validation loss, and the
+// held-out run marked with its prediction.
+TEST(Report, SweepPageShowsTheRunTable) {
+  std::string dir = make_sweep(tmpdir("runtable"));
+  nlohmann::json row = {{"name", "c1.00e+11-l2-h4-e32"},
+                        {"budget", 1e11},
+                        {"n_layer", 2},
+                        {"n_head", 4},
+                        {"n_embd", 32},
+                        {"params", 43904},
+                        {"non_embedding_params", 25472},
+                        {"embedding_params", 18432},
+                        {"non_embedding_share", 25472.0 / 43904},
+                        {"tokens", 379392},
+                        {"steps", 741},
+                        {"val_loss", 4.25},
+                        {"holdout", false}};
+  nlohmann::json held = row;
+  held["name"] = "holdout-<x>";
+  held["holdout"] = true;
+  held["val_loss"] = nullptr;  // not trained yet
+  held["predicted_loss"] = 3.5;
+  nlohmann::json s = {{"runs", 1}, {"run_table", {row, held}}};
+  ASSERT_TRUE(write_file_atomic(dir + "/sweep.json", s.dump()).ok());
+  auto r = write_report(dir, {});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  auto html = read_file(r->path);
+  ASSERT_TRUE(html.ok());
+  EXPECT_NE(html->find("<th>non-embedding share</th>"), std::string::npos);
+  EXPECT_NE(html->find("<tr><td style=\"text-align:left\">c1.00e+11-l2-h4-e32</td><td>1e+11</td>"
+                       "<td>2 x 32 (4 heads)</td><td>43904</td><td>25472</td><td>18432</td>"
+                       "<td>58%</td><td>3.794e+05</td><td>741</td><td>4.2500</td><td></td></tr>"),
+            std::string::npos)
+      << *html;
+  EXPECT_NE(html->find("holdout-&lt;x&gt;</td>"), std::string::npos);
+  EXPECT_NE(html->find("<td>-</td><td>held out, predicted 3.5000</td>"), std::string::npos);
+}
+
 TEST(Report, RunPage) {
   std::string dir = tmpdir("run");
   ASSERT_TRUE(make_dirs(dir).ok());
