@@ -291,6 +291,45 @@ Status predicted_plot(const std::string& dir, const RunsTable& t, const Approach
       "The fitted law's prediction for every run (and the held-out run) against its loss.");
 }
 
+// sweep.json's run_table (`scaling sweep`): one row per run with its budget, shape, N as the fit
+// counts it, non-embedding and embedding parameters and the non-embedding share, tokens, steps
+// and validation loss; the held-out run last, marked, with its predicted loss. Rows that are not
+// objects are skipped; a missing number shows N/A.
+std::string run_table_html(const nlohmann::json& table) {
+  auto num = [](const nlohmann::json& r, const char* k, const char* f) {
+    if (!r.contains(k) || !r[k].is_number()) return std::string("N/A");
+    return fmt::format(fmt::runtime(f), r[k].get<double>());
+  };
+  auto integer = [](const nlohmann::json& r, const char* k) {
+    return r.contains(k) && r[k].is_number_integer() ? r[k].dump() : std::string("?");
+  };
+  std::string rows;
+  for (const auto& r : table) {
+    if (!r.is_object()) continue;
+    const bool held =
+        r.contains("holdout") && r["holdout"].is_boolean() && r["holdout"].get<bool>();
+    const std::string share =
+        r.contains("non_embedding_share") && r["non_embedding_share"].is_number()
+            ? fmt::format("{:.0f}%", 100 * r["non_embedding_share"].get<double>())
+            : "N/A";
+    rows += fmt::format(
+        "<tr><td style=\"text-align:left\">{}</td><td>{}</td><td>{} x {} ({} heads)</td><td>{}</td>"
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        r.contains("name") && r["name"].is_string() ? esc(r["name"].get<std::string>()) : "?",
+        num(r, "budget", "{:.3g}"), integer(r, "n_layer"), integer(r, "n_embd"),
+        integer(r, "n_head"), num(r, "params", "{:.0f}"), num(r, "non_embedding_params", "{:.0f}"),
+        num(r, "embedding_params", "{:.0f}"), share, num(r, "tokens", "{:.4g}"),
+        integer(r, "steps"),
+        r.contains("val_loss") && r["val_loss"].is_number() ? num(r, "val_loss", "{:.4f}") : "-",
+        held ? "held out, predicted " + num(r, "predicted_loss", "{:.4f}") : "");
+  }
+  return "<h2>Runs (sweep.json run_table)</h2><table><tr><th>run</th><th>budget (FLOPs)</th>"
+         "<th>n_layer x n_embd</th><th>N (fit)</th><th>non-embedding</th><th>embedding</th>"
+         "<th>non-embedding share</th><th>tokens D</th><th>steps</th><th>val loss</th><th></th>"
+         "</tr>" +
+         rows + "</table>";
+}
+
 Status sweep_page(const std::string& dir, const ReportOptions& opt, const std::string& scratch,
                   Page* page) {
   LM_ASSIGN_OR_RETURN(RunsTable t, read_runs_csv(dir + "/runs.csv"));
@@ -313,6 +352,8 @@ Status sweep_page(const std::string& dir, const ReportOptions& opt, const std::s
   // "reading", as `scaling sweep` prints it).
   if (auto s = read_file(dir + "/sweep.json"); s.ok()) {
     auto j = nlohmann::json::parse(*s, nullptr, false);
+    if (j.is_object() && j.contains("run_table") && j["run_table"].is_array())
+      page->summary += run_table_html(j["run_table"]);
     if (j.is_object() && j.contains("reading") && j["reading"].is_string())
       page->summary += "<pre>" + esc(j["reading"].get<std::string>()) + "</pre>";
   }

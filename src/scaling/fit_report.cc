@@ -5,6 +5,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <cmath>
 #include <iterator>
 
 #include "core/file_util.h"
@@ -70,16 +72,27 @@ double num(const json& j, const char* key, double dflt = 0) {
   return j.contains(key) && j[key].is_number() ? j[key].get<double>() : dflt;
 }
 
+// nlohmann::json writes a non-finite double as null: an unbounded interval end, standard error
+// or bootstrap parameter (A or B running off to inf when E is not identified) reads back as inf
+// (-inf for an interval's lower end). Anything else that is not a number is not one.
+bool number_or_null(const json& v) { return v.is_number() || v.is_null(); }
+double number_or_inf(const json& v, double inf = INFINITY) {
+  return v.is_number() ? v.get<double>() : inf;
+}
+
 Result<Interval> interval_of(const json& j, const char* key, const std::string& path) {
   Interval iv;
   if (j.contains("intervals") && j["intervals"].is_object() && j["intervals"].contains(key)) {
     const json& v = j["intervals"][key];
-    if (!v.is_array() || v.size() != 2 || !v[0].is_number() || !v[1].is_number())
+    if (!v.is_array() || v.size() != 2 || !number_or_null(v[0]) || !number_or_null(v[1]))
       return corrupt("{}: intervals.{} is not [lo, hi]", path, key);
-    iv.lo = v[0].get<double>();
-    iv.hi = v[1].get<double>();
+    iv.lo = number_or_inf(v[0], -INFINITY);
+    iv.hi = number_or_inf(v[1]);
   }
-  if (j.contains("se") && j["se"].is_object()) iv.se = num(j["se"], key);
+  if (j.contains("se") && j["se"].is_object() && j["se"].contains(key)) {
+    const json& se = j["se"][key];
+    iv.se = se.is_null() ? INFINITY : num(j["se"], key);
+  }
   return iv;
 }
 
@@ -152,10 +165,11 @@ Result<FitReport> read_fit_json(const std::string& path) {
   LM_ASSIGN_OR_RETURN(a.a_share, interval_of(j, "a", path));
   if (top.contains("bootstrap_params") && top["bootstrap_params"].is_array()) {
     for (const auto& p : top["bootstrap_params"]) {
-      if (!p.is_array() || p.size() != 5)
+      if (!p.is_array() || p.size() != 5 ||
+          !std::all_of(p.begin(), p.end(), [](const json& v) { return number_or_null(v); }))
         return corrupt("{}: bootstrap_params holds a row that is not [E, A, B, alpha, beta]", path);
-      a.bootstrap_params.push_back({p[0].get<double>(), p[1].get<double>(), p[2].get<double>(),
-                                    p[3].get<double>(), p[4].get<double>()});
+      a.bootstrap_params.push_back({number_or_inf(p[0]), number_or_inf(p[1]), number_or_inf(p[2]),
+                                    number_or_inf(p[3]), number_or_inf(p[4])});
     }
   }
   r.runs = static_cast<size_t>(num(top, "runs"));

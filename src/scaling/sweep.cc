@@ -101,10 +101,15 @@ Run to_run(const PlannedRun& p, double loss) {
   return r;
 }
 
-nlohmann::json run_json(const PlannedRun& r) {
+// A planned run, with its parameters apart (vocab: the data's vocabulary, as format_sweep uses).
+nlohmann::json run_json(const PlannedRun& r, int vocab, int seq_len) {
+  const ParamSplit ps = param_split(vocab, seq_len, r.shape);
   return {{"name", r.name},
           {"budget", r.budget},
           {"params", r.params},
+          {"non_embedding_params", ps.non_embedding},
+          {"embedding_params", ps.embedding},
+          {"non_embedding_share", ps.share()},
           {"tokens", r.tokens},
           {"flops", r.flops},
           {"steps", r.steps},
@@ -112,6 +117,27 @@ nlohmann::json run_json(const PlannedRun& r) {
           {"n_head", r.shape.n_head},
           {"n_embd", r.shape.n_embd},
           {"dir", r.dir}};
+}
+
+// sweep.json's run_table: one row per run the fit saw (plan.json's fields and its validation
+// loss), then the held-out run when one was planned (holdout true; val_loss null until it is
+// trained, and its predicted loss).
+nlohmann::json run_table(const SweepResult& res, int seq_len) {
+  nlohmann::json t = nlohmann::json::array();
+  auto row = [&](const PlannedRun& p, bool holdout, const nlohmann::json& loss) {
+    nlohmann::json j = run_json(p, res.vocab, seq_len);  // plan.json's row, then its outcome
+    j["val_loss"] = loss;
+    j["holdout"] = holdout;
+    if (holdout) j["predicted_loss"] = res.holdout_predicted;
+    t.push_back(j);
+  };
+  for (size_t i = 0; i < res.planned.size(); ++i)
+    row(res.planned[i], false,
+        i < res.runs.runs.size() ? nlohmann::json(res.runs.runs[i].loss) : nlohmann::json());
+  if (res.holdout_skipped.empty() && !res.holdout.name.empty())
+    row(res.holdout, true,
+        res.holdout_done ? nlohmann::json(res.holdout_actual) : nlohmann::json());
+  return t;
 }
 
 }  // namespace
@@ -357,7 +383,7 @@ Result<SweepResult> run_sweep(const SweepConfig& c, bool dry_run, bool skip_hold
   LM_ASSIGN_OR_RETURN(res.planned, plan_sweep(c));
   LM_RETURN_IF_ERROR(make_dirs(c.out));
   nlohmann::json plan = nlohmann::json::array();
-  for (const auto& r : res.planned) plan.push_back(run_json(r));
+  for (const auto& r : res.planned) plan.push_back(run_json(r, res.vocab, c.seq_len));
   LM_RETURN_IF_ERROR(write_file_atomic(c.out + "/plan.json", plan.dump(1) + "\n"));
   if (dry_run) return res;
   res.runs.extra_columns = {"budget", "n_layer", "n_head", "n_embd", "steps"};
@@ -383,7 +409,8 @@ Result<SweepResult> run_sweep(const SweepConfig& c, bool dry_run, bool skip_hold
       {"runs", res.runs.runs.size()},   {"ran", res.ran},
       {"skipped", res.skipped},         {"resumed", res.resumed},
       {"threads", c.threads},           {"vocab", res.vocab},
-      {"fit", approach3_json(res.fit)}, {"holdout", run_json(res.holdout)},
+      {"seq_len", c.seq_len},           {"run_table", run_table(res, c.seq_len)},
+      {"fit", approach3_json(res.fit)}, {"holdout", run_json(res.holdout, res.vocab, c.seq_len)},
       {"holdout_N_opt", al.n_opt},      {"holdout_predicted_loss", res.holdout_predicted}};
   if (!res.holdout_skipped.empty()) s["holdout_skipped"] = res.holdout_skipped;
   s["reading"] = sweep_reading(c, res);  // what the fit can and cannot tell (the HTML report too)

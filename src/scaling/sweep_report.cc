@@ -52,6 +52,7 @@ std::string sweep_reading(const SweepConfig& c, const SweepResult& r) {
   if (r.runs.runs.empty()) return "";
   const int vocab = r.vocab > 0 ? r.vocab : c.vocab;
   double n_lo = INFINITY, n_hi = 0, d_lo = INFINITY, d_hi = 0, c_hi = 0, sh_lo = 1, sh_hi = 0;
+  int embedding_heavy = 0;  // runs with under half their parameters outside the embedding
   for (const auto& p : r.planned) {
     n_lo = std::min(n_lo, p.params);
     n_hi = std::max(n_hi, p.params);
@@ -61,6 +62,7 @@ std::string sweep_reading(const SweepConfig& c, const SweepResult& r) {
     const double sh = param_split(vocab, c.seq_len, p.shape).share();
     sh_lo = std::min(sh_lo, sh);
     sh_hi = std::max(sh_hi, sh);
+    embedding_heavy += sh < 0.5;
   }
   std::string s = "What this fit can and cannot tell:\n";
   s += fmt::format(
@@ -68,6 +70,12 @@ std::string sweep_reading(const SweepConfig& c, const SweepResult& r) {
       "one corpus, one seed, one learning rate for every size; non-embedding parameters are "
       "{:.0f}% to {:.0f}% of each model\n",
       n_lo, n_hi, n_hi / n_lo, d_lo, d_hi, 100 * sh_lo, 100 * sh_hi);
+  if (embedding_heavy > 0)
+    s += fmt::format(
+        "  - note: {} of the {} runs have under 50% non-embedding parameters (down to {:.0f}%): "
+        "the embedding dominates them, so the law's N there is mostly lookup table, not the "
+        "layers whose compute the law is about\n",
+        embedding_heavy, r.planned.size(), 100 * sh_lo);
   if (r.holdout_done) {
     const double err = r.holdout_predicted - r.holdout_actual;
     s += fmt::format(

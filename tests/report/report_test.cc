@@ -112,16 +112,20 @@ TEST(Report, SweepPageRendersInChromium) {
   check_chromium(dir + "/report.html", 4);
 }
 
+// The sweep folder's runs.csv fitted quickly (coarse grid, 8 bootstrap resamples).
+Result<scaling::FitReport> quick_fit(const std::string& dir) {
+  LM_ASSIGN_OR_RETURN(auto t, scaling::read_runs_csv(dir + "/runs.csv"));
+  scaling::Approach3Options fo;
+  fo.bootstrap = 8;
+  fo.coarse_grid = true;
+  return scaling::fit_runs(t, fo);
+}
+
 // A sweep folder with fit.json: the page shows that file's law (here with a marked E), not a
 // refit of runs.csv, and its bootstrap resamples make the band.
 TEST(Report, SweepPageReadsFitJson) {
   std::string dir = make_sweep(tmpdir("fitjson"));
-  auto t = scaling::read_runs_csv(dir + "/runs.csv");
-  ASSERT_TRUE(t.ok());
-  scaling::Approach3Options fo;
-  fo.bootstrap = 8;
-  fo.coarse_grid = true;
-  auto fit = scaling::fit_runs(*t, fo);
+  auto fit = quick_fit(dir);
   ASSERT_TRUE(fit.ok()) << fit.status().to_string();
   fit->approach3.params.E = 1.23456;
   ASSERT_TRUE(scaling::write_fit_json(dir + "/fit.json", *fit).ok());
@@ -138,6 +142,40 @@ TEST(Report, SweepPageReadsFitJson) {
   EXPECT_NE(html->find("95% bootstrap band"), std::string::npos);
 }
 
+// A fit whose bootstrap lets A run off to inf (E not identified, as the tiny sweep's does):
+// fit.json holds null there (nlohmann::json writes inf so); it reads back as inf and the page is
+// written. It used to be refused as "intervals.A is not [lo, hi]".
+TEST(Report, SweepPageReadsAnUnboundedInterval) {
+  std::string dir = make_sweep(tmpdir("fitjson-inf"));
+  auto fit = quick_fit(dir);
+  ASSERT_TRUE(fit.ok()) << fit.status().to_string();
+  fit->approach3.A.hi = INFINITY;
+  fit->approach3.A.se = INFINITY;
+  fit->approach3.B.lo = -INFINITY;
+  fit->approach3.bootstrap_params[0].A = INFINITY;
+  ASSERT_TRUE(scaling::write_fit_json(dir + "/fit.json", *fit).ok());
+  auto text = read_file(dir + "/fit.json");
+  ASSERT_TRUE(text.ok());
+  ASSERT_TRUE(nlohmann::json::parse(*text)["intervals"]["A"][1].is_null());
+  auto back = scaling::read_fit_json(dir + "/fit.json");
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  EXPECT_EQ(back->approach3.A.hi, INFINITY);
+  EXPECT_EQ(back->approach3.A.se, INFINITY);
+  EXPECT_EQ(back->approach3.B.lo, -INFINITY);
+  EXPECT_EQ(back->approach3.bootstrap_params[0].A, INFINITY);
+  EXPECT_EQ(back->approach3.A.lo, fit->approach3.A.lo);
+  EXPECT_EQ(scaling::fit_report_json(*back), scaling::fit_report_json(*fit));
+  auto r = write_report(dir, {});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  // Still a clear error: an interval end that is neither a number nor null.
+  auto j = nlohmann::json::parse(*text);
+  j["intervals"]["A"][1] = "big";
+  ASSERT_TRUE(write_file_atomic(dir + "/fit.json", j.dump()).ok());
+  auto bad = scaling::read_fit_json(dir + "/fit.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("intervals.A is not [lo, hi]"), std::string::npos);
+}
+
 // sweep.json's "reading" (what the fit can and cannot tell, as `scaling sweep` prints it) is on
 // the page, escaped.
 TEST(Report, SweepPageShowsTheReading) {
@@ -151,6 +189,45 @@ TEST(Report, SweepPageShowsTheReading) {
   ASSERT_TRUE(html.ok());
   EXPECT_NE(html->find("<pre>What this fit can and cannot tell:\n  - N &lt; 1e5\n</pre>"),
             std::string::npos);
+}
+
+// sweep.json's run_table (`scaling sweep`) is a table on the page: every run's budget, shape,
+// parameters apart with the non-embedding share, tokens, steps and validation loss, and the
+// held-out run marked with its prediction.
+TEST(Report, SweepPageShowsTheRunTable) {
+  std::string dir = make_sweep(tmpdir("runtable"));
+  nlohmann::json row = {{"name", "c1.00e+11-l2-h4-e32"},
+                        {"budget", 1e11},
+                        {"n_layer", 2},
+                        {"n_head", 4},
+                        {"n_embd", 32},
+                        {"params", 43904},
+                        {"non_embedding_params", 25472},
+                        {"embedding_params", 18432},
+                        {"non_embedding_share", 25472.0 / 43904},
+                        {"tokens", 379392},
+                        {"steps", 741},
+                        {"val_loss", 4.25},
+                        {"holdout", false}};
+  nlohmann::json held = row;
+  held["name"] = "holdout-<x>";
+  held["holdout"] = true;
+  held["val_loss"] = nullptr;  // not trained yet
+  held["predicted_loss"] = 3.5;
+  nlohmann::json s = {{"runs", 1}, {"run_table", {row, held}}};
+  ASSERT_TRUE(write_file_atomic(dir + "/sweep.json", s.dump()).ok());
+  auto r = write_report(dir, {});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  auto html = read_file(r->path);
+  ASSERT_TRUE(html.ok());
+  EXPECT_NE(html->find("<th>non-embedding share</th>"), std::string::npos);
+  EXPECT_NE(html->find("<tr><td style=\"text-align:left\">c1.00e+11-l2-h4-e32</td><td>1e+11</td>"
+                       "<td>2 x 32 (4 heads)</td><td>43904</td><td>25472</td><td>18432</td>"
+                       "<td>58%</td><td>3.794e+05</td><td>741</td><td>4.2500</td><td></td></tr>"),
+            std::string::npos)
+      << *html;
+  EXPECT_NE(html->find("holdout-&lt;x&gt;</td>"), std::string::npos);
+  EXPECT_NE(html->find("<td>-</td><td>held out, predicted 3.5000</td>"), std::string::npos);
 }
 
 TEST(Report, RunPage) {

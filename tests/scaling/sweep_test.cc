@@ -155,6 +155,73 @@ TEST(Sweep, ReportShowsNonEmbeddingShareAndWhatTheFitCanTell) {
   const std::string reading = s["reading"].get<std::string>();
   EXPECT_EQ(reading.rfind("What this fit can and cannot tell:", 0), 0u) << reading;
   EXPECT_NE(out.find(reading), std::string::npos) << reading;
+  // With the config's 4096-token vocabulary the small shapes are mostly embedding: the reading
+  // says so.
+  EXPECT_NE(reading.find("under 50% non-embedding parameters"), std::string::npos) << reading;
+  EXPECT_NE(reading.find("mostly lookup table"), std::string::npos) << reading;
+
+  // plan.json and sweep.json's run_table give each run's parameters apart, its tokens, steps and
+  // validation loss; the held-out run is the last row.
+  auto plan = nlohmann::json::parse(*read_file(dir + "/sweep/plan.json"));
+  ASSERT_TRUE(plan.is_array() && !plan.empty());
+  for (const auto& p : plan) {
+    SweepShape sh{p["n_layer"].get<int>(), p["n_head"].get<int>(), p["n_embd"].get<int>()};
+    ParamSplit ps = param_split(4096, 64, sh);
+    EXPECT_DOUBLE_EQ(p["non_embedding_params"].get<double>(), ps.non_embedding);
+    EXPECT_DOUBLE_EQ(p["embedding_params"].get<double>(), ps.embedding);
+    EXPECT_DOUBLE_EQ(p["non_embedding_share"].get<double>(), ps.share());
+    // N is non-embedding here (count_embeddings = false).
+    EXPECT_DOUBLE_EQ(p["params"].get<double>(), ps.non_embedding);
+  }
+  EXPECT_EQ(s["seq_len"].get<int>(), 64);
+  const auto& table = s["run_table"];
+  ASSERT_TRUE(table.is_array());
+  ASSERT_EQ(table.size(), plan.size() + 1);
+  auto runs = read_runs_csv(dir + "/sweep/runs.csv");
+  ASSERT_TRUE(runs.ok());
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const auto& row = table[i];
+    EXPECT_EQ(row["name"], plan[i]["name"]);
+    for (const char* k : {"budget", "n_layer", "n_head", "n_embd", "params", "non_embedding_params",
+                          "embedding_params", "non_embedding_share", "tokens", "steps"})
+      EXPECT_EQ(row[k], plan[i][k]) << i << " " << k;
+    EXPECT_DOUBLE_EQ(row["val_loss"].get<double>(), runs->runs[i].loss) << i;
+    EXPECT_FALSE(row["holdout"].get<bool>());
+  }
+  const auto& held = table.back();
+  EXPECT_TRUE(held["holdout"].get<bool>());
+  EXPECT_EQ(held["name"], s["holdout"]["name"]);
+  EXPECT_DOUBLE_EQ(held["val_loss"].get<double>(), s["holdout_actual_loss"].get<double>());
+  EXPECT_DOUBLE_EQ(held["predicted_loss"].get<double>(), s["holdout_predicted_loss"].get<double>());
+  EXPECT_GT(held["non_embedding_share"].get<double>(), 0);
+}
+
+// The note on embedding-dominated runs appears only when a run has under 50% non-embedding
+// parameters (with 512 tokens: 1 x 16 has 26%, 2 x 32 58%, 2 x 48 67%).
+TEST(Sweep, ReadingNotesRunsWhereTheEmbeddingDominates) {
+  SweepConfig c;
+  c.vocab = 512;
+  c.seq_len = 64;
+  auto result = [&](std::vector<SweepShape> shapes) {
+    SweepResult r;
+    for (const auto& sh : shapes) {
+      PlannedRun p = plan_run(c, sh, 1e11);
+      r.planned.push_back(p);
+      r.runs.runs.push_back(scaling::Run{p.params, p.tokens, 4.0, p.flops, p.name, {}});
+    }
+    return r;
+  };
+  const std::string mostly_layers = sweep_reading(c, result({{2, 4, 32}, {2, 6, 48}}));
+  EXPECT_EQ(mostly_layers.find("under 50% non-embedding"), std::string::npos) << mostly_layers;
+  EXPECT_NE(mostly_layers.find("non-embedding parameters are 58% to 67% of each model"),
+            std::string::npos)
+      << mostly_layers;
+  const std::string with_small = sweep_reading(c, result({{1, 2, 16}, {2, 4, 32}, {2, 6, 48}}));
+  EXPECT_NE(with_small.find("  - note: 1 of the 3 runs have under 50% non-embedding parameters "
+                            "(down to 26%): the embedding dominates them, so the law's N there "
+                            "is mostly lookup table"),
+            std::string::npos)
+      << with_small;
 }
 
 // A fit whose loss falls as N shrinks (alpha <= 0) has no optimum: the reading says so.
