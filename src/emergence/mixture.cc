@@ -32,8 +32,11 @@ std::string instance(const std::string& format, const std::string& a, const std:
   return arithmetic_prompt(format, a, b) + arithmetic_delimiter(format) + target;
 }
 
-// The reversed format's target field ("answer_reversed") added to every document of the
-// arithmetic task data (OUT/tasks/arithmetic_add_N/*.jsonl), so the harness reads it.
+// The reversed format's target fields added to every document of the arithmetic task data
+// (OUT/tasks/arithmetic_add_N/*.jsonl), so the harness reads them: "answer_reversed" (the direct
+// target) and "cot_target_reversed" (train: the worked steps ending in the reversed answer, as the
+// training instances; validation / test: the reversed answer, which the cot strategy's
+// teacher-forced metrics score after the prompt).
 Status add_reversed_answers(const std::string& tasks_dir, const std::vector<int>& digits) {
   for (int n : digits)
     for (const char* split : {"test", "validation", "train"}) {
@@ -52,7 +55,14 @@ Status add_reversed_answers(const std::string& tasks_dir, const std::vector<int>
         auto j = nlohmann::ordered_json::parse(line, nullptr, false);
         if (j.is_discarded() || !j.contains("answer") || !j["answer"].is_string())
           return corrupt("{}:{}: not a JSON document with an answer", path, line_no);
-        j["answer_reversed"] = arithmetic_target("reversed", j["answer"].get<std::string>());
+        const std::string answer = j["answer"].get<std::string>();
+        j["answer_reversed"] = arithmetic_target("reversed", answer);
+        if (!j.contains("a") || !j["a"].is_string() || !j.contains("b") || !j["b"].is_string())
+          return corrupt("{}:{}: not a JSON document with a and b", path, line_no);
+        j["cot_target_reversed"] = std::string(split) == "train"
+                                       ? arithmetic_rationale("reversed", j["a"].get<std::string>(),
+                                                              j["b"].get<std::string>())
+                                       : j["answer_reversed"].get<std::string>();
         out += j.dump() + "\n";
       }
       LM_RETURN_IF_ERROR(write_file_atomic(path, out));
@@ -207,7 +217,8 @@ std::string fingerprint(const EmergenceConfig& c) {
                       {"induction_train", m.induction_train},
                       {"examples_per_document", m.examples_per_document},
                       {"icl_fraction", m.icl_fraction},
-                      {"val_fraction", m.val_fraction}};
+                      {"val_fraction", m.val_fraction},
+                      {"worked_steps_answer", "in the arithmetic format"}};
   return j.dump();
 }
 
@@ -273,7 +284,7 @@ Result<MixtureStats> build_mixture(const EmergenceConfig& c) {
       const std::string sum = std::to_string(std::stoi(a) + std::stoi(b));
       const std::string& f = m.arithmetic_format;
       if (rng.uniform() < m.worked_steps_fraction) {
-        arithmetic.push_back(instance(f, a, b, eval::builtin::addition_rationale(a, b)));
+        arithmetic.push_back(instance(f, a, b, arithmetic_rationale(f, a, b)));
         st.worked_steps_instances++;
       } else {
         arithmetic.push_back(instance(f, a, b, arithmetic_target(f, sum)));

@@ -6,6 +6,7 @@
 
 #include "core/file_util.h"
 #include "emergence/config.h"
+#include "eval/builtin_tasks_internal.h"
 
 namespace lm::emergence {
 namespace {
@@ -44,8 +45,10 @@ std::string arithmetic_yaml(const TaskInfo& t, bool cot, const std::string& form
   y += kSplits;
   y += "output_type: generate_until\n";
   y += "doc_to_text: " + quoted(arithmetic_prompt(format, "{{a}}", "{{b}}")) + "\n";
-  y += "doc_to_target: " +
-       quoted(cot ? "{{cot_target}}" : "{{" + arithmetic_target_field(format) + "}}") + "\n";
+  y +=
+      "doc_to_target: " +
+      quoted("{{" + (cot ? arithmetic_cot_field(format) : arithmetic_target_field(format)) + "}}") +
+      "\n";
   y += "target_delimiter: " + quoted(arithmetic_delimiter(format)) +
        "\nfewshot_delimiter: \"\\n\\n\"\n";
   y += fmt::format("num_fewshot: {}\nfewshot_config:\n  sampler: default\n", cot ? 2 : 0);
@@ -124,6 +127,21 @@ std::string arithmetic_target(const std::string& format, const std::string& sum)
 
 std::string arithmetic_target_field(const std::string& format) {
   return format == "reversed" ? "answer_reversed" : "answer";
+}
+
+std::string arithmetic_rationale(const std::string& format, const std::string& a,
+                                 const std::string& b) {
+  std::string r = eval::builtin::addition_rationale(a, b);
+  if (format != "reversed") return r;
+  const std::string sum = std::to_string(std::stoll(a) + std::stoll(b));
+  const std::string tail = "The answer is " + sum + ".";
+  if (!r.ends_with(tail)) return r;  // not the generator's form: leave it as written
+  r.resize(r.size() - tail.size());
+  return r + "The answer is " + arithmetic_target(format, sum) + ".";
+}
+
+std::string arithmetic_cot_field(const std::string& format) {
+  return format == "reversed" ? "cot_target_reversed" : "cot_target";
 }
 
 std::optional<TaskInfo> task_info(const std::string& name) {

@@ -50,6 +50,14 @@ std::string arithmetic_delimiter(const std::string& format);
 std::string arithmetic_target(const std::string& format, const std::string& sum);
 // The task-data field holding that answer ("answer", or "answer_reversed": see mixture.cc).
 std::string arithmetic_target_field(const std::string& format);
+// The worked-steps target in `format`: the column-wise rationale ending "The answer is S." with S
+// written as the direct answer is (reversed: "... The answer is 975." for 579), so the cot
+// strategy's final answer, its teacher-forced metrics and the direct answer agree in every format.
+std::string arithmetic_rationale(const std::string& format, const std::string& a,
+                                 const std::string& b);
+// The task-data field of the cot target ("cot_target", or "cot_target_reversed": the rationale in
+// train, the reversed answer in validation / test; see mixture.cc).
+std::string arithmetic_cot_field(const std::string& format);
 
 // Writes DIR/<task>.yaml (and <task>_cot.yaml) for every task; arithmetic in `format`.
 Status write_task_yamls(const std::string& dir, const std::vector<std::string>& tasks,

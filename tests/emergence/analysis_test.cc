@@ -8,8 +8,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "emergence/config.h"
+#include "emergence/mixture.h"
 #include "emergence/study.h"
 #include "emergence/tasks.h"
 
@@ -152,6 +154,96 @@ TEST(EmergenceTasks, ArithmeticFormatsOfTrainingAndPrompts) {
   EXPECT_NE(q.find("doc_to_text: \"Question: What is {{a}} plus {{b}}?\\nAnswer:\"\n"),
             std::string::npos)
       << q;
+}
+
+// Issue 13: in the reversed format the direct answer after "=" is reversed, but the worked-steps
+// instances ended "The answer is 110." in the normal order, and the cot task's teacher-forced
+// target for a held-out document was the normal-order answer right after "=", a string the model
+// is never trained to write there. Worked steps now end in the answer as the format writes it.
+TEST(EmergenceTasks, WorkedStepsEndInTheAnswerAsTheFormatWritesIt) {
+  EXPECT_EQ(arithmetic_rationale("reversed", "56", "54"),
+            "Ones: 6 + 4 + 0 = 10, write 0, carry 1. Tens: 5 + 5 + 1 = 11, write 1, carry 1. "
+            "The carry 1 is the leading digit. The answer is 011.");
+  EXPECT_EQ(arithmetic_rationale("reversed", "22", "32"),
+            "Ones: 2 + 2 + 0 = 4, write 4, carry 0. Tens: 2 + 3 + 0 = 5, write 5, carry 0. "
+            "The answer is 45.");
+  for (const char* f : {"question", "compact"})
+    EXPECT_EQ(arithmetic_rationale(f, "56", "54"),
+              "Ones: 6 + 4 + 0 = 10, write 0, carry 1. Tens: 5 + 5 + 1 = 11, write 1, carry 1. "
+              "The carry 1 is the leading digit. The answer is 110.");
+  EXPECT_EQ(arithmetic_cot_field("reversed"), "cot_target_reversed");
+  EXPECT_EQ(arithmetic_cot_field("question"), "cot_target");
+  const std::string dir = testing::TempDir() + "/emergence_yaml_cot";
+  ASSERT_TRUE(write_task_yamls(dir, {"arithmetic_add_2"}, "reversed").ok());
+  std::ifstream f(dir + "/arithmetic_add_2_cot.yaml");
+  std::string y((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_NE(y.find("doc_to_target: \"{{cot_target_reversed}}\"\n"), std::string::npos) << y;
+}
+
+// The mixture and the task data it writes agree: every worked-steps training instance and every
+// few-shot exemplar ends in the reversed sum, and a held-out document's cot target is the
+// reversed answer (what the direct instances write after "=").
+TEST(EmergenceMixture, ReversedWorkedStepsInTrainingAndTaskData) {
+  const std::string out = testing::TempDir() + "/emergence_mix_reversed";
+  std::filesystem::remove_all(out);
+  auto path =
+      write_config("mix.toml", "out = \"" + out + "\"\nthreads = 1\n" + std::string(kLadder3) +
+                                   "[mixture]\narithmetic_digits = [2]\n"
+                                   "arithmetic_train = 300\narithmetic_format = "
+                                   "\"reversed\"\nworked_steps_fraction = 0.5\n"
+                                   "induction_train = 0\nicl_fraction = 0\n"
+                                   "[eval]\ntasks = [\"arithmetic_add_2\"]\n"
+                                   "strategies = [\"zero-shot\", \"cot\"]\n");
+  auto c = load_emergence_config(path);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  auto st = build_mixture(*c);
+  ASSERT_TRUE(st.ok()) << st.status().message();
+  ASSERT_GT(st->worked_steps_instances, 50);
+  auto reversed = [](std::string s) { return std::string(s.rbegin(), s.rend()); };
+  // training instances "a+b=..." in OUT/data/mixture.jsonl
+  std::ifstream mix(out + "/data/mixture.jsonl");
+  std::string line;
+  int worked = 0, direct = 0;
+  while (std::getline(mix, line)) {
+    std::string text = nlohmann::json::parse(line)["text"];
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t e = text.find("\n\n", pos);
+      if (e == std::string::npos) e = text.size();
+      const std::string inst = text.substr(pos, e - pos);
+      pos = e + 2;
+      const size_t plus = inst.find('+'), eq = inst.find('=');
+      ASSERT_TRUE(plus != std::string::npos && eq != std::string::npos) << inst;
+      const std::string sum = std::to_string(std::stoi(inst.substr(0, plus)) +
+                                             std::stoi(inst.substr(plus + 1, eq - plus - 1)));
+      const std::string rest = inst.substr(eq + 1);
+      if (rest.starts_with("Ones:")) {
+        EXPECT_TRUE(rest.ends_with("The answer is " + reversed(sum) + ".")) << inst;
+        ++worked;
+      } else {
+        EXPECT_EQ(rest, reversed(sum)) << inst;
+        ++direct;
+      }
+    }
+  }
+  EXPECT_EQ(worked, st->worked_steps_instances);
+  EXPECT_EQ(worked + direct, st->arithmetic_instances);
+  for (const char* split : {"train", "test"}) {
+    std::ifstream docs(out + "/tasks/arithmetic_add_2/" + split + ".jsonl");
+    int n = 0;
+    while (std::getline(docs, line)) {
+      auto j = nlohmann::json::parse(line);
+      const std::string rev = reversed(j["answer"].get<std::string>());
+      EXPECT_EQ(j["answer_reversed"], rev);
+      const std::string cot = j["cot_target_reversed"];
+      if (std::string(split) == "train")
+        EXPECT_TRUE(cot.ends_with("The answer is " + rev + ".")) << cot;
+      else
+        EXPECT_EQ(cot, rev);
+      ++n;
+    }
+    EXPECT_GT(n, 0) << split;
+  }
 }
 
 TEST(EmergenceConfigErrors, LadderOfFewerThanThreeSizes) {
