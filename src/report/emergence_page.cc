@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -28,10 +29,14 @@ double value(const Json& row, const std::string& task, const std::string& s, con
   return v.is_number() ? v.get<double>() : NAN;
 }
 
-// gnuplot's enhanced text reads '_' as a subscript: escaped for titles.
+// gnuplot's enhanced text gives _ ^ @ & ~ { } a meaning (subscript, superscript, phantom box
+// "@": "add_2@sc" showed as "add_2s"): each is escaped for titles.
 std::string plain(const std::string& s) {
   std::string o;
-  for (char c : s) o += c == '_' ? std::string("\\_") : std::string(1, c);
+  for (char c : s) {
+    if (std::strchr("_^@&~{}", c) != nullptr && c != '\0') o += "\\";
+    o += c;
+  }
   return o;
 }
 

@@ -273,7 +273,9 @@ TEST_F(PipelineTest, TwoRanksWriteTheSameFilesAsOne) {
     EXPECT_EQ(na, nb) << sub << ": the same files";
     for (const auto& [name, bytes] : a) {
       auto it = b.find(name);
-      if (it != b.end()) EXPECT_TRUE(it->second == bytes) << sub << "/" << name << " differs";
+      if (it != b.end()) {
+        EXPECT_TRUE(it->second == bytes) << sub << "/" << name << " differs";
+      }
     }
   }
 }

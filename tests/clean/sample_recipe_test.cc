@@ -148,7 +148,9 @@ TEST(SampleRecipe, KeepRatesPerSourceAndPlantedJunkRemoved) {
   size_t gcide = 0;
   while (*(*kr)->next(&d)) {
     // remove_ansi_escapes: no "\x1b[32m" and no "[32m" left of it (remove_controls alone).
-    if (d.source == "fortunes-zh") EXPECT_EQ(d.text.find("[m"), std::string::npos) << d.id;
+    if (d.source == "fortunes-zh") {
+      EXPECT_EQ(d.text.find("[m"), std::string::npos) << d.id;
+    }
     EXPECT_EQ(d.text.find('\x1b'), std::string::npos) << d.id;
     if (d.source != "dict-gcide") continue;
     ++gcide;

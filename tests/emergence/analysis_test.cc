@@ -71,6 +71,16 @@ TEST(EmergenceAnalysis, MirageTestTellsAMetricArtefactFromAJump) {
   MirageResult jump = mirage_test(smooth_rows(true), l4);
   EXPECT_TRUE(jump.departs) << jump.verdict;
   EXPECT_NE(jump.verdict.find("departs"), std::string::npos);
+  EXPECT_NE(jump.verdict.find("a jump"), std::string::npos) << jump.verdict;
+  // exact match far below p^L at every size (the same answers wrong on every token): it departs,
+  // but downwards, which is no jump
+  auto low = smooth_rows(false);
+  for (auto& r : low) r.exact_match = 0.3 * std::pow(r.token_accuracy, 4);
+  MirageResult below = mirage_test(low, l4);
+  EXPECT_TRUE(below.departs) << below.verdict;
+  EXPECT_LT(below.max_departure, 0);
+  EXPECT_EQ(below.verdict.find("a jump"), std::string::npos) << below.verdict;
+  EXPECT_NE(below.verdict.find("below it"), std::string::npos) << below.verdict;
   // rows come back sorted by N whatever the input order
   auto rows = smooth_rows(false);
   std::reverse(rows.begin(), rows.end());

@@ -129,6 +129,9 @@ p = lm_run(["report", study])
 html = open(f"{study}/report.html").read()
 check("report: an emergence page with plots", "emergence report" in p.stdout and html.count("<svg") >= 7
       and "In-context learning score" in html and "ICL contrast" in html)
+# gnuplot's enhanced text: "add_2@sc" must not lose its "@" (a phantom box) or its "_"
+check("report: plot keys show task names as written", ">arithmetic_add_2@sc<" in html
+      and ">arithmetic_add_2<" in html and ">arithmetic<" not in html)
 # resume: nothing is retrained or re-evaluated, same bytes
 before = open(f"{study}/emergence.json").read()
 p = lm_run(["emergence", "--config", cfg, "--resume"])

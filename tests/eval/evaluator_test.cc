@@ -25,7 +25,10 @@ using testing::write_text;
 
 Result<TaskResult> run_yaml(const std::string& path, FakeLm& lm, EvalTaskOptions o = {}) {
   LM_ASSIGN_OR_RETURN(TaskConfig c, load_task_config(path));
-  StrategyPlan plan{.strategy = "direct", .name = c.task, .config = c};
+  StrategyPlan plan;
+  plan.strategy = "direct";
+  plan.name = c.task;
+  plan.config = c;
   LM_ASSIGN_OR_RETURN(PreparedTaskPtr p, prepare_task(plan, o));
   return run_task(lm, *p, o);
 }

@@ -24,7 +24,10 @@ TEST(PromptGoldenTest, HandWrittenPromptsAndRequests) {
     EvalTaskOptions o;
     if (!c["num_fewshot"].is_null()) o.num_fewshot = c["num_fewshot"].get<int>();
     o.log_samples = true;
-    StrategyPlan plan{.strategy = "direct", .name = config->task, .config = *config};
+    StrategyPlan plan;
+    plan.strategy = "direct";
+    plan.name = config->task;
+    plan.config = *config;
     auto prepared = prepare_task(plan, o);
     ASSERT_TRUE(prepared.ok()) << prepared.status().to_string();
     std::vector<std::string> want;
@@ -39,7 +42,9 @@ TEST(PromptGoldenTest, HandWrittenPromptsAndRequests) {
         Json s = Json::parse(r->samples[i]);
         EXPECT_EQ(s["arguments"], c["arguments"][i]) << "doc " << i;
         EXPECT_EQ(s["doc_id"], i);
-        if (c.contains("targets")) EXPECT_EQ(s["target"], c["targets"][i]);
+        if (c.contains("targets")) {
+          EXPECT_EQ(s["target"], c["targets"][i]);
+        }
       }
     }
   }
