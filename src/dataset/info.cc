@@ -1,4 +1,5 @@
-// info.cc: pack info (validation + statistics) and the padding report.
+// info.cc: pack info (validation + statistics, the source weights and train tokens per source
+// of a weighted pack) and the padding report.
 #include "dataset/info.h"
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include "dataset/indexed.h"
 #include "dataset/loader.h"
 #include "dataset/meta.h"
+#include "dataset/packer.h"
 
 namespace lm::dataset {
 namespace {
@@ -153,6 +155,14 @@ Result<nlohmann::json> pack_info(const std::string& prefix, bool verify) {
       }
     }
     out["splits"][sn] = s;
+  }
+  if (!m.source_weights.empty()) {
+    out["source_weights"] = m.source_weights;
+    out["passes"] = weight_passes(m.source_weights);
+    auto& ts = out["train_sources"] = nlohmann::json::object();
+    for (const auto& [name, c] : m.train_sources) {
+      ts[name] = {{"documents", c.documents}, {"tokens", c.tokens}};
+    }
   }
   return out;
 }

@@ -23,7 +23,7 @@ uint64_t count(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 nlohmann::json PackMeta::to_json() const {
-  return {
+  nlohmann::json j = {
       {"lmforge_pack_version", 1},
       {"tokenizer",
        {{"path", tokenizer},
@@ -35,6 +35,18 @@ nlohmann::json PackMeta::to_json() const {
       {"train", {{"documents", train_documents}, {"tokens", train_tokens}}},
       {"val", {{"documents", val_documents}, {"tokens", val_tokens}}},
       {"formats", formats}};
+  if (!source_weights.empty()) {
+    j["source_weights"] = source_weights;
+    j["weighting"] = {
+        {"rule",
+         "train copies = floor(W) + (xxh3_64(id, seed 0xc0b1e5) / 2^64 < W - floor(W)), W = 1 "
+         "for sources not named; copy k written in pass k over the input; val documents once"}};
+    auto& s = j["train"]["sources"] = nlohmann::json::object();
+    for (const auto& [name, c] : train_sources) {
+      s[name] = {{"documents", c.documents}, {"tokens", c.tokens}};
+    }
+  }
+  return j;
 }
 
 Status write_meta(const std::string& prefix, const PackMeta& meta) {
@@ -72,6 +84,13 @@ Result<PackMeta> read_meta(const std::string& prefix) {
   m.val_documents = count(va, "documents");
   m.val_tokens = count(va, "tokens");
   m.formats = member(j, "formats");
+  const nlohmann::json weights = member(j, "source_weights"), sources = member(tr, "sources");
+  for (const auto& [name, w] : weights.items()) {
+    if (w.is_number()) m.source_weights[name] = w.get<double>();
+  }
+  for (const auto& [name, c] : sources.items()) {
+    m.train_sources[name] = {count(c, "documents"), count(c, "tokens")};
+  }
   return m;
 }
 
