@@ -59,7 +59,7 @@ struct PackStats {
   uint64_t train_documents = 0, val_documents = 0;  // written (train: copies included)
   uint64_t train_tokens = 0, val_tokens = 0;        // with EOTs
   uint64_t text_bytes = 0;                          // text tokenized (copies: each time)
-  uint64_t resumed_documents = 0;  // documents skipped because a previous run wrote them
+  uint64_t resumed_documents = 0;  // documents (copies counted) a previous run wrote
   int passes = 1;                  // over the input (ceil of the largest weight)
   std::map<std::string, SourceCount> train_sources;  // with source_weights: every source seen
   int threads = 0;

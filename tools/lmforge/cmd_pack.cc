@@ -161,9 +161,11 @@ void setup(CLI::App& app) {
   sub->add_option("--val-fraction", a.o.val_fraction, "Fraction of documents (by id hash) for val")
       ->capture_default_str();
   sub->add_option("--weight", a.weights,
-                  "SOURCE=W: write each train document of SOURCE W times (W >= 0; 3 triples, "
-                  "0.5 keeps half by id hash, 0 drops; others 1), copies in later passes so "
-                  "they never sit together; the val split is never weighted. Repeatable")
+                  "Write each train document of SOURCE W times (W >= 0: 3 triples it, 0.5 keeps "
+                  "half, chosen by id hash, 0 drops it; unnamed sources 1); copies go in later "
+                  "passes over the input, never next to each other; val is never weighted. "
+                  "Repeatable")
+      ->type_name("SOURCE=W")
       ->expected(1)
       ->take_all();
   sub->add_option("--shard-tokens", a.o.shard_tokens, "llm.c tokens per shard")
