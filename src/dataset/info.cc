@@ -12,7 +12,6 @@
 #include "dataset/indexed.h"
 #include "dataset/loader.h"
 #include "dataset/meta.h"
-#include "dataset/packer.h"
 
 namespace lm::dataset {
 namespace {
@@ -158,7 +157,7 @@ Result<nlohmann::json> pack_info(const std::string& prefix, bool verify) {
   }
   if (!m.source_weights.empty()) {
     out["source_weights"] = m.source_weights;
-    out["passes"] = weight_passes(m.source_weights);
+    out["passes"] = m.passes;
     auto& ts = out["train_sources"] = nlohmann::json::object();
     for (const auto& [name, c] : m.train_sources) {
       ts[name] = {{"documents", c.documents}, {"tokens", c.tokens}};

@@ -40,7 +40,8 @@ nlohmann::json PackMeta::to_json() const {
     j["weighting"] = {
         {"rule",
          "train copies = floor(W) + (xxh3_64(id, seed 0xc0b1e5) / 2^64 < W - floor(W)), W = 1 "
-         "for sources not named; copy k written in pass k over the input; val documents once"}};
+         "for sources not named; copy k written in pass k over the input; val documents once"},
+        {"passes", passes}};
     auto& s = j["train"]["sources"] = nlohmann::json::object();
     for (const auto& [name, c] : train_sources) {
       s[name] = {{"documents", c.documents}, {"tokens", c.tokens}};
@@ -88,6 +89,8 @@ Result<PackMeta> read_meta(const std::string& prefix) {
   for (const auto& [name, w] : weights.items()) {
     if (w.is_number()) m.source_weights[name] = w.get<double>();
   }
+  m.passes = int(count(member(j, "weighting"), "passes"));
+  if (m.passes < 1) m.passes = 1;
   for (const auto& [name, c] : sources.items()) {
     m.train_sources[name] = {count(c, "documents"), count(c, "tokens")};
   }

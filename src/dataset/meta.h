@@ -32,6 +32,7 @@ struct PackMeta {
   // documents/tokens of every source seen ("" for documents without one).
   std::map<std::string, double> source_weights;
   std::map<std::string, SourceCount> train_sources;
+  int passes = 1;  // over the input: ceil of the largest weight
   nlohmann::json to_json() const;
 };
 

@@ -210,6 +210,7 @@ struct Writer {
     meta.val_tokens = stats.val_tokens;
     meta.source_weights = o.source_weights;
     meta.train_sources = stats.train_sources;
+    meta.passes = stats.passes;
     for (int v = 0; v < 2; ++v) {
       for (auto& [key, sink] : sinks[v]) {
         nlohmann::json info;

@@ -185,6 +185,7 @@ TEST(PackWeights, TrainHoldsTheCopiesInPassOrderAndValIsUnweighted) {
     EXPECT_EQ(meta->source_weights, weights);
     EXPECT_EQ(meta->train_sources, per_source);
     EXPECT_EQ(meta->train_documents, want.size());
+    EXPECT_EQ(meta->passes, weight_passes(weights));
   }
   // The counts the rule gives for 2, 0.5 and 0 (computed above from the ids): here in numbers.
   uint64_t train[3] = {0, 0, 0}, kept_half = 0;
@@ -204,6 +205,17 @@ TEST(PackWeights, TrainHoldsTheCopiesInPassOrderAndValIsUnweighted) {
   const std::string plain_meta = read_file(plain.out + ".meta.json").value();
   EXPECT_EQ(plain_meta.find("source_weights"), std::string::npos);
   EXPECT_EQ(plain_meta.find("sources"), std::string::npos);
+  // Weight 1 changes no shard byte; it only reports the natural mixture.
+  auto one = pack_options(in, dir + "/one");
+  one.source_weights = {{"bible-kjv", 1}};
+  auto st = pack(one, byte_encoder());
+  ASSERT_TRUE(st.ok()) << st.status().to_string();
+  EXPECT_EQ(st->passes, 1);
+  for (const char* f : kFiles) {
+    EXPECT_TRUE(read_file(one.out + f).value() == read_file(plain.out + f).value()) << f;
+  }
+  EXPECT_EQ(st->train_sources.at("bible-kjv").documents, train[0]);
+  EXPECT_EQ(st->train_sources.at("dict-gcide").documents, train[2]);
 }
 
 TEST(PackWeights, SameBytesForAnyThreadCount) {
