@@ -158,10 +158,7 @@ Result<nlohmann::json> pack_info(const std::string& prefix, bool verify) {
   if (!m.source_weights.empty()) {
     out["source_weights"] = m.source_weights;
     out["passes"] = m.passes;
-    auto& ts = out["train_sources"] = nlohmann::json::object();
-    for (const auto& [name, c] : m.train_sources) {
-      ts[name] = {{"documents", c.documents}, {"tokens", c.tokens}};
-    }
+    out["train_sources"] = source_counts_json(m.train_sources);
   }
   return out;
 }

@@ -36,6 +36,11 @@ struct PackMeta {
   nlohmann::json to_json() const;
 };
 
+// Per-source counts as meta.json's train.sources ({source: {"documents", "tokens"}}) and back
+// (members that are not counts read as 0).
+nlohmann::json source_counts_json(const std::map<std::string, SourceCount>& counts);
+std::map<std::string, SourceCount> parse_source_counts(const nlohmann::json& j);
+
 Status write_meta(const std::string& prefix, const PackMeta& meta);
 // Reads PREFIX.meta.json; errors name the file.
 Result<PackMeta> read_meta(const std::string& prefix);

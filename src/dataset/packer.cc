@@ -160,10 +160,7 @@ struct Writer {
                         {"pass", pass},
                         {"pass_documents", pass_documents},
                         {"sinks", nlohmann::json::object()}};
-    if (!o.source_weights.empty()) {
-      auto& s = j["train_sources"] = nlohmann::json::object();
-      for (const auto& [name, c] : stats.train_sources) s[name] = {c.documents, c.tokens};
-    }
+    if (!o.source_weights.empty()) j["train_sources"] = source_counts_json(stats.train_sources);
     for (auto& split : sinks) {
       for (auto& [key, sink] : split) LM_RETURN_IF_ERROR(sink->checkpoint(&j["sinks"][key]));
     }
@@ -180,11 +177,8 @@ struct Writer {
     stats.text_bytes = s.value("text_bytes", uint64_t(0));
     pass = s.value("pass", 0);
     pass_documents = s.value("pass_documents", stats.documents);
-    if (auto it = s.find("train_sources"); it != s.end() && it->is_object()) {
-      for (const auto& [name, c] : it->items()) {
-        if (c.is_array() && c.size() == 2)
-          stats.train_sources[name] = {c[0].get<uint64_t>(), c[1].get<uint64_t>()};
-      }
+    if (auto it = s.find("train_sources"); it != s.end()) {
+      stats.train_sources = parse_source_counts(*it);
     }
     stats.resumed_documents = written();
   }

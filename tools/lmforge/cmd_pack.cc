@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "dataset/info.h"
+#include "dataset/meta.h"
 #include "dataset/packer.h"
 
 namespace lm::cli {
@@ -74,9 +75,7 @@ Status run_pack(PackArgs* a) {
     if (!o.source_weights.empty()) {
       j["source_weights"] = o.source_weights;
       j["passes"] = s.passes;
-      for (const auto& [name, c] : s.train_sources) {
-        j["train"]["sources"][name] = {{"documents", c.documents}, {"tokens", c.tokens}};
-      }
+      j["train"]["sources"] = dataset::source_counts_json(s.train_sources);
     }
     print_json(j);
     return ok_status();
@@ -124,12 +123,8 @@ Status run_info(InfoArgs* a) {
   for (auto& [name, s] : j["splits"].items()) print_split(name, s);
   if (j.contains("source_weights")) {
     std::map<std::string, double> weights = j["source_weights"];
-    std::map<std::string, dataset::SourceCount> sources;
-    for (auto& [name, c] : j["train_sources"].items()) {
-      sources[name] = {c.value("documents", uint64_t(0)), c.value("tokens", uint64_t(0))};
-    }
-    print_train_sources(weights, sources, j["splits"]["train"].value("tokens", uint64_t(0)),
-                        j.value("passes", 1));
+    print_train_sources(weights, dataset::parse_source_counts(j["train_sources"]),
+                        j["splits"]["train"].value("tokens", uint64_t(0)), j.value("passes", 1));
   }
   if (a->padding) {
     const auto& p = j["padding"];
