@@ -1,4 +1,5 @@
-// info.cc: pack info (validation + statistics) and the padding report.
+// info.cc: pack info (validation + statistics, the source weights and train tokens per source
+// of a weighted pack) and the padding report.
 #include "dataset/info.h"
 
 #include <algorithm>
@@ -153,6 +154,11 @@ Result<nlohmann::json> pack_info(const std::string& prefix, bool verify) {
       }
     }
     out["splits"][sn] = s;
+  }
+  if (!m.source_weights.empty()) {
+    out["source_weights"] = m.source_weights;
+    out["passes"] = m.passes;
+    out["train_sources"] = source_counts_json(m.train_sources);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // meta.cc: PREFIX.meta.json serialisation.
 #include "dataset/meta.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "core/file_util.h"
@@ -23,7 +24,7 @@ uint64_t count(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 nlohmann::json PackMeta::to_json() const {
-  return {
+  nlohmann::json j = {
       {"lmforge_pack_version", 1},
       {"tokenizer",
        {{"path", tokenizer},
@@ -35,6 +36,30 @@ nlohmann::json PackMeta::to_json() const {
       {"train", {{"documents", train_documents}, {"tokens", train_tokens}}},
       {"val", {{"documents", val_documents}, {"tokens", val_tokens}}},
       {"formats", formats}};
+  if (!source_weights.empty()) {
+    j["source_weights"] = source_weights;
+    j["weighting"] = {
+        {"rule",
+         "train copies = floor(W) + (xxh3_64(id, seed 0xc0b1e5) / 2^64 < W - floor(W)), W = 1 "
+         "for sources not named; copy k written in pass k over the input; val documents once"},
+        {"passes", passes}};
+    j["train"]["sources"] = source_counts_json(train_sources);
+  }
+  return j;
+}
+
+nlohmann::json source_counts_json(const std::map<std::string, SourceCount>& counts) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, c] : counts) j[name] = {{"documents", c.documents}, {"tokens", c.tokens}};
+  return j;
+}
+
+std::map<std::string, SourceCount> parse_source_counts(const nlohmann::json& j) {
+  std::map<std::string, SourceCount> counts;
+  if (!j.is_object()) return counts;
+  for (const auto& [name, c] : j.items())
+    counts[name] = {count(c, "documents"), count(c, "tokens")};
+  return counts;
 }
 
 Status write_meta(const std::string& prefix, const PackMeta& meta) {
@@ -72,6 +97,12 @@ Result<PackMeta> read_meta(const std::string& prefix) {
   m.val_documents = count(va, "documents");
   m.val_tokens = count(va, "tokens");
   m.formats = member(j, "formats");
+  const nlohmann::json weights = member(j, "source_weights");
+  for (const auto& [name, w] : weights.items()) {
+    if (w.is_number()) m.source_weights[name] = w.get<double>();
+  }
+  m.passes = std::max(1, int(count(member(j, "weighting"), "passes")));
+  m.train_sources = parse_source_counts(member(tr, "sources"));
   return m;
 }
 

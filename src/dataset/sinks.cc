@@ -99,7 +99,11 @@ class NanogptSink : public TokenSink {
              {"files", nlohmann::json::array({f_.path()})}};
     return f_.commit();
   }
-  void abandon() override { f_.abandon(); }
+  void abandon() override {
+    f_.abandon();
+    std::error_code ec;  // the folder only when empty; nothing to report otherwise
+    std::filesystem::remove(std::filesystem::path(f_.path()).parent_path(), ec);
+  }
 
  private:
   SinkConfig c_;
@@ -142,7 +146,11 @@ class LlmcSink : public TokenSink {
         {"dtype", dtype_name(dtype_)}, {"eot", "prepended"}, {"tokens", total_}, {"files", files_}};
     return ok_status();
   }
-  void abandon() override { f_.abandon(); }
+  void abandon() override {
+    f_.abandon();
+    std::error_code ec;  // the shards it committed, too
+    for (const auto& p : files_) std::filesystem::remove(p.get<std::string>(), ec);
+  }
 
  private:
   Status open_shard(int64_t resume_bytes) {

@@ -28,7 +28,7 @@ class TokenSink {
   virtual Status add(std::span<const uint32_t> doc) = 0;  // a document's tokens, without EOT
   virtual Status checkpoint(nlohmann::json* state) = 0;
   virtual Status finish(nlohmann::json* info) = 0;  // info: dtype, eot, files, tokens
-  virtual void abandon() = 0;                       // remove partial files
+  virtual void abandon() = 0;  // remove what it wrote: partial files and committed shards
 };
 
 // resume: a state from checkpoint() to continue from, or null to start empty.

@@ -1,5 +1,6 @@
 // dataset_test_util.h: helpers shared by the dataset tests: a fresh temporary folder, small
-// synthetic corpora (JSONL), a synthetic Megatron prefix with meta.json, and running a command.
+// synthetic corpora (JSONL), documents written as a pack's JSONL input and the pack options
+// of the tests, a synthetic Megatron prefix with meta.json, and running a command.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,8 @@
 #include "core/rng.h"
 #include "dataset/indexed.h"
 #include "dataset/meta.h"
+#include "dataset/packer.h"
+#include "io/document.h"
 
 namespace lm::dataset::testing {
 
@@ -24,6 +28,26 @@ inline std::string temp_dir(const std::string& name) {
   std::filesystem::remove_all(d);
   std::filesystem::create_directories(d);
   return d.string();
+}
+
+// Writes docs to DIR/docs.jsonl (the input of a pack); returns the path.
+inline std::string write_jsonl(const std::string& dir, const std::vector<io::Document>& docs) {
+  const std::string path = dir + "/docs.jsonl";
+  std::ofstream f(path, std::ios::binary);
+  for (const auto& d : docs) f << io::document_to_json(d) << "\n";
+  return path;
+}
+
+// The pack of the tests: all three formats, val fraction 0.2, small llm.c shards, 3 threads.
+inline PackOptions pack_options(const std::string& in, const std::string& out) {
+  PackOptions o;
+  o.inputs = {in};
+  o.out = out;
+  o.formats = {Format::kMegatron, Format::kLlmc, Format::kNanogpt};
+  o.val_fraction = 0.2;
+  o.shard_tokens = 5000;
+  o.threads = 3;
+  return o;
 }
 
 // Documents of random lengths in [min_len, max_len] and random ids below vocab - 1 (vocab - 1 is

@@ -18,8 +18,10 @@
 namespace lm::dataset {
 namespace {
 
+using testing::pack_options;
 using testing::run_command;
 using testing::temp_dir;
+using testing::write_jsonl;
 
 const std::string kPython = "/usr/bin/python3";
 const std::string kReader = std::string(LMFORGE_SOURCE_DIR) + "/tests/dataset/read_shards.py";
@@ -35,13 +37,6 @@ std::vector<io::Document> make_docs(int n) {
     for (int w = 0; w < len; ++w) docs[i].text += std::string(words[rng.below(9)]) + " ";
   }
   return docs;
-}
-
-std::string write_jsonl(const std::string& dir, const std::vector<io::Document>& docs) {
-  const std::string path = dir + "/docs.jsonl";
-  std::ofstream f(path, std::ios::binary);
-  for (const auto& d : docs) f << io::document_to_json(d) << "\n";
-  return path;
 }
 
 nlohmann::json python_read(const std::string& args) {
@@ -62,17 +57,6 @@ std::string text_of(const std::vector<uint32_t>& t) {
   return s;
 }
 
-PackOptions options(const std::string& in, const std::string& out) {
-  PackOptions o;
-  o.inputs = {in};
-  o.out = out;
-  o.formats = {Format::kMegatron, Format::kLlmc, Format::kNanogpt};
-  o.val_fraction = 0.2;
-  o.shard_tokens = 5000;
-  o.threads = 3;
-  return o;
-}
-
 TEST(Permutation, IsABijection) {
   for (uint64_t n : {1ull, 2ull, 3ull, 17ull, 64ull, 1000ull, 4097ull}) {
     Permutation p(n, n * 31);
@@ -86,7 +70,7 @@ TEST(Pack, PythonReaderReadsBackEveryFormat) {
   const std::string dir = temp_dir("pack_py");
   auto docs = make_docs(700);
   const std::string prefix = dir + "/out/corpus";
-  auto st = pack(options(write_jsonl(dir, docs), prefix), byte_encoder());
+  auto st = pack(pack_options(write_jsonl(dir, docs), prefix), byte_encoder());
   ASSERT_TRUE(st.ok()) << st.status().to_string();
   std::vector<uint32_t> llmc[2], nano[2];
   std::vector<std::vector<uint32_t>> mega[2];
@@ -138,7 +122,7 @@ TEST(Pack, SameBytesForAnyThreadCount) {
   const std::string in = write_jsonl(dir, make_docs(900));
   std::string ref;
   for (int threads : {1, 2, 5}) {
-    auto o = options(in, dir + "/t" + std::to_string(threads));
+    auto o = pack_options(in, dir + "/t" + std::to_string(threads));
     o.threads = threads;
     ASSERT_TRUE(pack(o, byte_encoder()).ok());
     std::string all = read_file(o.out + ".bin").value() + read_file(o.out + ".idx").value() +
@@ -152,9 +136,9 @@ TEST(Pack, SameBytesForAnyThreadCount) {
 TEST(Pack, InterruptedPackResumesToTheSameBytes) {
   const std::string dir = temp_dir("pack_resume");
   const std::string in = write_jsonl(dir, make_docs(800));
-  auto full = options(in, dir + "/full");
+  auto full = pack_options(in, dir + "/full");
   ASSERT_TRUE(pack(full, byte_encoder()).ok());
-  auto o = options(in, dir + "/cut");
+  auto o = pack_options(in, dir + "/cut");
   o.stop_after_documents = 437;
   auto first = pack(o, byte_encoder());
   ASSERT_FALSE(first.ok());
@@ -186,7 +170,7 @@ TEST(Pack, InterruptedPackResumesToTheSameBytes) {
 TEST(Pack, OldFormatStateIsRefusedWithAHint) {
   const std::string dir = temp_dir("pack_old_state");
   const std::string in = write_jsonl(dir, make_docs(50));
-  auto o = options(in, dir + "/old");
+  auto o = pack_options(in, dir + "/old");
   ASSERT_TRUE(write_file_atomic(state_path(o.out),
                                 R"({"version": 1, "config": "0", "documents": 3, "sinks": {}})")
                   .ok());

@@ -1,18 +1,20 @@
 // cmd_pack.cc: `lmforge pack` (tokenize documents into Megatron .bin/.idx, llm.c or nanoGPT
-// token shards with a train/val split and meta.json; resumable) and `lmforge pack info PREFIX`
-// (documents, tokens, dtype, length percentiles, validation, and with --padding the padding
-// each loader mode wastes). The work is in src/dataset; this file parses and prints.
+// token shards with a train/val split, optional per-source train weights and meta.json;
+// resumable) and `lmforge pack info PREFIX` (documents, tokens, dtype, length percentiles,
+// validation, the weights, and with --padding the padding each loader mode wastes). The work
+// is in src/dataset; this file parses and prints.
 #include <fmt/core.h>
 
 #include "cli.h"
 #include "dataset/info.h"
+#include "dataset/meta.h"
 #include "dataset/packer.h"
 
 namespace lm::cli {
 namespace {
 
 struct PackArgs {
-  std::vector<std::string> inputs, formats = {"megatron"};
+  std::vector<std::string> inputs, formats = {"megatron"}, weights;
   std::string tokenizer, out, text_field = "text", id_field = "id";
   dataset::PackOptions o;
   bool json = false;
@@ -23,6 +25,21 @@ struct InfoArgs {
   bool json = false, no_verify = false, padding = false;
   int batch_size = 8, seq_len = 1024;
 };
+
+// The weighted mixture: per source, its weight and the train documents/tokens written.
+void print_train_sources(const std::map<std::string, double>& weights,
+                         const std::map<std::string, dataset::SourceCount>& sources,
+                         uint64_t train_tokens, int passes) {
+  fmt::print("train by source (weights over {} pass{}; val unweighted):\n", passes,
+             passes == 1 ? "" : "es");
+  for (const auto& [name, c] : sources) {
+    auto w = weights.find(name);
+    fmt::print("  {:24} weight {:<6} {:>10} docs {:>12} tokens ({:5.2f}%)\n",
+               name.empty() ? "(no source)" : name,
+               w == weights.end() ? std::string("1") : fmt::format("{}", w->second), c.documents,
+               c.tokens, train_tokens ? 100.0 * double(c.tokens) / double(train_tokens) : 0.0);
+  }
+}
 
 Status run_pack(PackArgs* a) {
   if (a->inputs.empty() || a->tokenizer.empty() || a->out.empty()) {
@@ -35,6 +52,7 @@ Status run_pack(PackArgs* a) {
   o.reader.text_field = a->text_field;
   o.reader.id_field = a->id_field;
   o.reader.invalid_utf8 = io::InvalidUtf8::kKeep;  // byte-exact tokens, as tokenizer encode
+  LM_ASSIGN_OR_RETURN(o.source_weights, dataset::parse_source_weights(a->weights));
   o.formats.clear();
   for (const auto& f : a->formats) {
     LM_ASSIGN_OR_RETURN(auto fmt, dataset::parse_format(f));
@@ -45,21 +63,30 @@ Status run_pack(PackArgs* a) {
   const uint64_t tokens = s.train_tokens + s.val_tokens;
   const double tps = s.seconds > 0 ? double(tokens) / s.seconds : 0;
   if (a->json) {
-    print_json({{"out", o.out},
-                {"documents", s.documents},
-                {"train", {{"documents", s.train_documents}, {"tokens", s.train_tokens}}},
-                {"val", {{"documents", s.val_documents}, {"tokens", s.val_tokens}}},
-                {"text_bytes", s.text_bytes},
-                {"resumed_documents", s.resumed_documents},
-                {"threads", s.threads},
-                {"seconds", s.seconds},
-                {"tokens_per_second", tps}});
-  } else {
-    fmt::print(
-        "packed {} documents ({} resumed): train {} docs / {} tokens, val {} docs / {} "
-        "tokens\n{:.2f} s, {:.0f} tokens/s on {} threads -> {}.meta.json\n",
-        s.documents, s.resumed_documents, s.train_documents, s.train_tokens, s.val_documents,
-        s.val_tokens, s.seconds, tps, s.threads, o.out);
+    nlohmann::json j = {{"out", o.out},
+                        {"documents", s.documents},
+                        {"train", {{"documents", s.train_documents}, {"tokens", s.train_tokens}}},
+                        {"val", {{"documents", s.val_documents}, {"tokens", s.val_tokens}}},
+                        {"text_bytes", s.text_bytes},
+                        {"resumed_documents", s.resumed_documents},
+                        {"threads", s.threads},
+                        {"seconds", s.seconds},
+                        {"tokens_per_second", tps}};
+    if (!o.source_weights.empty()) {
+      j["source_weights"] = o.source_weights;
+      j["passes"] = s.passes;
+      j["train"]["sources"] = dataset::source_counts_json(s.train_sources);
+    }
+    print_json(j);
+    return ok_status();
+  }
+  fmt::print(
+      "packed {} documents ({} resumed): train {} docs / {} tokens, val {} docs / {} "
+      "tokens\n{:.2f} s, {:.0f} tokens/s on {} threads -> {}.meta.json\n",
+      s.documents, s.resumed_documents, s.train_documents, s.train_tokens, s.val_documents,
+      s.val_tokens, s.seconds, tps, s.threads, o.out);
+  if (!o.source_weights.empty()) {
+    print_train_sources(o.source_weights, s.train_sources, s.train_tokens, s.passes);
   }
   return ok_status();
 }
@@ -94,6 +121,11 @@ Status run_info(InfoArgs* a) {
              j.value("tokenizer", ""), j.value("vocab_size", 0), j.value("eot_id", 0),
              j.value("val_fraction", 0.0), a->no_verify ? "" : ", all shards verified");
   for (auto& [name, s] : j["splits"].items()) print_split(name, s);
+  if (j.contains("source_weights")) {
+    std::map<std::string, double> weights = j["source_weights"];
+    print_train_sources(weights, dataset::parse_source_counts(j["train_sources"]),
+                        j["splits"]["train"].value("tokens", uint64_t(0)), j.value("passes", 1));
+  }
   if (a->padding) {
     const auto& p = j["padding"];
     fmt::print("padding at B={} T={} (train split, one epoch):\n", a->batch_size, a->seq_len);
@@ -123,6 +155,14 @@ void setup(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--val-fraction", a.o.val_fraction, "Fraction of documents (by id hash) for val")
       ->capture_default_str();
+  sub->add_option("--weight", a.weights,
+                  "Write each train document of SOURCE W times (W >= 0: 3 triples it, 0.5 keeps "
+                  "half, chosen by id hash, 0 drops it; unnamed sources 1); copies go in later "
+                  "passes over the input, never next to each other; val is never weighted. "
+                  "Repeatable")
+      ->type_name("SOURCE=W")
+      ->expected(1)
+      ->take_all();
   sub->add_option("--shard-tokens", a.o.shard_tokens, "llm.c tokens per shard")
       ->capture_default_str();
   sub->add_option("--checkpoint-seconds", a.o.checkpoint_seconds,
