@@ -129,7 +129,17 @@ Status pack(const std::string& out, double clean_bytes, StageRow* row, Json* fig
   (*fig)["train_tokens"] = train;
   (*fig)["val_tokens"] = val;
   row->figure = fmt::format("{} train + {} val tokens", millions(train), millions(val));
-  if (clean_bytes > 0 && train + val > docs) {  // the tokens include one EOT per document
+  // A weighted pack (pack --weight) writes some train documents several times: its tokens are
+  // not the cleaned text's, so it shows the weights instead of bytes/token.
+  if (j.contains("source_weights") && j["source_weights"].is_object() &&
+      !j["source_weights"].empty()) {
+    std::string w;
+    for (const auto& [source, v] : j["source_weights"].items()) {
+      w += fmt::format("{}{} x{:g}", w.empty() ? "" : ", ", source, v.get<double>());
+    }
+    (*fig)["source_weights"] = j["source_weights"];
+    row->figure += fmt::format(" (train weighted: {})", w);
+  } else if (clean_bytes > 0 && train + val > docs) {  // one EOT per document
     (*fig)["bytes_per_token"] = clean_bytes / (train + val - docs);
     row->figure += fmt::format(", {:.2f} bytes/token", clean_bytes / (train + val - docs));
   }

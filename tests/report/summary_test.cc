@@ -160,5 +160,24 @@ TEST(Summary, EmergenceRowFromItsStudy) {
   EXPECT_EQ(r->path, "emergence/");
 }
 
+TEST(Summary, WeightedPackShowsItsWeightsNotBytesPerToken) {
+  // pack --weight writes some train documents several times: bytes/token from the cleaned text
+  // would be wrong (48 MB over 20 M tokens read 2.39 for a 2.98 corpus), so the weights show.
+  const std::string dir = fixture("weighted");
+  ASSERT_TRUE(write_file_atomic(dir + "/pack/corpus.meta.json",
+                                R"({"train": {"documents": 400, "tokens": 1500400},
+                                    "val": {"documents": 5, "tokens": 20005},
+                                    "source_weights": {"a": 3, "b": 0.5}})")
+                  .ok());
+  auto s = summarize_pipeline(dir);
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  const StageRow* r = row(*s, "Pack");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->figure, "1.50 M train + 0.02 M val tokens (train weighted: a x3, b x0.5)");
+  auto j = summary_json(*s);
+  EXPECT_FALSE(j["figures"]["Pack"].contains("bytes_per_token"));
+  EXPECT_EQ(j["figures"]["Pack"]["source_weights"]["a"].get<double>(), 3);
+}
+
 }  // namespace
 }  // namespace lm::report
