@@ -103,8 +103,9 @@ Result<EmergenceConfig> load_emergence_config(const std::string& path) {
         fmt::format("{}:{}: {}", path, e.source().begin.line, std::string(e.description())), kHint);
   }
   static const std::set<std::string> kTop = {
-      "out",          "tokenizer", "seed",   "data_seed",  "threads", "seq_len", "batch_size", "lr",
-      "warmup_steps", "min_steps", "ladder", "icl_models", "mixture", "budget",  "eval"};
+      "out",        "tokenizer", "seed",         "data_seed",  "threads", "seq_len",
+      "batch_size", "lr",        "warmup_steps", "min_steps",  "ladder",  "icl_models",
+      "mixture",    "budget",    "eval",         "loader_mode"};
   for (auto& [k, v] : t)
     if (!kTop.count(std::string(k.str()))) return bad(path, std::string(k.str()), "unknown key");
   EmergenceConfig c;
@@ -116,6 +117,7 @@ Result<EmergenceConfig> load_emergence_config(const std::string& path) {
   LM_RETURN_IF_ERROR(get(t, path, "", "threads", &c.threads));
   LM_RETURN_IF_ERROR(get(t, path, "", "seq_len", &c.seq_len));
   LM_RETURN_IF_ERROR(get(t, path, "", "batch_size", &c.batch_size));
+  LM_RETURN_IF_ERROR(get(t, path, "", "loader_mode", &c.loader_mode));
   LM_RETURN_IF_ERROR(get(t, path, "", "lr", &c.lr));
   LM_RETURN_IF_ERROR(get(t, path, "", "warmup_steps", &c.warmup_steps));
   LM_RETURN_IF_ERROR(get(t, path, "", "min_steps", &c.min_steps));
@@ -187,6 +189,8 @@ Status check_emergence_config(const EmergenceConfig& c) {
                            ladder),
                "add [[ladder]] shapes {n_layer=, n_head=, n_embd=} from small to large");
   if (c.seq_len < 2 || c.batch_size < 1) return bad(p, "seq_len", "seq_len >= 2, batch_size >= 1");
+  if (c.loader_mode != "concatenate" && c.loader_mode != "pad" && c.loader_mode != "docmask")
+    return bad(p, "loader_mode", "concatenate, pad or docmask");
   if (!(c.lr > 0)) return bad(p, "lr", "must be > 0");
   const auto& b = c.budget;
   if (b.rule != "fixed" && b.rule != "tokens_per_param")

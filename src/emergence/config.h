@@ -67,6 +67,9 @@ struct EmergenceConfig {
   int threads = 0;
   // training (the trainer's keys)
   int seq_len = 512, batch_size = 8;
+  // the trainer's loader: concatenate (windows cut anywhere in the token stream), pad or docmask
+  // (each document's positions start at 0, attention stays within it): docs/emergence.md
+  std::string loader_mode = "concatenate";
   double lr = 3e-3;
   int64_t warmup_steps = 50, min_steps = 20;
   std::vector<ModelShape> models;  // ladder first, then icl

@@ -54,6 +54,8 @@ std::string plan_fingerprint(const EmergenceConfig& c) {
             {"worked_steps_fraction", c.mixture.worked_steps_fraction},
             {"examples_per_document", c.mixture.examples_per_document},
             {"induction_train", c.mixture.induction_train}};
+  // only when not the default, so that the studies made before the key keep their identity
+  if (c.loader_mode != "concatenate") j["loader_mode"] = c.loader_mode;
   return j.dump();
 }
 
@@ -130,6 +132,7 @@ train::TrainConfig train_config(const EmergenceConfig& c, const MixtureStats& mi
   t.n_embd = m.shape.n_embd;
   t.seq_len = c.seq_len;
   t.batch_size = c.batch_size;
+  t.loader_mode = c.loader_mode;
   t.max_steps = steps;
   t.warmup_steps = std::min<int64_t>(c.warmup_steps, std::max<int64_t>(1, steps / 10));
   t.lr = c.lr;
@@ -662,6 +665,7 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
               {"tokenizer", c.tokenizer},
               {"seq_len", c.seq_len},
               {"batch_size", c.batch_size},
+              {"loader_mode", c.loader_mode},
               {"budget_rule", c.budget.rule},
               {"tasks", c.eval.tasks},
               {"strategies", c.eval.strategies},

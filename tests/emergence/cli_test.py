@@ -153,6 +153,21 @@ fails_with("task missing from the held-out set",
            "not in the mixture's held-out set", f"{work}/miss")
 other = config("other", study, ladder=LADDER.replace("n_embd = 24", "n_embd = 32"))
 fails_with("a folder holding another study", ["emergence", "--config", other, "--resume"], "holds another emergence study")
+def with_loader(name, out, mode):
+    path = config(name, out)
+    text = open(path).read()
+    open(path, "w").write(text.replace('tokenizer = "bytes"\n', f'tokenizer = "bytes"\nloader_mode = "{mode}"\n', 1))
+    return path
+fails_with("an unknown loader_mode", ["emergence", "--config", with_loader("badloader", f"{work}/badloader", "windows")],
+           "loader_mode: concatenate, pad or docmask", f"{work}/badloader")
+# loader_mode reaches the trainer of every model (docmask: each document at positions 0..)
+dm = f"{work}/docmask"
+p = lm_run(["emergence", "--config", with_loader("docmask", dm, "docmask")])
+runs = sorted(os.listdir(f"{dm}/models"))
+check("loader_mode = docmask: every model trained with it, every row written",
+      len(runs) == 4 and all('loader_mode = "docmask"' in open(f"{dm}/models/{m}/run/config.toml").read() for m in runs)
+      and len(json.load(open(f"{dm}/emergence.json"))["rows"]) == 8
+      and json.load(open(f"{dm}/emergence.json")).get("loader_mode") == "docmask", p.stdout[-300:])
 os.makedirs(f"{work}/sweep")
 open(f"{work}/sweep/runs.csv", "w").write("params,tokens,loss\n")
 fails_with("a folder holding a sweep", ["emergence", "--config", cfg, "--out", f"{work}/sweep"], "a scaling sweep")
