@@ -144,6 +144,16 @@ Result<EmergenceConfig> load_emergence_config(const std::string& path) {
     LM_RETURN_IF_ERROR(get(*m, path, s, "arithmetic_format", &x.arithmetic_format));
     LM_RETURN_IF_ERROR(get(*m, path, s, "worked_steps_fraction", &x.worked_steps_fraction));
     LM_RETURN_IF_ERROR(get(*m, path, s, "induction_train", &x.induction_train));
+    if (auto* a = (*m)["induction_lengths"].as_array()) {
+      for (auto& d : *a) {
+        auto v = d.value<int64_t>();
+        if (!v || *v < 1 || *v > 200)
+          return bad(path, "mixture.induction_lengths", "letter counts must be 1..200");
+        x.induction_lengths.push_back(static_cast<int>(*v));
+      }
+      if (x.induction_lengths.size() != 2 || x.induction_lengths[0] > x.induction_lengths[1])
+        return bad(path, "mixture.induction_lengths", "[min, max] with min <= max, e.g. [8, 64]");
+    }
     LM_RETURN_IF_ERROR(get(*m, path, s, "examples_per_document", &x.examples_per_document));
     LM_RETURN_IF_ERROR(get(*m, path, s, "icl_fraction", &x.icl_fraction));
     LM_RETURN_IF_ERROR(get(*m, path, s, "icl_documents", &x.icl_documents));

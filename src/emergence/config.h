@@ -31,6 +31,9 @@ struct MixtureConfig {
   std::string arithmetic_format = "question";  // question | compact | reversed (tasks.h)
   double worked_steps_fraction = 0.5;          // instances written with their column-wise carries
   int64_t induction_train = 5000;              // induction/copy training instances
+  // letters per generated training sequence, [min, max] drawn uniformly; empty = the eval
+  // task's length (16): a range makes the copy's offset vary, so position alone cannot copy
+  std::vector<int> induction_lengths;
   int examples_per_document = 8;  // task instances per training document ("\n\n" apart)
   double icl_fraction = 0.05;     // text documents held out (by id hash) for the ICL score
   int icl_documents = 32;         // of them, at most this many are scored

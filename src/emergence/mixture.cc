@@ -119,9 +119,14 @@ std::vector<std::string> induction_train(const MixtureConfig& m, uint64_t data_s
   };
   for (const Doc& d : s.train) add(d["sequence"].get<std::string>());
   Rng rng(hash64("emergence-induction", seed));
+  const bool ranged = m.induction_lengths.size() == 2;
   while ((int64_t)out.size() < m.induction_train) {
+    const int length =
+        ranged ? m.induction_lengths[0] + static_cast<int>(rng.below(static_cast<uint64_t>(
+                                              m.induction_lengths[1] - m.induction_lengths[0] + 1)))
+               : kInductionLength;
     std::string seq;
-    for (int i = 0; i < kInductionLength; ++i) {
+    for (int i = 0; i < length; ++i) {
       if (i) seq += ' ';
       seq += static_cast<char>('a' + rng.below(26));
     }
@@ -219,6 +224,7 @@ std::string fingerprint(const EmergenceConfig& c) {
                       {"icl_fraction", m.icl_fraction},
                       {"val_fraction", m.val_fraction},
                       {"worked_steps_answer", "in the arithmetic format"}};
+  if (!m.induction_lengths.empty()) j["induction_lengths"] = m.induction_lengths;  // else: 16
   return j.dump();
 }
 

@@ -56,6 +56,7 @@ std::string plan_fingerprint(const EmergenceConfig& c) {
             {"induction_train", c.mixture.induction_train}};
   // only when not the default, so that the studies made before the key keep their identity
   if (c.loader_mode != "concatenate") j["loader_mode"] = c.loader_mode;
+  if (!c.mixture.induction_lengths.empty()) j["induction_lengths"] = c.mixture.induction_lengths;
   return j.dump();
 }
 

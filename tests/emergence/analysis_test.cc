@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "emergence/config.h"
 #include "emergence/mixture.h"
@@ -253,6 +254,51 @@ TEST(EmergenceMixture, ReversedWorkedStepsInTrainingAndTaskData) {
       ++n;
     }
     EXPECT_GT(n, 0) << split;
+  }
+}
+
+TEST(EmergenceMixture, InductionLengthsVaryTheCopyOffset) {
+  const std::string out = testing::TempDir() + "/emergence_mix_induction_lengths";
+  std::filesystem::remove_all(out);
+  auto config = [&](const std::string& lengths) {
+    return write_config("ind.toml", "out = \"" + out + "\"\nthreads = 1\n" + std::string(kLadder3) +
+                                        "[mixture]\narithmetic_digits = [1]\n"
+                                        "arithmetic_train = 10\ninduction_train = 2000\n" +
+                                        lengths +
+                                        "examples_per_document = 1\nicl_fraction = 0\n"
+                                        "[eval]\ntasks = [\"induction_copy\"]\n"
+                                        "strategies = [\"zero-shot\"]\n");
+  };
+  auto c = load_emergence_config(config("induction_lengths = [8, 40]\n"));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  auto st = build_mixture(*c);
+  ASSERT_TRUE(st.ok()) << st.status().message();
+  // each induction document is "s\ns" with s of 8..40 space-separated letters; the generated
+  // ones (after the task's own 16-letter training sequences) take every length in the range
+  std::ifstream mix(out + "/data/mixture.jsonl");
+  std::string line;
+  std::set<size_t> lengths;
+  while (std::getline(mix, line)) {
+    const std::string text = nlohmann::json::parse(line)["text"];
+    const size_t nl = text.find('\n');
+    // only induction documents are lower-case letters, spaces and the one newline
+    if (nl == std::string::npos ||
+        text.find_first_not_of("abcdefghijklmnopqrstuvwxyz \n") != std::string::npos)
+      continue;
+    const std::string first = text.substr(0, nl);
+    EXPECT_EQ(text, first + "\n" + first);
+    const size_t letters = (first.size() + 1) / 2;
+    EXPECT_GE(letters, 8u) << first;
+    EXPECT_LE(letters, 40u) << first;
+    lengths.insert(letters);
+  }
+  EXPECT_EQ(lengths.size(), 33u);  // 8..40, 2,000 draws
+  for (const char* bad : {"induction_lengths = [9, 4]\n", "induction_lengths = [8]\n",
+                          "induction_lengths = [0, 8]\n"}) {
+    auto b = load_emergence_config(config(bad));
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_NE(b.status().message().find("mixture.induction_lengths"), std::string::npos)
+        << b.status().message();
   }
 }
 
