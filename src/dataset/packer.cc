@@ -39,6 +39,9 @@ uint64_t config_hash(const PackOptions& o, const Encoder& enc) {
   return hash64(s);
 }
 
+// The one range check of a weight, for the CLI parser and for library callers of pack().
+bool valid_weight(double w) { return std::isfinite(w) && w >= 0 && w <= kMaxSourceWeight; }
+
 // How often a document is written over all passes: val once, train by its source's weight.
 uint32_t copies_of(const io::Document& d, const PackOptions& o) {
   if (o.source_weights.empty() || is_validation(d.id, o.val_fraction)) return 1;
@@ -276,7 +279,7 @@ Result<std::map<std::string, double>> parse_source_weights(const std::vector<std
     char* end = nullptr;
     errno = 0;
     const double w = std::strtod(value.c_str(), &end);
-    if (value.empty() || *end || errno || !std::isfinite(w) || w < 0 || w > kMaxSourceWeight) {
+    if (value.empty() || *end || errno || !valid_weight(w)) {
       return invalid_argument("--weight {}: W must be a number from 0 to {}, got '{}'", spec,
                               kMaxSourceWeight, value)
           .with_hint("each whole unit of W is one more pass over the input");
@@ -299,7 +302,7 @@ Result<PackStats> pack(const PackOptions& o, const Encoder& enc) {
     return invalid_argument("--val-fraction {} must be in [0, 1)", o.val_fraction);
   }
   for (const auto& [source, w] : o.source_weights) {
-    if (!std::isfinite(w) || w < 0 || w > kMaxSourceWeight) {
+    if (!valid_weight(w)) {
       return invalid_argument("--weight {}={}: W must be a number from 0 to {}", source, w,
                               kMaxSourceWeight);
     }
