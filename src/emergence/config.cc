@@ -91,6 +91,66 @@ Status get_shapes(const toml::table& t, const std::string& path, const char* k,
   return ok_status();
 }
 
+// [mixture] or [icl_mixture] (s: the table's name) into *x, over the values *x already holds.
+Status parse_mixture(const toml::table* m, const std::string& path, const std::string& s,
+                     MixtureConfig* x_out) {
+  auto& x = *x_out;
+  LM_RETURN_IF_ERROR(get_strings(*m, path, s + ".text", "text", &x.text));
+  LM_RETURN_IF_ERROR(get(*m, path, s, "text_fraction", &x.text_fraction));
+  LM_RETURN_IF_ERROR(get(*m, path, s, "text_max_documents", &x.text_max_documents));
+  LM_RETURN_IF_ERROR(get(*m, path, s, "sample", &x.sample));
+  if (auto* a = (*m)["arithmetic_digits"].as_array()) {
+    x.arithmetic_digits.clear();
+    for (auto& d : *a) {
+      auto v = d.value<int64_t>();
+      if (!v || *v < 1 || *v > 5)
+        return bad(path, s + ".arithmetic_digits", "digit counts must be 1..5");
+      x.arithmetic_digits.push_back(static_cast<int>(*v));
+    }
+  }
+  LM_RETURN_IF_ERROR(get(*m, path, s, "arithmetic_train", &x.arithmetic_train));
+  LM_RETURN_IF_ERROR(get(*m, path, s, "arithmetic_epochs", &x.arithmetic_epochs));
+  LM_RETURN_IF_ERROR(get(*m, path, s, "arithmetic_format", &x.arithmetic_format));
+  LM_RETURN_IF_ERROR(get(*m, path, s, "worked_steps_fraction", &x.worked_steps_fraction));
+  LM_RETURN_IF_ERROR(get(*m, path, s, "induction_train", &x.induction_train));
+  if (auto* a = (*m)["induction_lengths"].as_array()) {
+    for (auto& d : *a) {
+      auto v = d.value<int64_t>();
+      if (!v || *v < 1 || *v > 200)
+        return bad(path, s + ".induction_lengths", "letter counts must be 1..200");
+      x.induction_lengths.push_back(static_cast<int>(*v));
+    }
+    if (x.induction_lengths.size() != 2 || x.induction_lengths[0] > x.induction_lengths[1])
+      return bad(path, s + ".induction_lengths", "[min, max] with min <= max, e.g. [8, 64]");
+  }
+  LM_RETURN_IF_ERROR(get(*m, path, s, "induction_separator", &x.induction_separator));
+  LM_RETURN_IF_ERROR(get(*m, path, s, "examples_per_document", &x.examples_per_document));
+  LM_RETURN_IF_ERROR(get(*m, path, s, "icl_fraction", &x.icl_fraction));
+  LM_RETURN_IF_ERROR(get(*m, path, s, "icl_documents", &x.icl_documents));
+  LM_RETURN_IF_ERROR(get(*m, path, s, "val_fraction", &x.val_fraction));
+  return ok_status();
+}
+
+Status check_mixture(const std::string& p, const std::string& sec, const MixtureConfig& m) {
+  if (m.worked_steps_fraction < 0 || m.worked_steps_fraction > 1)
+    return bad(p, sec + ".worked_steps_fraction", "must be in [0, 1]");
+  if (!is_arithmetic_format(m.arithmetic_format))
+    return bad(p, sec + ".arithmetic_format",
+               fmt::format("'{}' is not question, compact or reversed", m.arithmetic_format));
+  if (m.arithmetic_epochs < 1 || m.arithmetic_epochs > 1000)
+    return bad(p, sec + ".arithmetic_epochs", "must be 1..1000");
+  if (!(m.text_fraction > 0) || m.text_fraction > 1)
+    return bad(p, sec + ".text_fraction", "must be in (0, 1]");
+  if (m.examples_per_document < 1) return bad(p, sec + ".examples_per_document", "must be >= 1");
+  if (m.icl_fraction < 0 || m.icl_fraction >= 1)
+    return bad(p, sec + ".icl_fraction", "must be in [0, 1)");
+  if (m.val_fraction <= 0 || m.val_fraction >= 1)
+    return bad(p, sec + ".val_fraction", "must be in (0, 1): the trainer validates on it");
+  if (m.induction_separator != " " && !m.induction_separator.empty())
+    return bad(p, sec + ".induction_separator", "\" \" (spaced letters) or \"\" (contiguous)");
+  return ok_status();
+}
+
 }  // namespace
 
 Result<EmergenceConfig> load_emergence_config(const std::string& path) {
@@ -105,7 +165,7 @@ Result<EmergenceConfig> load_emergence_config(const std::string& path) {
   static const std::set<std::string> kTop = {
       "out",        "tokenizer", "seed",         "data_seed",  "threads", "seq_len",
       "batch_size", "lr",        "warmup_steps", "min_steps",  "ladder",  "icl_models",
-      "mixture",    "budget",    "eval",         "loader_mode"};
+      "mixture",    "budget",    "eval",         "loader_mode", "icl_mixture"};
   for (auto& [k, v] : t)
     if (!kTop.count(std::string(k.str()))) return bad(path, std::string(k.str()), "unknown key");
   EmergenceConfig c;
@@ -123,41 +183,21 @@ Result<EmergenceConfig> load_emergence_config(const std::string& path) {
   LM_RETURN_IF_ERROR(get(t, path, "", "min_steps", &c.min_steps));
   LM_RETURN_IF_ERROR(get_shapes(t, path, "ladder", "ladder", &c.models));
   LM_RETURN_IF_ERROR(get_shapes(t, path, "icl_models", "icl", &c.models));
-  if (auto* m = t["mixture"].as_table()) {
-    auto& x = c.mixture;
-    const std::string s = "mixture";
-    LM_RETURN_IF_ERROR(get_strings(*m, path, "mixture.text", "text", &x.text));
-    LM_RETURN_IF_ERROR(get(*m, path, s, "text_fraction", &x.text_fraction));
-    LM_RETURN_IF_ERROR(get(*m, path, s, "text_max_documents", &x.text_max_documents));
-    LM_RETURN_IF_ERROR(get(*m, path, s, "sample", &x.sample));
-    if (auto* a = (*m)["arithmetic_digits"].as_array()) {
-      x.arithmetic_digits.clear();
-      for (auto& d : *a) {
-        auto v = d.value<int64_t>();
-        if (!v || *v < 1 || *v > 5)
-          return bad(path, "mixture.arithmetic_digits", "digit counts must be 1..5");
-        x.arithmetic_digits.push_back(static_cast<int>(*v));
-      }
-    }
-    LM_RETURN_IF_ERROR(get(*m, path, s, "arithmetic_train", &x.arithmetic_train));
-    LM_RETURN_IF_ERROR(get(*m, path, s, "arithmetic_epochs", &x.arithmetic_epochs));
-    LM_RETURN_IF_ERROR(get(*m, path, s, "arithmetic_format", &x.arithmetic_format));
-    LM_RETURN_IF_ERROR(get(*m, path, s, "worked_steps_fraction", &x.worked_steps_fraction));
-    LM_RETURN_IF_ERROR(get(*m, path, s, "induction_train", &x.induction_train));
-    if (auto* a = (*m)["induction_lengths"].as_array()) {
-      for (auto& d : *a) {
-        auto v = d.value<int64_t>();
-        if (!v || *v < 1 || *v > 200)
-          return bad(path, "mixture.induction_lengths", "letter counts must be 1..200");
-        x.induction_lengths.push_back(static_cast<int>(*v));
-      }
-      if (x.induction_lengths.size() != 2 || x.induction_lengths[0] > x.induction_lengths[1])
-        return bad(path, "mixture.induction_lengths", "[min, max] with min <= max, e.g. [8, 64]");
-    }
-    LM_RETURN_IF_ERROR(get(*m, path, s, "examples_per_document", &x.examples_per_document));
-    LM_RETURN_IF_ERROR(get(*m, path, s, "icl_fraction", &x.icl_fraction));
-    LM_RETURN_IF_ERROR(get(*m, path, s, "icl_documents", &x.icl_documents));
-    LM_RETURN_IF_ERROR(get(*m, path, s, "val_fraction", &x.val_fraction));
+  if (auto* m = t["mixture"].as_table())
+    LM_RETURN_IF_ERROR(parse_mixture(m, path, "mixture", &c.mixture));
+  if (auto node = t["icl_mixture"]) {
+    auto* m = node.as_table();
+    if (!m) return bad(path, "icl_mixture", "must be a table of [mixture]'s keys");
+    // one held-out ICL set and one eval format for every model: these stay [mixture]'s
+    for (const char* k : {"icl_fraction", "icl_documents", "induction_separator",
+                          "arithmetic_format", "sample", "val_fraction"})
+      if ((*m)[k])
+        return bad(path, std::string("icl_mixture.") + k,
+                   "is set in [mixture] only (the held-out sets and the eval prompts are the "
+                   "study's, the same for every model)");
+    MixtureConfig x = c.mixture;  // each key defaults to [mixture]'s value
+    LM_RETURN_IF_ERROR(parse_mixture(m, path, "icl_mixture", &x));
+    c.icl_mixture = x;
   }
   if (auto* b = t["budget"].as_table()) {
     auto& x = c.budget;
@@ -169,6 +209,7 @@ Result<EmergenceConfig> load_emergence_config(const std::string& path) {
     LM_RETURN_IF_ERROR(get(*b, path, s, "min_tokens", &x.min_tokens));
     LM_RETURN_IF_ERROR(get(*b, path, s, "max_tokens", &x.max_tokens));
     LM_RETURN_IF_ERROR(get(*b, path, s, "checkpoints", &x.checkpoints));
+    LM_RETURN_IF_ERROR(get(*b, path, s, "icl_tokens", &x.icl_tokens));
   }
   if (auto* e = t["eval"].as_table()) {
     auto& x = c.eval;
@@ -210,20 +251,15 @@ Status check_emergence_config(const EmergenceConfig& c) {
     return bad(p, "budget.tokens_per_param", "must be > 0");
   if (b.checkpoints < 1 || b.checkpoints > 20) return bad(p, "budget.checkpoints", "must be 1..20");
   const auto& m = c.mixture;
-  if (m.worked_steps_fraction < 0 || m.worked_steps_fraction > 1)
-    return bad(p, "mixture.worked_steps_fraction", "must be in [0, 1]");
-  if (!is_arithmetic_format(m.arithmetic_format))
-    return bad(p, "mixture.arithmetic_format",
-               fmt::format("'{}' is not question, compact or reversed", m.arithmetic_format));
-  if (m.arithmetic_epochs < 1 || m.arithmetic_epochs > 1000)
-    return bad(p, "mixture.arithmetic_epochs", "must be 1..1000");
-  if (!(m.text_fraction > 0) || m.text_fraction > 1)
-    return bad(p, "mixture.text_fraction", "must be in (0, 1]");
-  if (m.examples_per_document < 1) return bad(p, "mixture.examples_per_document", "must be >= 1");
-  if (m.icl_fraction < 0 || m.icl_fraction >= 1)
-    return bad(p, "mixture.icl_fraction", "must be in [0, 1)");
-  if (m.val_fraction <= 0 || m.val_fraction >= 1)
-    return bad(p, "mixture.val_fraction", "must be in (0, 1): the trainer validates on it");
+  LM_RETURN_IF_ERROR(check_mixture(p, "mixture", m));
+  if (c.icl_mixture) {
+    LM_RETURN_IF_ERROR(check_mixture(p, "icl_mixture", *c.icl_mixture));
+    if (std::none_of(c.models.begin(), c.models.end(),
+                     [](const ModelShape& s) { return s.role == "icl"; }))
+      return bad(p, "icl_mixture", "is given but no [[icl_models]] would train on it",
+                 "add [[icl_models]] shapes or remove [icl_mixture]");
+  }
+  if (b.icl_tokens < 0) return bad(p, "budget.icl_tokens", "must be >= 0 (0: the budget rule)");
   const auto& e = c.eval;
   if (e.tasks.empty()) return bad(p, "eval.tasks", "names no task", "e.g. [\"arithmetic_add_3\"]");
   if (e.strategies.empty())
@@ -235,7 +271,8 @@ Status check_emergence_config(const EmergenceConfig& c) {
     auto info = task_info(t);
     if (!info)
       return bad(p, "eval.tasks", fmt::format("'{}' is not an emergence task", t),
-                 "tasks: arithmetic_add_1..5, induction_copy, kjv_cloze, gcide_define");
+                 "tasks: arithmetic_add_1..5, induction_copy, induction_copy_shifted, kjv_cloze, "
+                 "gcide_define");
     LM_RETURN_IF_ERROR(task_in_mixture(*info, m).with_context(p + ": eval.tasks"));
   }
   if ((std::count(e.strategies.begin(), e.strategies.end(), "k-shot") && e.k_shot < 1) ||

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct MixtureConfig {
   // letters per generated training sequence, [min, max] drawn uniformly; empty = the eval
   // task's length (16): a range makes the copy's offset vary, so position alone cannot copy
   std::vector<int> induction_lengths;
+  // between the letters of a generated training sequence: " " (the eval task's form) or ""
+  // (contiguous: a plain induction head copies the next byte; with " " it must look 2 back)
+  std::string induction_separator = " ";
   int examples_per_document = 8;  // task instances per training document ("\n\n" apart)
   double icl_fraction = 0.05;     // text documents held out (by id hash) for the ICL score
   int icl_documents = 32;         // of them, at most this many are scored
@@ -47,6 +51,9 @@ struct BudgetConfig {
   bool count_embeddings = false;  // N for the rule: non-embedding (default) or total
   double min_tokens = 0, max_tokens = 0;  // clamp (0 = none)
   int checkpoints = 4;                    // kept at 1/K, 2/K, ..., K/K of training
+  // the ICL models' tokens (fixed), 0 = the rule above; with [icl_mixture] they may need more
+  // than the ladder for induction heads to form (docs/emergence.md, "The ICL pair's own data")
+  double icl_tokens = 0;
 };
 
 struct EvalConfig {
@@ -77,6 +84,10 @@ struct EmergenceConfig {
   int64_t warmup_steps = 50, min_steps = 20;
   std::vector<ModelShape> models;  // ladder first, then icl
   MixtureConfig mixture;
+  // [icl_mixture]: the ICL models' own mixture, [mixture]'s keys each defaulting to [mixture]'s
+  // value (the held-out sets, icl_fraction, induction_separator and arithmetic_format stay
+  // [mixture]'s); unset = the ICL models train on [mixture] like the ladder
+  std::optional<MixtureConfig> icl_mixture;
   BudgetConfig budget;
   EvalConfig eval;
 };

@@ -2,6 +2,7 @@
 #include "emergence/mixture.h"
 
 #include <algorithm>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <unordered_set>
@@ -32,6 +33,33 @@ std::string instance(const std::string& format, const std::string& a, const std:
   return arithmetic_prompt(format, a, b) + arithmetic_delimiter(format) + target;
 }
 
+// Rewrites a task-data file (JSON Lines) document by document: `add` sets the extra fields of
+// one document (its 1-based line for messages) or fails naming it.
+Status add_fields(const std::string& path,
+                  const std::function<Status(nlohmann::ordered_json&, int)>& add) {
+  LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
+  std::string out;
+  size_t pos = 0;
+  int line_no = 0;
+  while (pos < text.size()) {
+    size_t e = text.find('\n', pos);
+    if (e == std::string::npos) e = text.size();
+    const std::string line = text.substr(pos, e - pos);
+    pos = e + 1;
+    ++line_no;
+    if (line.empty()) continue;
+    auto j = nlohmann::ordered_json::parse(line, nullptr, false);
+    if (j.is_discarded()) return corrupt("{}:{}: not a JSON document", path, line_no);
+    LM_RETURN_IF_ERROR(add(j, line_no));
+    out += j.dump() + "\n";
+  }
+  return write_file_atomic(path, out);
+}
+
+bool is_string_field(const nlohmann::ordered_json& j, const char* k) {
+  return j.contains(k) && j[k].is_string();
+}
+
 // The reversed format's target fields added to every document of the arithmetic task data
 // (OUT/tasks/arithmetic_add_N/*.jsonl), so the harness reads them: "answer_reversed" (the direct
 // target) and "cot_target_reversed" (train: the worked steps ending in the reversed answer, as the
@@ -41,32 +69,56 @@ Status add_reversed_answers(const std::string& tasks_dir, const std::vector<int>
   for (int n : digits)
     for (const char* split : {"test", "validation", "train"}) {
       const std::string path = fmt::format("{}/arithmetic_add_{}/{}.jsonl", tasks_dir, n, split);
-      LM_ASSIGN_OR_RETURN(std::string text, read_file(path));
-      std::string out;
-      size_t pos = 0;
-      int line_no = 0;
-      while (pos < text.size()) {
-        size_t e = text.find('\n', pos);
-        if (e == std::string::npos) e = text.size();
-        const std::string line = text.substr(pos, e - pos);
-        pos = e + 1;
-        ++line_no;
-        if (line.empty()) continue;
-        auto j = nlohmann::ordered_json::parse(line, nullptr, false);
-        if (j.is_discarded() || !j.contains("answer") || !j["answer"].is_string())
-          return corrupt("{}:{}: not a JSON document with an answer", path, line_no);
-        const std::string answer = j["answer"].get<std::string>();
-        j["answer_reversed"] = arithmetic_target("reversed", answer);
-        if (!j.contains("a") || !j["a"].is_string() || !j.contains("b") || !j["b"].is_string())
-          return corrupt("{}:{}: not a JSON document with a and b", path, line_no);
-        j["cot_target_reversed"] = std::string(split) == "train"
-                                       ? arithmetic_rationale("reversed", j["a"].get<std::string>(),
-                                                              j["b"].get<std::string>())
-                                       : j["answer_reversed"].get<std::string>();
-        out += j.dump() + "\n";
-      }
-      LM_RETURN_IF_ERROR(write_file_atomic(path, out));
+      const bool train = std::string(split) == "train";
+      LM_RETURN_IF_ERROR(add_fields(path, [&](nlohmann::ordered_json& j, int line) -> Status {
+        if (!is_string_field(j, "answer"))
+          return corrupt("{}:{}: not a JSON document with an answer", path, line);
+        j["answer_reversed"] = arithmetic_target("reversed", j["answer"].get<std::string>());
+        if (!is_string_field(j, "a") || !is_string_field(j, "b"))
+          return corrupt("{}:{}: not a JSON document with a and b", path, line);
+        j["cot_target_reversed"] =
+            train ? arithmetic_rationale("reversed", j["a"].get<std::string>(),
+                                         j["b"].get<std::string>())
+                  : j["answer_reversed"].get<std::string>();
+        return ok_status();
+      }));
     }
+  return ok_status();
+}
+
+// The induction_copy documents' prompt fields of the study (tasks.h, induction_field): the
+// "_contiguous" forms for separator "", and the shifted prompt's "shifted_prefix" (letters 5-8)
+// and "shifted_continuation" (9-16), letters `separator` apart as training writes them.
+Status add_induction_fields(const std::string& tasks_dir, const std::string& separator) {
+  using eval::builtin::kInductionPrefix;
+  for (const char* split : {"test", "validation", "train"}) {
+    const std::string path = fmt::format("{}/induction_copy/{}.jsonl", tasks_dir, split);
+    LM_RETURN_IF_ERROR(add_fields(path, [&](nlohmann::ordered_json& j, int line) -> Status {
+      for (const char* k : {"sequence", "prefix", "continuation"})
+        if (!is_string_field(j, k))
+          return corrupt("{}:{}: an induction_copy document without \"{}\"", path, line, k);
+      std::vector<std::string> letters;
+      for (char ch : j["sequence"].get<std::string>())
+        if (ch != ' ') letters.emplace_back(1, ch);
+      if (letters.size() < 3 * kInductionPrefix)
+        return corrupt("{}:{}: an induction_copy sequence of {} letters (at least {})", path, line,
+                       letters.size(), 3 * kInductionPrefix);
+      auto join = [&](size_t from, size_t to) {
+        std::string out;
+        for (size_t i = from; i < to; ++i) out += (i > from ? separator : "") + letters[i];
+        return out;
+      };
+      if (separator.empty())
+        for (const char* k : {"sequence", "prefix", "continuation"}) {
+          std::string v = j[k].get<std::string>();
+          std::erase(v, ' ');
+          j[std::string(k) + "_contiguous"] = v;
+        }
+      j["shifted_prefix"] = join(kInductionPrefix, 2 * kInductionPrefix);
+      j["shifted_continuation"] = join(2 * kInductionPrefix, letters.size());
+      return ok_status();
+    }));
+  }
   return ok_status();
 }
 
@@ -104,8 +156,8 @@ std::vector<std::pair<std::string, std::string>> arithmetic_train(int n, const M
   return out;
 }
 
-std::vector<std::string> induction_train(const MixtureConfig& m, uint64_t data_seed,
-                                         uint64_t seed) {
+std::vector<std::string> induction_train(const MixtureConfig& m, const std::string& separator,
+                                         uint64_t data_seed, uint64_t seed) {
   using eval::builtin::kInductionLength;
   using eval::builtin::kInductionPrefix;
   eval::builtin::Splits s = eval::builtin::make_induction(data_seed);
@@ -113,8 +165,9 @@ std::vector<std::string> induction_train(const MixtureConfig& m, uint64_t data_s
   for (const auto* split : {&s.test, &s.validation})
     for (const Doc& d : *split) held.insert(d["sequence"].get<std::string>());
   std::vector<std::string> out;
-  auto add = [&](const std::string& seq) {
+  auto add = [&](std::string seq) {
     // the eval prompt "{sequence}\n{prefix}" followed by " {continuation}"
+    if (separator.empty()) std::erase(seq, ' ');
     out.push_back(seq + "\n" + seq);
   };
   for (const Doc& d : s.train) add(d["sequence"].get<std::string>());
@@ -205,8 +258,7 @@ bool holds_heldout_line(const std::string& text, const std::unordered_set<uint64
   return false;
 }
 
-std::string fingerprint(const EmergenceConfig& c) {
-  const auto& m = c.mixture;
+std::string fingerprint(const EmergenceConfig& c, const MixtureConfig& m) {
   nlohmann::json j = {{"tokenizer", c.tokenizer},
                       {"data_seed", c.data_seed},
                       {"seed", c.seed},
@@ -225,6 +277,7 @@ std::string fingerprint(const EmergenceConfig& c) {
                       {"val_fraction", m.val_fraction},
                       {"worked_steps_answer", "in the arithmetic format"}};
   if (!m.induction_lengths.empty()) j["induction_lengths"] = m.induction_lengths;  // else: 16
+  if (m.induction_separator != " ") j["induction_separator"] = m.induction_separator;
   return j.dump();
 }
 
@@ -245,13 +298,21 @@ nlohmann::json stats_json(const MixtureStats& s) {
 
 }  // namespace
 
+std::string mixture_fingerprint(const EmergenceConfig& c, const MixtureConfig& m) {
+  return fingerprint(c, m);
+}
+
 Result<MixtureStats> build_mixture(const EmergenceConfig& c) {
-  const auto& m = c.mixture;
-  const std::string data = c.out + "/data";
+  return build_mixture(c, c.mixture, "data");
+}
+
+Result<MixtureStats> build_mixture(const EmergenceConfig& c, const MixtureConfig& m,
+                                   const std::string& folder) {
+  const std::string data = c.out + "/" + folder;
   const std::string manifest = data + "/mixture.json";
   MixtureStats st;
   st.prefix = data + "/mix";
-  const std::string fp = fingerprint(c);
+  const std::string fp = fingerprint(c, m);
   if (file_exists(manifest)) {
     LM_ASSIGN_OR_RETURN(std::string text, read_file(manifest));
     auto j = nlohmann::json::parse(text, nullptr, false);
@@ -279,8 +340,11 @@ Result<MixtureStats> build_mixture(const EmergenceConfig& c) {
   mo.sample_dir = m.sample;
   mo.seed = c.data_seed;
   LM_RETURN_IF_ERROR(eval::make_builtin_task_data(mo).with_context("mixture: task data"));
-  if (m.arithmetic_format == "reversed")
-    LM_RETURN_IF_ERROR(add_reversed_answers(mo.out_dir, m.arithmetic_digits));
+  // the study's task data, the same whichever mixture writes it (the held-out sets and prompt
+  // fields are [mixture]'s)
+  if (c.mixture.arithmetic_format == "reversed")
+    LM_RETURN_IF_ERROR(add_reversed_answers(mo.out_dir, c.mixture.arithmetic_digits));
+  LM_RETURN_IF_ERROR(add_induction_fields(mo.out_dir, c.mixture.induction_separator));
   // 2. training instances: each arithmetic instance (direct or, for worked_steps_fraction of
   // them, with its worked steps) is written arithmetic_epochs times
   Rng rng(hash64("emergence-mixture", c.seed));
@@ -301,7 +365,7 @@ Result<MixtureStats> build_mixture(const EmergenceConfig& c) {
   for (int e = 0; e < m.arithmetic_epochs; ++e)
     instances.insert(instances.end(), arithmetic.begin(), arithmetic.end());
   if (m.induction_train > 0)
-    for (auto& s : induction_train(m, c.data_seed, c.seed)) {
+    for (auto& s : induction_train(m, c.mixture.induction_separator, c.data_seed, c.seed)) {
       instances.push_back(std::move(s));
       st.induction_instances++;
     }

@@ -30,6 +30,13 @@ struct MixtureStats {
 // Builds (or, when OUT/data/mixture.json says it is built from the same config, reuses) the
 // mixture. Errors name the input.
 Result<MixtureStats> build_mixture(const EmergenceConfig& c);
+// The same for mixture `m` in OUT/FOLDER (the ICL models' [icl_mixture]: "data-icl"). The task
+// data (OUT/tasks) and the ICL documents are the study's, the same from either.
+Result<MixtureStats> build_mixture(const EmergenceConfig& c, const MixtureConfig& m,
+                                   const std::string& folder);
+
+// The identity of mixture `m` (its mixture.json's fingerprint; the plan's, for [icl_mixture]).
+std::string mixture_fingerprint(const EmergenceConfig& c, const MixtureConfig& m);
 
 // The held-out ICL documents, tokenized, each at least `min_tokens` long (OUT/data/icl.jsonl).
 Result<std::vector<std::vector<int>>> load_icl_documents(const EmergenceConfig& c, int min_tokens);

@@ -57,6 +57,9 @@ std::string plan_fingerprint(const EmergenceConfig& c) {
   // only when not the default, so that the studies made before the key keep their identity
   if (c.loader_mode != "concatenate") j["loader_mode"] = c.loader_mode;
   if (!c.mixture.induction_lengths.empty()) j["induction_lengths"] = c.mixture.induction_lengths;
+  if (c.mixture.induction_separator != " ") j["induction_separator"] = c.mixture.induction_separator;
+  if (c.icl_mixture) j["icl_mixture"] = mixture_fingerprint(c, *c.icl_mixture);
+  if (c.budget.icl_tokens > 0) j["icl_tokens"] = c.budget.icl_tokens;
   return j.dump();
 }
 
@@ -230,6 +233,8 @@ struct IclValue {
   double score = NAN, stderr_value = NAN;
   double loss_50 = NAN, loss_500 = NAN;
   std::vector<double> per_document;  // each document's loss(500) - loss(50)
+  // Olsson et al.'s per-token view: mean loss over token indices [2^k, 2^(k+1)), k = 0, 1, ...
+  std::vector<double> loss_by_position;
 };
 
 // Olsson's score on the held-out documents: per-position loss under teacher forcing.
@@ -271,6 +276,12 @@ Result<IclValue> icl_of(const EmergenceConfig& c, const std::string& ckpt,
   v.score = icl_score(mean);
   v.loss_50 = mean[49];
   v.loss_500 = mean[499];
+  for (int lo = 1; lo <= T; lo *= 2) {
+    double total = 0;
+    int n = 0;
+    for (int t = lo; t < std::min(2 * lo, T + 1); ++t, ++n) total += mean[t];
+    v.loss_by_position.push_back(total / n);
+  }
   if (diffs.size() > 1) v.stderr_value = eval::mean_stderr(diffs);
   return v;
 }
@@ -321,6 +332,7 @@ Result<Json> evaluate_checkpoint(const EmergenceConfig& c, const std::string& ck
             {"icl_score_stderr", nn(icl.stderr_value)},
             {"loss_token_50", nn(icl.loss_50)},
             {"loss_token_500", nn(icl.loss_500)},
+            {"loss_by_position", icl.loss_by_position},
             {"icl_documents", icl_docs.size()},
             {"icl_per_document", icl.per_document}};
   LM_RETURN_IF_ERROR(write_file_atomic(cache, j.dump(1) + "\n"));
@@ -344,9 +356,10 @@ Result<std::vector<int>> answer_lengths(const EmergenceConfig& c, const TaskInfo
   for (const auto& d : docs) {
     if (c.eval.limit > 0 && (int64_t)texts.size() >= c.eval.limit) break;
     const std::string& f = c.mixture.arithmetic_format;
+    const std::string& sep = c.mixture.induction_separator;
     texts.push_back(t.digits > 0 ? arithmetic_delimiter(f) +
                                        arithmetic_target(f, d.value("answer", std::string()))
-                                 : " " + d.value("continuation", std::string()));
+                                 : sep + d.value(induction_target_field(t, sep), std::string()));
   }
   return token_counts(c, texts);
 }
@@ -355,7 +368,11 @@ Result<std::vector<int>> answer_lengths(const EmergenceConfig& c, const TaskInfo
 // same width with 2+ layers, at each step both kept, as the paired difference over the same
 // held-out documents of score(1 layer) - score(2+ layers): positive = the deeper model's loss
 // falls more from token 50 to token 500 (Olsson et al.'s phase change).
-Json icl_contrast(const std::vector<PlannedModel>& models, const Json& rows) {
+// With the ICL models on their own data or budget ([icl_mixture], budget.icl_tokens) only they
+// are paired: a ladder model trained otherwise is no control.
+Json icl_contrast(const EmergenceConfig& c, const std::vector<PlannedModel>& models,
+                  const Json& rows) {
+  const bool apart = c.icl_mixture.has_value() || c.budget.icl_tokens > 0;
   auto per_doc = [&](const std::string& model, int64_t step) -> const Json* {
     for (const auto& r : rows)
       if (r["model"] == model && r["step"].get<int64_t>() == step && r.contains("icl_per_document"))
@@ -367,6 +384,7 @@ Json icl_contrast(const std::vector<PlannedModel>& models, const Json& rows) {
     if (one.role != "icl" || one.shape.n_layer != 1) continue;
     for (const auto& deep : models) {
       if (deep.shape.n_layer < 2 || deep.shape.n_embd != one.shape.n_embd) continue;
+      if (apart && deep.role != "icl") continue;
       Json points = Json::array();
       for (int64_t s : one.checkpoint_steps) {
         const Json* a = per_doc(one.name, s);
@@ -475,8 +493,17 @@ Result<Json> analyse(const EmergenceConfig& c, const std::vector<PlannedModel>& 
   for (const auto& m : models) {
     Json curve = Json::array();
     for (const auto& r : rows)
-      if (r["model"] == m.name && r["icl_score"].is_number())
-        curve.push_back({{"tokens", r["tokens"]}, {"icl_score", r["icl_score"]}});
+      if (r["model"] == m.name && r["icl_score"].is_number()) {
+        // the copy task beside it: an induction head shows in both (NaN when not evaluated)
+        auto em = [&](const char* task) {
+          const double v = metric(r, task, "zero-shot", "exact_match");
+          return std::isfinite(v) ? Json(v) : Json(nullptr);
+        };
+        curve.push_back({{"tokens", r["tokens"]},
+                         {"icl_score", r["icl_score"]},
+                         {"copy_exact_match", em("induction_copy")},
+                         {"shifted_copy_exact_match", em("induction_copy_shifted")}});
+      }
     icl.push_back({{"model", m.name},
                    {"role", m.role},
                    {"layers", m.shape.n_layer},
@@ -484,7 +511,7 @@ Result<Json> analyse(const EmergenceConfig& c, const std::vector<PlannedModel>& 
                    {"curve", curve}});
   }
   a["icl"] = icl;
-  a["icl_contrast"] = icl_contrast(models, rows);
+  a["icl_contrast"] = icl_contrast(c, models, rows);
   return a;
 }
 
@@ -574,8 +601,10 @@ std::vector<PlannedModel> plan_models(const EmergenceConfig& c, int vocab) {
     m.rule_params = c.budget.count_embeddings ? m.params : m.non_embedding_params;
     const double per_step = static_cast<double>(c.batch_size) * c.seq_len;
     const int k = c.budget.checkpoints;
-    int64_t steps = std::max<int64_t>(
-        c.min_steps, std::llround(std::ceil(budget_tokens(c, m.rule_params) / per_step)));
+    const double tokens = m.role == "icl" && c.budget.icl_tokens > 0
+                              ? c.budget.icl_tokens
+                              : budget_tokens(c, m.rule_params);
+    int64_t steps = std::max<int64_t>(c.min_steps, std::llround(std::ceil(tokens / per_step)));
     steps = (steps + k - 1) / k * k;  // K checkpoints evenly spaced
     m.steps = steps;
     m.interval = steps / k;
@@ -601,8 +630,16 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
   kernels::set_kernel_threads(resolve_threads(c.threads));
   StudyResult res;
   LM_ASSIGN_OR_RETURN(res.mixture, build_mixture(c));
-  LM_RETURN_IF_ERROR(
-      write_task_yamls(c.out + "/eval-tasks", c.eval.tasks, c.mixture.arithmetic_format));
+  if (c.icl_mixture) {
+    LM_ASSIGN_OR_RETURN(res.icl_mixture, build_mixture(c, *c.icl_mixture, "data-icl"));
+    if ((double)c.batch_size * (c.seq_len + 1) > (double)res.icl_mixture->train_tokens)
+      return Status(Code::kInvalidArgument,
+                    fmt::format("{}: the ICL mixture has {} training tokens, fewer than one batch",
+                                c.path, res.icl_mixture->train_tokens),
+                    "add text or task instances to [icl_mixture]");
+  }
+  LM_RETURN_IF_ERROR(write_task_yamls(c.out + "/eval-tasks", c.eval.tasks,
+                                      c.mixture.arithmetic_format, c.mixture.induction_separator));
   res.models = plan_models(c, static_cast<int>(res.mixture.vocab));
   if ((double)c.batch_size * (c.seq_len + 1) > (double)res.mixture.train_tokens)
     return Status(Code::kInvalidArgument,
@@ -611,14 +648,14 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
                   "add text or task instances to the mixture");
   if (o.dry_run) {
     res.probe_steps = o.probe_steps;
-    for (auto& m : res.models) LM_RETURN_IF_ERROR(probe_speed(c, res.mixture, o, &m));
+    for (auto& m : res.models) LM_RETURN_IF_ERROR(probe_speed(c, res.mixture_of(m), o, &m));
     std::error_code ec;
     fs::remove_all(c.out + "/probe", ec);
     return res;
   }
   for (const auto& m : res.models) {
     bool trained = false;
-    LM_RETURN_IF_ERROR(train_model(c, res.mixture, m, &trained));
+    LM_RETURN_IF_ERROR(train_model(c, res.mixture_of(m), m, &trained));
     (trained ? res.trained : res.skipped) += 1;
   }
   const int min_tokens = c.eval.icl_context;
@@ -649,18 +686,22 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
     }
   }
   LM_ASSIGN_OR_RETURN(Json analysis, analyse(c, res.models, rows));
-  Json mix = {{"documents", res.mixture.documents},
-              {"text_documents", res.mixture.text_documents},
-              {"text_dropped_heldout", res.mixture.text_dropped_heldout},
-              {"arithmetic_instances", res.mixture.arithmetic_instances},
-              {"arithmetic_format", c.mixture.arithmetic_format},
-              {"arithmetic_epochs", c.mixture.arithmetic_epochs},
-              {"worked_steps_instances", res.mixture.worked_steps_instances},
-              {"induction_instances", res.mixture.induction_instances},
-              {"corpus_instances", res.mixture.corpus_instances},
-              {"icl_documents", icl_docs.size()},
-              {"train_tokens", res.mixture.train_tokens},
-              {"vocab", res.mixture.vocab}};
+  auto mix_json = [&](const MixtureStats& st, const MixtureConfig& mc) {
+    return Json{{"documents", st.documents},
+                {"text_documents", st.text_documents},
+                {"text_dropped_heldout", st.text_dropped_heldout},
+                {"arithmetic_instances", st.arithmetic_instances},
+                {"arithmetic_format", mc.arithmetic_format},
+                {"arithmetic_epochs", mc.arithmetic_epochs},
+                {"worked_steps_instances", st.worked_steps_instances},
+                {"induction_instances", st.induction_instances},
+                {"induction_separator", mc.induction_separator},
+                {"corpus_instances", st.corpus_instances},
+                {"icl_documents", icl_docs.size()},
+                {"train_tokens", st.train_tokens},
+                {"vocab", st.vocab}};
+  };
+  Json mix = mix_json(res.mixture, c.mixture);
   res.json = {{"study", "emergence"},
               {"config", c.path},
               {"tokenizer", c.tokenizer},
@@ -675,6 +716,8 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
               {"sc_limit", c.eval.sc_limit},
               {"sc_samples", c.eval.sc_samples},
               {"mixture", mix},
+              {"icl_mixture", res.icl_mixture ? mix_json(*res.icl_mixture, *c.icl_mixture)
+                                              : Json(nullptr)},
               {"rows", rows},
               {"analysis", analysis}};
   LM_RETURN_IF_ERROR(write_file_atomic(c.out + "/emergence.json", res.json.dump(1) + "\n"));
@@ -688,6 +731,12 @@ std::string format_study(const EmergenceConfig& c, const StudyResult& r, bool dr
       "tokens, vocabulary {})\n",
       c.out, r.models.size(), c.budget.checkpoints, r.mixture.documents, r.mixture.train_tokens,
       r.mixture.vocab);
+  if (r.icl_mixture)
+    s += fmt::format(
+        "  the ICL models' own mixture ([icl_mixture]): {} documents ({} text, {} induction "
+        "copies), {} train tokens\n",
+        r.icl_mixture->documents, r.icl_mixture->text_documents, r.icl_mixture->induction_instances,
+        r.icl_mixture->train_tokens);
   s += fmt::format("  {:<22} {:>6} {:>11} {:>10} {:>11} {:>7} {:>10} {:>10}\n", "model", "role",
                    "N (non-emb)", "N (total)", "tokens", "steps", "tok/s", "est. s");
   double total = 0;
@@ -725,6 +774,14 @@ std::string format_study(const EmergenceConfig& c, const StudyResult& r, bool dr
     for (const auto& p : m["curve"])
       s += fmt::format(" {:.3g}@{:.3g}", p["icl_score"].get<double>(), p["tokens"].get<double>());
     s += "\n";
+    for (const char* k : {"copy_exact_match", "shifted_copy_exact_match"}) {
+      if (m["role"] != "icl" || !m["curve"].front()[k].is_number()) continue;
+      s += fmt::format("  {} exact match {}:", k[0] == 'c' ? "induction_copy" : "induction_copy_shifted",
+                       m["model"].get<std::string>());
+      for (const auto& p : m["curve"])
+        s += fmt::format(" {:.2f}@{:.3g}", p[k].get<double>(), p["tokens"].get<double>());
+      s += "\n";
+    }
   }
   for (const auto& m : a["icl_contrast"]) {
     if (m["points"].empty()) continue;

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,11 @@ struct StudyOptions {
 struct StudyResult {
   std::vector<PlannedModel> models;
   MixtureStats mixture;
+  std::optional<MixtureStats> icl_mixture;  // [icl_mixture]: the ICL models' data
+  // the data model `m` trains on
+  const MixtureStats& mixture_of(const PlannedModel& m) const {
+    return m.role == "icl" && icl_mixture ? *icl_mixture : mixture;
+  }
   nlohmann::ordered_json json;  // emergence.json (empty for a dry run)
   int trained = 0, skipped = 0, evaluated = 0;
   int probe_steps = 0;  // dry run: trainer steps timed per shape

@@ -62,13 +62,21 @@ std::string arithmetic_yaml(const TaskInfo& t, bool cot, const std::string& form
   return y + kGenMetrics;
 }
 
-std::string induction_yaml() {
-  std::string y = "# emergence: induction_copy (prompts as tasks/induction_copy)\n";
-  y += "task: induction_copy\ndataset_path: induction_copy\n";
+// induction_copy / induction_copy_shifted, letters `separator` apart (the fields: tasks.h)
+std::string induction_yaml(const TaskInfo& t, const std::string& separator) {
+  const bool shifted = t.name == "induction_copy_shifted";
+  std::string y = fmt::format(
+      "# emergence: {} (the documents of tasks/induction_copy{}{})\n", t.name,
+      shifted ? ", prompted with letters 5-8 instead of the first 4" : "",
+      separator.empty() ? ", letters contiguous" : "");
+  y += fmt::format("task: {}\ndataset_path: induction_copy\n", t.name);
   y += kSplits;
-  y += "output_type: generate_until\ndoc_to_text: \"{{sequence}}\\n{{prefix}}\"\n";
-  y += "doc_to_target: \"{{continuation}}\"\ntarget_delimiter: \" \"\n"
-       "fewshot_delimiter: \"\\n\\n\"\nnum_fewshot: 0\n";
+  y += fmt::format("output_type: generate_until\ndoc_to_text: \"{{{{{}}}}}\\n{{{{{}}}}}\"\n",
+                   induction_field("sequence", separator),
+                   shifted ? "shifted_prefix" : induction_field("prefix", separator));
+  y += fmt::format("doc_to_target: \"{{{{{}}}}}\"\ntarget_delimiter: \"{}\"\n",
+                   induction_target_field(t, separator), separator);
+  y += "fewshot_delimiter: \"\\n\\n\"\nnum_fewshot: 0\n";
   y += "generation_kwargs:\n  until:\n    - \"\\n\"\n  max_gen_toks: 30\n  do_sample: false\n";
   y += "filter_list:\n  - name: strip\n    filter:\n      - function: regex\n"
        "        regex_pattern: \"(\\\\S.*)\"\n        group_select: 0\n        fallback: \"\"\n"
@@ -144,6 +152,15 @@ std::string arithmetic_cot_field(const std::string& format) {
   return format == "reversed" ? "cot_target_reversed" : "cot_target";
 }
 
+std::string induction_field(const std::string& field, const std::string& separator) {
+  return separator.empty() ? field + "_contiguous" : field;
+}
+
+std::string induction_target_field(const TaskInfo& t, const std::string& separator) {
+  return t.name == "induction_copy_shifted" ? "shifted_continuation"
+                                            : induction_field("continuation", separator);
+}
+
 std::optional<TaskInfo> task_info(const std::string& name) {
   TaskInfo t;
   t.name = name;
@@ -155,8 +172,8 @@ std::optional<TaskInfo> task_info(const std::string& name) {
       t.discrete = "exact_match";
       return t;
     }
-  if (name == "induction_copy") {
-    t.dataset = name;
+  if (name == "induction_copy" || name == "induction_copy_shifted") {
+    t.dataset = "induction_copy";
     t.generate = true;
     t.discrete = "exact_match";
     return t;
@@ -178,10 +195,11 @@ Status task_in_mixture(const TaskInfo& t, const MixtureConfig& m) {
                               "mixture.arithmetic_digits has no {}",
                               t.name, t.digits),
                   fmt::format("add {} to mixture.arithmetic_digits or drop the task", t.digits));
-  if (t.name == "induction_copy" && m.induction_train <= 0)
+  if (t.dataset == "induction_copy" && m.induction_train <= 0)
     return Status(Code::kInvalidArgument,
-                  "task induction_copy is not in the mixture's held-out set: "
-                  "mixture.induction_train is 0",
+                  fmt::format("task {} is not in the mixture's held-out set: "
+                              "mixture.induction_train is 0",
+                              t.name),
                   "set mixture.induction_train > 0 or drop the task");
   if (t.corpus && m.sample.empty())
     return Status(Code::kInvalidArgument,
@@ -193,7 +211,7 @@ Status task_in_mixture(const TaskInfo& t, const MixtureConfig& m) {
 }
 
 Status write_task_yamls(const std::string& dir, const std::vector<std::string>& tasks,
-                        const std::string& format) {
+                        const std::string& format, const std::string& induction_separator) {
   LM_RETURN_IF_ERROR(make_dirs(dir));
   for (const auto& name : tasks) {
     auto t = task_info(name);
@@ -203,8 +221,9 @@ Status write_task_yamls(const std::string& dir, const std::vector<std::string>& 
           write_file_atomic(dir + "/" + name + ".yaml", arithmetic_yaml(*t, false, format)));
       LM_RETURN_IF_ERROR(
           write_file_atomic(dir + "/" + name + "_cot.yaml", arithmetic_yaml(*t, true, format)));
-    } else if (name == "induction_copy") {
-      LM_RETURN_IF_ERROR(write_file_atomic(dir + "/" + name + ".yaml", induction_yaml()));
+    } else if (t->dataset == "induction_copy") {
+      LM_RETURN_IF_ERROR(
+          write_file_atomic(dir + "/" + name + ".yaml", induction_yaml(*t, induction_separator)));
     } else if (name == "kjv_cloze") {
       LM_RETURN_IF_ERROR(write_file_atomic(dir + "/" + name + ".yaml", kjv_yaml()));
     } else {

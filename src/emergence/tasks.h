@@ -5,7 +5,8 @@
 //   arithmetic_add_N  generate_until: exact_match, token_edit_distance, target_logprob,
 //                     token_accuracy (teacher-forced answer); sibling _cot (worked steps as
 //                     2-shot exemplars) for cot / sc
-//   induction_copy    generate_until: the same four metrics
+//   induction_copy    generate_until: the same four metrics; induction_copy_shifted the same
+//                     documents prompted from their middle (below)
 //   kjv_cloze         loglikelihood: acc, target_logprob, token_accuracy
 //   gcide_define      multiple_choice: acc, brier_score
 #pragma once
@@ -59,8 +60,20 @@ std::string arithmetic_rationale(const std::string& format, const std::string& a
 // train, the reversed answer in validation / test; see mixture.cc).
 std::string arithmetic_cot_field(const std::string& format);
 
-// Writes DIR/<task>.yaml (and <task>_cot.yaml) for every task; arithmetic in `format`.
+// The induction tasks' prompt fields in the study's task data (OUT/tasks/induction_copy, added by
+// the mixture): "sequence", "prefix", "continuation" (letters " " apart, as `lmforge eval
+// make-data` writes them) or, for mixture.induction_separator = "", the same + "_contiguous";
+// and "shifted_prefix" (letters 5-8) / "shifted_continuation" (9-16) in the study's form.
+// induction_copy_shifted prompts with letters 5-8 after the sequence: a copy keyed on the content
+// (an induction head) continues with 9-16, one keyed on the offset from the line start repeats
+// 5-8 (Olsson et al.'s prefix-matching criterion).
+std::string induction_field(const std::string& field, const std::string& separator);
+std::string induction_target_field(const TaskInfo& t, const std::string& separator);
+
+// Writes DIR/<task>.yaml (and <task>_cot.yaml) for every task; arithmetic in `format`, the
+// induction copy's letters `induction_separator` apart (mixture.induction_separator).
 Status write_task_yamls(const std::string& dir, const std::vector<std::string>& tasks,
-                        const std::string& format = "question");
+                        const std::string& format = "question",
+                        const std::string& induction_separator = " ");
 
 }  // namespace lm::emergence

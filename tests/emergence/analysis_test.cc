@@ -302,6 +302,72 @@ TEST(EmergenceMixture, InductionLengthsVaryTheCopyOffset) {
   }
 }
 
+TEST(EmergenceMixture, ContiguousCopiesAndTheShiftedPrompt) {
+  for (const std::string sep : {"", " "}) {
+    const std::string out = testing::TempDir() + "/emergence_mix_contiguous" + (sep.empty() ? "" : "_spaced");
+    std::filesystem::remove_all(out);
+    auto c = load_emergence_config(write_config(
+        "contig.toml", "out = \"" + out + "\"\nthreads = 1\n" + std::string(kLadder3) +
+                           "[mixture]\narithmetic_digits = [1]\narithmetic_train = 10\n"
+                           "induction_train = 300\ninduction_separator = \"" + sep + "\"\n"
+                           "examples_per_document = 1\nicl_fraction = 0\n[eval]\n"
+                           "tasks = [\"induction_copy\", \"induction_copy_shifted\"]\n"
+                           "strategies = [\"zero-shot\"]\n"));
+    ASSERT_TRUE(c.ok()) << c.status().message();
+    ASSERT_TRUE(build_mixture(*c).ok());
+    // the training copies: "s\ns", s the letters `sep` apart
+    std::ifstream mix(out + "/data/mixture.jsonl");
+    std::string line;
+    int copies = 0;
+    while (std::getline(mix, line)) {
+      const std::string text = nlohmann::json::parse(line)["text"];
+      if (text.find_first_not_of("abcdefghijklmnopqrstuvwxyz \n") != std::string::npos) continue;
+      const std::string first = text.substr(0, text.find('\n'));
+      EXPECT_EQ(text, first + "\n" + first);
+      EXPECT_EQ(first.size(), sep.empty() ? 16u : 31u) << first;
+      ++copies;
+    }
+    EXPECT_EQ(copies, 300);
+    // the task data's fields, and the prompts built from them
+    std::ifstream test(out + "/tasks/induction_copy/test.jsonl");
+    ASSERT_TRUE(std::getline(test, line));
+    auto d = nlohmann::json::parse(line);
+    std::string letters = d["sequence"];
+    std::erase(letters, ' ');
+    auto spaced = [&](const std::string& x) {
+      std::string o;
+      for (char ch : x) o += (o.empty() ? "" : sep) + std::string(1, ch);
+      return o;
+    };
+    EXPECT_EQ(d["shifted_prefix"], spaced(letters.substr(4, 4)));
+    EXPECT_EQ(d["shifted_continuation"], spaced(letters.substr(8)));
+    EXPECT_EQ(d.contains("sequence_contiguous"), sep.empty());
+    if (sep.empty()) {
+      EXPECT_EQ(d["sequence_contiguous"], letters);
+      EXPECT_EQ(d["prefix_contiguous"], letters.substr(0, 4));
+      EXPECT_EQ(d["continuation_contiguous"], letters.substr(4));
+    }
+    const std::string dir = out + "/eval-tasks";
+    ASSERT_TRUE(write_task_yamls(dir, c->eval.tasks, "question", sep).ok());
+    auto read = [](const std::string& p) {
+      std::ifstream f(p);
+      return std::string(std::istreambuf_iterator<char>(f), {});
+    };
+    const std::string f = sep.empty() ? "_contiguous" : "";
+    const std::string copy = read(dir + "/induction_copy.yaml");
+    const std::string shifted = read(dir + "/induction_copy_shifted.yaml");
+    EXPECT_NE(copy.find("doc_to_text: \"{{sequence" + f + "}}\\n{{prefix" + f + "}}\""),
+              std::string::npos) << copy;
+    EXPECT_NE(copy.find("doc_to_target: \"{{continuation" + f + "}}\""), std::string::npos);
+    EXPECT_NE(shifted.find("doc_to_text: \"{{sequence" + f + "}}\\n{{shifted_prefix}}\""),
+              std::string::npos) << shifted;
+    EXPECT_NE(shifted.find("doc_to_target: \"{{shifted_continuation}}\""), std::string::npos);
+    EXPECT_NE(shifted.find("target_delimiter: \"" + sep + "\""), std::string::npos);
+    EXPECT_NE(shifted.find("task: induction_copy_shifted\ndataset_path: induction_copy"),
+              std::string::npos);
+  }
+}
+
 TEST(EmergenceConfigErrors, LadderOfFewerThanThreeSizes) {
   auto path =
       write_config("two.toml",
@@ -355,6 +421,48 @@ TEST(EmergenceConfigErrors, UnknownKeysStrategiesAndTypes) {
     auto c = load_emergence_config(write_config("bad.toml", body));
     ASSERT_FALSE(c.ok()) << body;
     EXPECT_NE(c.status().message().find(want), std::string::npos) << c.status().message();
+  }
+}
+
+TEST(EmergenceConfig, IclMixtureInheritsMixtureAndKeepsTheHeldOutSets) {
+  const std::string icl = "[[icl_models]]\nn_layer = 1\nn_head = 2\nn_embd = 16\n";
+  const std::string eval = "[eval]\ntasks = [\"induction_copy\"]\nstrategies = [\"zero-shot\"]\n";
+  auto c = load_emergence_config(write_config(
+      "iclmix.toml", std::string("out = \"x\"\n") + kLadder3 + icl +
+                         "[mixture]\ntext_fraction = 0.01\ninduction_train = 50\n"
+                         "induction_separator = \"\"\narithmetic_digits = [1, 2]\n"
+                         "[icl_mixture]\ntext_fraction = 0.2\ninduction_lengths = [8, 64]\n"
+                         "[budget]\nicl_tokens = 12e6\n" + eval));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_TRUE(c->icl_mixture.has_value());
+  EXPECT_EQ(c->icl_mixture->text_fraction, 0.2);                           // set
+  EXPECT_EQ(c->icl_mixture->induction_train, 50);                          // [mixture]'s
+  EXPECT_EQ(c->icl_mixture->induction_separator, "");                      // [mixture]'s
+  EXPECT_EQ(c->icl_mixture->arithmetic_digits, (std::vector<int>{1, 2}));  // [mixture]'s
+  EXPECT_EQ(c->icl_mixture->induction_lengths, (std::vector<int>{8, 64}));
+  EXPECT_TRUE(c->mixture.induction_lengths.empty());
+  // the ICL models' steps come from budget.icl_tokens, the ladder's from the rule
+  for (const auto& m : plan_models(*c, 257))
+    EXPECT_NEAR(m.tokens, m.role == "icl" ? 12e6 : 1e6, 4 * 8 * 512) << m.name;  // K steps
+  for (const auto& [body, want] : std::vector<std::pair<std::string, std::string>>{
+           {icl + "[icl_mixture]\nicl_fraction = 0.2\n", "icl_mixture.icl_fraction: is set in"},
+           {icl + "[icl_mixture]\ninduction_separator = \"\"\n",
+            "icl_mixture.induction_separator: is set in"},
+           {icl + "[icl_mixture]\narithmetic_format = \"compact\"\n",
+            "icl_mixture.arithmetic_format: is set in"},
+           {icl + "[icl_mixture]\ntext_fraction = 0\n", "icl_mixture.text_fraction: must be in"},
+           {"[icl_mixture]\ntext_fraction = 0.5\n", "icl_mixture: is given but no [[icl_models]]"},
+           {icl + "icl_mixture = 3\n", "icl_mixture: must be a table"},
+           {icl + "[mixture]\ninduction_separator = \"-\"\n",
+            "mixture.induction_separator: \" \" (spaced letters) or \"\""},
+           {icl + "[budget]\nicl_tokens = -1\n", "budget.icl_tokens: must be >= 0"}}) {
+    // "icl_mixture = 3" must come before any table to be a top-level key
+    const std::string text = body.starts_with(icl + "icl_mixture")
+                                 ? "icl_mixture = 3\nout = \"x\"\n" + std::string(kLadder3) + icl
+                                 : std::string("out = \"x\"\n") + kLadder3 + body;
+    auto b = load_emergence_config(write_config("badiclmix.toml", text + eval));
+    ASSERT_FALSE(b.ok()) << body;
+    EXPECT_NE(b.status().message().find(want), std::string::npos) << b.status().message();
   }
 }
 

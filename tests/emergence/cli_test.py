@@ -168,6 +168,46 @@ check("loader_mode = docmask: every model trained with it, every row written",
       len(runs) == 4 and all('loader_mode = "docmask"' in open(f"{dm}/models/{m}/run/config.toml").read() for m in runs)
       and len(json.load(open(f"{dm}/emergence.json"))["rows"]) == 8
       and json.load(open(f"{dm}/emergence.json")).get("loader_mode") == "docmask", p.stdout[-300:])
+# [icl_mixture] + budget.icl_tokens: the ICL models train on their own data and tokens; with
+# contiguous copies (mixture.induction_separator = "") the copy task is prompted that way too
+im = f"{work}/iclmix"
+path = config("iclmix", im)
+text = open(path).read().replace("[[icl_models]]\n", "[[icl_models]]\nn_layer = 2\nn_head = 2\nn_embd = 16\n[[icl_models]]\n", 1)
+text = text.replace("induction_train = 200\n", 'induction_train = 200\ninduction_separator = ""\n', 1)
+text = text.replace('"induction_copy"]', '"induction_copy", "induction_copy_shifted"]', 1)
+text = text.replace("[budget]\n", "[icl_mixture]\narithmetic_digits = [1]\narithmetic_train = 20\ninduction_train = 600\n"
+                    "induction_lengths = [4, 12]\n[budget]\nicl_tokens = 24576\n", 1)
+open(path, "w").write(text)
+p = lm_run(["emergence", "--config", path])
+j = json.load(open(f"{im}/emergence.json"))
+steps = {r["model"]: max(x["step"] for x in j["rows"] if x["model"] == r["model"]) for r in j["rows"]}
+icl_cfg = open(f"{im}/models/icl-l1-h2-e16/run/config.toml").read()
+ladder_cfg = open(f"{im}/models/ladder-l1-h1-e8/run/config.toml").read()
+check("[icl_mixture]: the ICL models train on data-icl for budget.icl_tokens, the ladder on data",
+      "data-icl/mix" in icl_cfg and "data-icl" not in ladder_cfg and steps["icl-l1-h2-e16"] == 12
+      and steps["ladder-l1-h1-e8"] == 8 and j["icl_mixture"]["induction_instances"] == 600
+      and j["mixture"]["induction_instances"] == 200 and "the ICL models' own mixture" in p.stdout,
+      f"{steps} {j.get('icl_mixture')} {p.stdout[-300:]}")
+contrast = j["analysis"]["icl_contrast"]
+check("[icl_mixture]: the 1-layer ICL model is paired with the 2-layer ICL model only",
+      [(c["one_layer"], c["multi_layer"]) for c in contrast] == [("icl-l1-h2-e16", "icl-l2-h2-e16")]
+      and len(contrast[0]["points"]) == 2, str(contrast)[:300])
+copies = [json.loads(l)["text"] for l in open(f"{im}/data-icl/mixture.jsonl")]
+copies = [c for t in copies for c in t.split("\n\n") if set(c) <= set("abcdefghijklmnopqrstuvwxyz\n")]
+doc = json.loads(open(f"{im}/tasks/induction_copy/test.jsonl").readline())
+yaml = open(f"{im}/eval-tasks/induction_copy.yaml").read()
+check("induction_separator = \"\": contiguous training copies, task fields and prompt",
+      len(copies) >= 500 and all(t == t.split("\n")[0] + "\n" + t.split("\n")[0] for t in copies)
+      and doc["sequence_contiguous"] == doc["sequence"].replace(" ", "")
+      and "{{sequence_contiguous}}" in yaml and 'target_delimiter: ""' in yaml
+      and "induction_copy exact match icl-l2-h2-e16:" in p.stdout
+      and "induction_copy_shifted exact match icl-l2-h2-e16:" in p.stdout
+      and all(r["metrics"]["induction_copy_shifted"]["zero-shot"]["exact_match"]["value"] is not None for r in j["rows"]),
+      yaml[:300])
+bad = config("badiclmix", f"{work}/badiclmix").replace(".toml", "") + ".toml"
+open(bad, "a").write("[icl_mixture]\nicl_fraction = 0.2\n")
+fails_with("icl_mixture may not change the held-out ICL set",
+           ["emergence", "--config", bad], "icl_mixture.icl_fraction: is set in [mixture] only", f"{work}/badiclmix")
 os.makedirs(f"{work}/sweep")
 open(f"{work}/sweep/runs.csv", "w").write("params,tokens,loss\n")
 fails_with("a folder holding a sweep", ["emergence", "--config", cfg, "--out", f"{work}/sweep"], "a scaling sweep")
