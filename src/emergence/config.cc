@@ -189,8 +189,8 @@ Result<EmergenceConfig> load_emergence_config(const std::string& path) {
     auto* m = node.as_table();
     if (!m) return bad(path, "icl_mixture", "must be a table of [mixture]'s keys");
     // one held-out ICL set and one eval format for every model: these stay [mixture]'s
-    for (const char* k : {"icl_fraction", "icl_documents", "induction_separator",
-                          "arithmetic_format", "sample", "val_fraction"})
+    for (const char* k : {"icl_fraction", "icl_documents", "arithmetic_format", "sample",
+                          "val_fraction"})
       if ((*m)[k])
         return bad(path, std::string("icl_mixture.") + k,
                    "is set in [mixture] only (the held-out sets and the eval prompts are the "

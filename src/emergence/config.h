@@ -85,7 +85,7 @@ struct EmergenceConfig {
   std::vector<ModelShape> models;  // ladder first, then icl
   MixtureConfig mixture;
   // [icl_mixture]: the ICL models' own mixture, [mixture]'s keys each defaulting to [mixture]'s
-  // value (the held-out sets, icl_fraction, induction_separator and arithmetic_format stay
+  // value (the held-out sets, icl_fraction and arithmetic_format stay
   // [mixture]'s); unset = the ICL models train on [mixture] like the ladder
   std::optional<MixtureConfig> icl_mixture;
   BudgetConfig budget;

@@ -86,10 +86,10 @@ Status add_reversed_answers(const std::string& tasks_dir, const std::vector<int>
   return ok_status();
 }
 
-// The induction_copy documents' prompt fields of the study (tasks.h, induction_field): the
-// "_contiguous" forms for separator "", and the shifted prompt's "shifted_prefix" (letters 5-8)
-// and "shifted_continuation" (9-16), letters `separator` apart as training writes them.
-Status add_induction_fields(const std::string& tasks_dir, const std::string& separator) {
+// The induction_copy documents' prompt fields of the study (tasks.h, induction_field), in both
+// forms whichever mixture writes them: "shifted_prefix" (letters 5-8) and "shifted_continuation"
+// (9-16) " " apart, and "<field>_contiguous" of all five without the spaces.
+Status add_induction_fields(const std::string& tasks_dir) {
   using eval::builtin::kInductionPrefix;
   for (const char* split : {"test", "validation", "train"}) {
     const std::string path = fmt::format("{}/induction_copy/{}.jsonl", tasks_dir, split);
@@ -97,25 +97,24 @@ Status add_induction_fields(const std::string& tasks_dir, const std::string& sep
       for (const char* k : {"sequence", "prefix", "continuation"})
         if (!is_string_field(j, k))
           return corrupt("{}:{}: an induction_copy document without \"{}\"", path, line, k);
-      std::vector<std::string> letters;
-      for (char ch : j["sequence"].get<std::string>())
-        if (ch != ' ') letters.emplace_back(1, ch);
+      std::string letters = j["sequence"].get<std::string>();
+      std::erase(letters, ' ');
       if (letters.size() < 3 * kInductionPrefix)
         return corrupt("{}:{}: an induction_copy sequence of {} letters (at least {})", path, line,
                        letters.size(), 3 * kInductionPrefix);
-      auto join = [&](size_t from, size_t to) {
+      auto spaced = [](const std::string& x) {
         std::string out;
-        for (size_t i = from; i < to; ++i) out += (i > from ? separator : "") + letters[i];
+        for (char ch : x) out += (out.empty() ? "" : " ") + std::string(1, ch);
         return out;
       };
-      if (separator.empty())
-        for (const char* k : {"sequence", "prefix", "continuation"}) {
-          std::string v = j[k].get<std::string>();
-          std::erase(v, ' ');
-          j[std::string(k) + "_contiguous"] = v;
-        }
-      j["shifted_prefix"] = join(kInductionPrefix, 2 * kInductionPrefix);
-      j["shifted_continuation"] = join(2 * kInductionPrefix, letters.size());
+      j["shifted_prefix"] = spaced(letters.substr(kInductionPrefix, kInductionPrefix));
+      j["shifted_continuation"] = spaced(letters.substr(2 * kInductionPrefix));
+      for (const char* k :
+           {"sequence", "prefix", "continuation", "shifted_prefix", "shifted_continuation"}) {
+        std::string v = j[k].get<std::string>();
+        std::erase(v, ' ');
+        j[std::string(k) + "_contiguous"] = v;
+      }
       return ok_status();
     }));
   }
@@ -344,7 +343,7 @@ Result<MixtureStats> build_mixture(const EmergenceConfig& c, const MixtureConfig
   // fields are [mixture]'s)
   if (c.mixture.arithmetic_format == "reversed")
     LM_RETURN_IF_ERROR(add_reversed_answers(mo.out_dir, c.mixture.arithmetic_digits));
-  LM_RETURN_IF_ERROR(add_induction_fields(mo.out_dir, c.mixture.induction_separator));
+  LM_RETURN_IF_ERROR(add_induction_fields(mo.out_dir));
   // 2. training instances: each arithmetic instance (direct or, for worked_steps_fraction of
   // them, with its worked steps) is written arithmetic_epochs times
   Rng rng(hash64("emergence-mixture", c.seed));
@@ -365,7 +364,7 @@ Result<MixtureStats> build_mixture(const EmergenceConfig& c, const MixtureConfig
   for (int e = 0; e < m.arithmetic_epochs; ++e)
     instances.insert(instances.end(), arithmetic.begin(), arithmetic.end());
   if (m.induction_train > 0)
-    for (auto& s : induction_train(m, c.mixture.induction_separator, c.data_seed, c.seed)) {
+    for (auto& s : induction_train(m, m.induction_separator, c.data_seed, c.seed)) {
       instances.push_back(std::move(s));
       st.induction_instances++;
     }

@@ -286,7 +286,17 @@ Result<IclValue> icl_of(const EmergenceConfig& c, const std::string& ckpt,
   return v;
 }
 
+// The YAML a model is evaluated with: the induction prompts in the form its mixture trains
+// (OUT/eval-tasks-icl when [icl_mixture] writes its copies otherwise than [mixture]).
+bool icl_form_apart(const EmergenceConfig& c) {
+  return c.icl_mixture && c.icl_mixture->induction_separator != c.mixture.induction_separator;
+}
+std::string eval_tasks_dir(const EmergenceConfig& c, const std::string& role) {
+  return c.out + (role == "icl" && icl_form_apart(c) ? "/eval-tasks-icl" : "/eval-tasks");
+}
+
 Result<Json> evaluate_checkpoint(const EmergenceConfig& c, const std::string& ckpt,
+                                 const std::string& tasks_dir,
                                  const std::vector<std::vector<int>>& icl_docs) {
   const std::string cache = ckpt + "/emergence_eval.json";
   if (file_exists(cache)) {
@@ -298,7 +308,7 @@ Result<Json> evaluate_checkpoint(const EmergenceConfig& c, const std::string& ck
   Cells cells;
   eval::EvalTasksOptions base;
   base.checkpoint = ckpt;
-  base.tasks_dir = c.out + "/eval-tasks";
+  base.tasks_dir = tasks_dir;
   base.task_data_dir = c.out + "/tasks";
   base.limit = e.limit;
   base.threads = c.threads;
@@ -640,6 +650,10 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
   }
   LM_RETURN_IF_ERROR(write_task_yamls(c.out + "/eval-tasks", c.eval.tasks,
                                       c.mixture.arithmetic_format, c.mixture.induction_separator));
+  if (icl_form_apart(c))
+    LM_RETURN_IF_ERROR(write_task_yamls(c.out + "/eval-tasks-icl", c.eval.tasks,
+                                        c.mixture.arithmetic_format,
+                                        c.icl_mixture->induction_separator));
   res.models = plan_models(c, static_cast<int>(res.mixture.vocab));
   if ((double)c.batch_size * (c.seq_len + 1) > (double)res.mixture.train_tokens)
     return Status(Code::kInvalidArgument,
@@ -667,7 +681,7 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
     for (int64_t s : m.checkpoint_steps) {
       const std::string ckpt = fmt::format("{}/ckpt-{}", m.dir, s);
       log_info("emergence: evaluating {} step {}", m.name, s);
-      LM_ASSIGN_OR_RETURN(Json ev, evaluate_checkpoint(c, ckpt, icl_docs));
+      LM_ASSIGN_OR_RETURN(Json ev, evaluate_checkpoint(c, ckpt, eval_tasks_dir(c, m.role), icl_docs));
       res.evaluated++;
       Json r = {{"model", m.name},
                 {"role", m.role},

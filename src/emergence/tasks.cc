@@ -73,7 +73,7 @@ std::string induction_yaml(const TaskInfo& t, const std::string& separator) {
   y += kSplits;
   y += fmt::format("output_type: generate_until\ndoc_to_text: \"{{{{{}}}}}\\n{{{{{}}}}}\"\n",
                    induction_field("sequence", separator),
-                   shifted ? "shifted_prefix" : induction_field("prefix", separator));
+                   induction_field(shifted ? "shifted_prefix" : "prefix", separator));
   y += fmt::format("doc_to_target: \"{{{{{}}}}}\"\ntarget_delimiter: \"{}\"\n",
                    induction_target_field(t, separator), separator);
   y += "fewshot_delimiter: \"\\n\\n\"\nnum_fewshot: 0\n";
@@ -157,8 +157,8 @@ std::string induction_field(const std::string& field, const std::string& separat
 }
 
 std::string induction_target_field(const TaskInfo& t, const std::string& separator) {
-  return t.name == "induction_copy_shifted" ? "shifted_continuation"
-                                            : induction_field("continuation", separator);
+  return induction_field(
+      t.name == "induction_copy_shifted" ? "shifted_continuation" : "continuation", separator);
 }
 
 std::optional<TaskInfo> task_info(const std::string& name) {

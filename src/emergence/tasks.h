@@ -62,8 +62,8 @@ std::string arithmetic_cot_field(const std::string& format);
 
 // The induction tasks' prompt fields in the study's task data (OUT/tasks/induction_copy, added by
 // the mixture): "sequence", "prefix", "continuation" (letters " " apart, as `lmforge eval
-// make-data` writes them) or, for mixture.induction_separator = "", the same + "_contiguous";
-// and "shifted_prefix" (letters 5-8) / "shifted_continuation" (9-16) in the study's form.
+// make-data` writes them) and "shifted_prefix" (letters 5-8) / "shifted_continuation" (9-16),
+// each also as "<field>_contiguous" without the spaces, the form of induction_separator "".
 // induction_copy_shifted prompts with letters 5-8 after the sequence: a copy keyed on the content
 // (an induction head) continues with 9-16, one keyed on the offset from the line start repeats
 // 5-8 (Olsson et al.'s prefix-matching criterion).

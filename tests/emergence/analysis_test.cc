@@ -334,19 +334,19 @@ TEST(EmergenceMixture, ContiguousCopiesAndTheShiftedPrompt) {
     auto d = nlohmann::json::parse(line);
     std::string letters = d["sequence"];
     std::erase(letters, ' ');
-    auto spaced = [&](const std::string& x) {
+    // both forms, whichever the mixture trains: the spaced ones and "_contiguous"
+    auto with_spaces = [&](const std::string& x) {
       std::string o;
-      for (char ch : x) o += (o.empty() ? "" : sep) + std::string(1, ch);
+      for (char ch : x) o += (o.empty() ? "" : " ") + std::string(1, ch);
       return o;
     };
-    EXPECT_EQ(d["shifted_prefix"], spaced(letters.substr(4, 4)));
-    EXPECT_EQ(d["shifted_continuation"], spaced(letters.substr(8)));
-    EXPECT_EQ(d.contains("sequence_contiguous"), sep.empty());
-    if (sep.empty()) {
-      EXPECT_EQ(d["sequence_contiguous"], letters);
-      EXPECT_EQ(d["prefix_contiguous"], letters.substr(0, 4));
-      EXPECT_EQ(d["continuation_contiguous"], letters.substr(4));
-    }
+    EXPECT_EQ(d["shifted_prefix"], with_spaces(letters.substr(4, 4)));
+    EXPECT_EQ(d["shifted_continuation"], with_spaces(letters.substr(8)));
+    EXPECT_EQ(d["sequence_contiguous"], letters);
+    EXPECT_EQ(d["prefix_contiguous"], letters.substr(0, 4));
+    EXPECT_EQ(d["continuation_contiguous"], letters.substr(4));
+    EXPECT_EQ(d["shifted_prefix_contiguous"], letters.substr(4, 4));
+    EXPECT_EQ(d["shifted_continuation_contiguous"], letters.substr(8));
     const std::string dir = out + "/eval-tasks";
     ASSERT_TRUE(write_task_yamls(dir, c->eval.tasks, "question", sep).ok());
     auto read = [](const std::string& p) {
@@ -359,9 +359,10 @@ TEST(EmergenceMixture, ContiguousCopiesAndTheShiftedPrompt) {
     EXPECT_NE(copy.find("doc_to_text: \"{{sequence" + f + "}}\\n{{prefix" + f + "}}\""),
               std::string::npos) << copy;
     EXPECT_NE(copy.find("doc_to_target: \"{{continuation" + f + "}}\""), std::string::npos);
-    EXPECT_NE(shifted.find("doc_to_text: \"{{sequence" + f + "}}\\n{{shifted_prefix}}\""),
+    EXPECT_NE(shifted.find("doc_to_text: \"{{sequence" + f + "}}\\n{{shifted_prefix" + f + "}}\""),
               std::string::npos) << shifted;
-    EXPECT_NE(shifted.find("doc_to_target: \"{{shifted_continuation}}\""), std::string::npos);
+    EXPECT_NE(shifted.find("doc_to_target: \"{{shifted_continuation" + f + "}}\""),
+              std::string::npos);
     EXPECT_NE(shifted.find("target_delimiter: \"" + sep + "\""), std::string::npos);
     EXPECT_NE(shifted.find("task: induction_copy_shifted\ndataset_path: induction_copy"),
               std::string::npos);
@@ -438,6 +439,12 @@ TEST(EmergenceConfig, IclMixtureInheritsMixtureAndKeepsTheHeldOutSets) {
   EXPECT_EQ(c->icl_mixture->text_fraction, 0.2);                           // set
   EXPECT_EQ(c->icl_mixture->induction_train, 50);                          // [mixture]'s
   EXPECT_EQ(c->icl_mixture->induction_separator, "");                      // [mixture]'s
+  auto own = load_emergence_config(write_config(
+      "iclmix2.toml", std::string("out = \"x\"\n") + kLadder3 + icl +
+                          "[icl_mixture]\ninduction_separator = \"\"\n" + eval));
+  ASSERT_TRUE(own.ok()) << own.status().message();
+  EXPECT_EQ(own->mixture.induction_separator, " ");
+  EXPECT_EQ(own->icl_mixture->induction_separator, "");
   EXPECT_EQ(c->icl_mixture->arithmetic_digits, (std::vector<int>{1, 2}));  // [mixture]'s
   EXPECT_EQ(c->icl_mixture->induction_lengths, (std::vector<int>{8, 64}));
   EXPECT_TRUE(c->mixture.induction_lengths.empty());
@@ -446,8 +453,8 @@ TEST(EmergenceConfig, IclMixtureInheritsMixtureAndKeepsTheHeldOutSets) {
     EXPECT_NEAR(m.tokens, m.role == "icl" ? 12e6 : 1e6, 4 * 8 * 512) << m.name;  // K steps
   for (const auto& [body, want] : std::vector<std::pair<std::string, std::string>>{
            {icl + "[icl_mixture]\nicl_fraction = 0.2\n", "icl_mixture.icl_fraction: is set in"},
-           {icl + "[icl_mixture]\ninduction_separator = \"\"\n",
-            "icl_mixture.induction_separator: is set in"},
+           {icl + "[icl_mixture]\ninduction_separator = \"+\"\n",
+            "icl_mixture.induction_separator: \" \" (spaced letters) or \"\""},
            {icl + "[icl_mixture]\narithmetic_format = \"compact\"\n",
             "icl_mixture.arithmetic_format: is set in"},
            {icl + "[icl_mixture]\ntext_fraction = 0\n", "icl_mixture.text_fraction: must be in"},

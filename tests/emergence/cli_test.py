@@ -168,14 +168,15 @@ check("loader_mode = docmask: every model trained with it, every row written",
       len(runs) == 4 and all('loader_mode = "docmask"' in open(f"{dm}/models/{m}/run/config.toml").read() for m in runs)
       and len(json.load(open(f"{dm}/emergence.json"))["rows"]) == 8
       and json.load(open(f"{dm}/emergence.json")).get("loader_mode") == "docmask", p.stdout[-300:])
-# [icl_mixture] + budget.icl_tokens: the ICL models train on their own data and tokens; with
-# contiguous copies (mixture.induction_separator = "") the copy task is prompted that way too
+# [icl_mixture] + budget.icl_tokens: the ICL models train on their own data and tokens; their
+# copies contiguous (induction_separator = "") while the ladder's stay spaced, so the ICL models
+# are prompted from OUT/eval-tasks-icl, the ladder from OUT/eval-tasks
 im = f"{work}/iclmix"
 path = config("iclmix", im)
 text = open(path).read().replace("[[icl_models]]\n", "[[icl_models]]\nn_layer = 2\nn_head = 2\nn_embd = 16\n[[icl_models]]\n", 1)
-text = text.replace("induction_train = 200\n", 'induction_train = 200\ninduction_separator = ""\n', 1)
 text = text.replace('"induction_copy"]', '"induction_copy", "induction_copy_shifted"]', 1)
 text = text.replace("[budget]\n", "[icl_mixture]\narithmetic_digits = [1]\narithmetic_train = 20\ninduction_train = 600\n"
+                    'induction_separator = ""\n'
                     "induction_lengths = [4, 12]\n[budget]\nicl_tokens = 24576\n", 1)
 open(path, "w").write(text)
 p = lm_run(["emergence", "--config", path])
@@ -194,12 +195,17 @@ check("[icl_mixture]: the 1-layer ICL model is paired with the 2-layer ICL model
       and len(contrast[0]["points"]) == 2, str(contrast)[:300])
 copies = [json.loads(l)["text"] for l in open(f"{im}/data-icl/mixture.jsonl")]
 copies = [c for t in copies for c in t.split("\n\n") if set(c) <= set("abcdefghijklmnopqrstuvwxyz\n")]
+ladder_copies = [c for t in open(f"{im}/data/mixture.jsonl") for c in json.loads(t)["text"].split("\n\n")
+                 if set(c) <= set("abcdefghijklmnopqrstuvwxyz \n") and " " in c]
 doc = json.loads(open(f"{im}/tasks/induction_copy/test.jsonl").readline())
-yaml = open(f"{im}/eval-tasks/induction_copy.yaml").read()
-check("induction_separator = \"\": contiguous training copies, task fields and prompt",
+yaml = open(f"{im}/eval-tasks-icl/induction_copy.yaml").read()
+ladder_yaml = open(f"{im}/eval-tasks/induction_copy.yaml").read()
+check("induction_separator = \"\" in [icl_mixture]: contiguous ICL copies and prompts, the ladder's spaced",
       len(copies) >= 500 and all(t == t.split("\n")[0] + "\n" + t.split("\n")[0] for t in copies)
+      and len(ladder_copies) == 200
       and doc["sequence_contiguous"] == doc["sequence"].replace(" ", "")
       and "{{sequence_contiguous}}" in yaml and 'target_delimiter: ""' in yaml
+      and "{{sequence}}" in ladder_yaml and 'target_delimiter: " "' in ladder_yaml
       and "induction_copy exact match icl-l2-h2-e16:" in p.stdout
       and "induction_copy_shifted exact match icl-l2-h2-e16:" in p.stdout
       and all(r["metrics"]["induction_copy_shifted"]["zero-shot"]["exact_match"]["value"] is not None for r in j["rows"]),
