@@ -163,8 +163,8 @@ Result<EmergenceConfig> load_emergence_config(const std::string& path) {
         fmt::format("{}:{}: {}", path, e.source().begin.line, std::string(e.description())), kHint);
   }
   static const std::set<std::string> kTop = {
-      "out",        "tokenizer", "seed",         "data_seed",  "threads", "seq_len",
-      "batch_size", "lr",        "warmup_steps", "min_steps",  "ladder",  "icl_models",
+      "out",        "tokenizer", "seed",         "data_seed",   "threads",    "seq_len",
+      "batch_size", "lr",        "warmup_steps", "min_steps",   "ladder",     "icl_models",
       "mixture",    "budget",    "eval",         "loader_mode", "icl_mixture"};
   for (auto& [k, v] : t)
     if (!kTop.count(std::string(k.str()))) return bad(path, std::string(k.str()), "unknown key");
@@ -189,8 +189,8 @@ Result<EmergenceConfig> load_emergence_config(const std::string& path) {
     auto* m = node.as_table();
     if (!m) return bad(path, "icl_mixture", "must be a table of [mixture]'s keys");
     // one held-out ICL set and one eval format for every model: these stay [mixture]'s
-    for (const char* k : {"icl_fraction", "icl_documents", "arithmetic_format", "sample",
-                          "val_fraction"})
+    for (const char* k :
+         {"icl_fraction", "icl_documents", "arithmetic_format", "sample", "val_fraction"})
       if ((*m)[k])
         return bad(path, std::string("icl_mixture.") + k,
                    "is set in [mixture] only (the held-out sets and the eval prompts are the "

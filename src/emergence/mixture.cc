@@ -76,10 +76,10 @@ Status add_reversed_answers(const std::string& tasks_dir, const std::vector<int>
         j["answer_reversed"] = arithmetic_target("reversed", j["answer"].get<std::string>());
         if (!is_string_field(j, "a") || !is_string_field(j, "b"))
           return corrupt("{}:{}: not a JSON document with a and b", path, line);
-        j["cot_target_reversed"] =
-            train ? arithmetic_rationale("reversed", j["a"].get<std::string>(),
-                                         j["b"].get<std::string>())
-                  : j["answer_reversed"].get<std::string>();
+        j["cot_target_reversed"] = train
+                                       ? arithmetic_rationale("reversed", j["a"].get<std::string>(),
+                                                              j["b"].get<std::string>())
+                                       : j["answer_reversed"].get<std::string>();
         return ok_status();
       }));
     }

@@ -57,7 +57,8 @@ std::string plan_fingerprint(const EmergenceConfig& c) {
   // only when not the default, so that the studies made before the key keep their identity
   if (c.loader_mode != "concatenate") j["loader_mode"] = c.loader_mode;
   if (!c.mixture.induction_lengths.empty()) j["induction_lengths"] = c.mixture.induction_lengths;
-  if (c.mixture.induction_separator != " ") j["induction_separator"] = c.mixture.induction_separator;
+  if (c.mixture.induction_separator != " ")
+    j["induction_separator"] = c.mixture.induction_separator;
   if (c.icl_mixture) j["icl_mixture"] = mixture_fingerprint(c, *c.icl_mixture);
   if (c.budget.icl_tokens > 0) j["icl_tokens"] = c.budget.icl_tokens;
   return j.dump();
@@ -681,7 +682,8 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
     for (int64_t s : m.checkpoint_steps) {
       const std::string ckpt = fmt::format("{}/ckpt-{}", m.dir, s);
       log_info("emergence: evaluating {} step {}", m.name, s);
-      LM_ASSIGN_OR_RETURN(Json ev, evaluate_checkpoint(c, ckpt, eval_tasks_dir(c, m.role), icl_docs));
+      LM_ASSIGN_OR_RETURN(Json ev,
+                          evaluate_checkpoint(c, ckpt, eval_tasks_dir(c, m.role), icl_docs));
       res.evaluated++;
       Json r = {{"model", m.name},
                 {"role", m.role},
@@ -716,24 +718,24 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
                 {"vocab", st.vocab}};
   };
   Json mix = mix_json(res.mixture, c.mixture);
-  res.json = {{"study", "emergence"},
-              {"config", c.path},
-              {"tokenizer", c.tokenizer},
-              {"seq_len", c.seq_len},
-              {"batch_size", c.batch_size},
-              {"loader_mode", c.loader_mode},
-              {"budget_rule", c.budget.rule},
-              {"tasks", c.eval.tasks},
-              {"strategies", c.eval.strategies},
-              {"k_shot", c.eval.k_shot},
-              {"limit", c.eval.limit},
-              {"sc_limit", c.eval.sc_limit},
-              {"sc_samples", c.eval.sc_samples},
-              {"mixture", mix},
-              {"icl_mixture", res.icl_mixture ? mix_json(*res.icl_mixture, *c.icl_mixture)
-                                              : Json(nullptr)},
-              {"rows", rows},
-              {"analysis", analysis}};
+  res.json = {
+      {"study", "emergence"},
+      {"config", c.path},
+      {"tokenizer", c.tokenizer},
+      {"seq_len", c.seq_len},
+      {"batch_size", c.batch_size},
+      {"loader_mode", c.loader_mode},
+      {"budget_rule", c.budget.rule},
+      {"tasks", c.eval.tasks},
+      {"strategies", c.eval.strategies},
+      {"k_shot", c.eval.k_shot},
+      {"limit", c.eval.limit},
+      {"sc_limit", c.eval.sc_limit},
+      {"sc_samples", c.eval.sc_samples},
+      {"mixture", mix},
+      {"icl_mixture", res.icl_mixture ? mix_json(*res.icl_mixture, *c.icl_mixture) : Json(nullptr)},
+      {"rows", rows},
+      {"analysis", analysis}};
   LM_RETURN_IF_ERROR(write_file_atomic(c.out + "/emergence.json", res.json.dump(1) + "\n"));
   LM_RETURN_IF_ERROR(write_file_atomic(c.out + "/emergence.csv", write_csv(rows)));
   return res;
@@ -790,8 +792,9 @@ std::string format_study(const EmergenceConfig& c, const StudyResult& r, bool dr
     s += "\n";
     for (const char* k : {"copy_exact_match", "shifted_copy_exact_match"}) {
       if (m["role"] != "icl" || !m["curve"].front()[k].is_number()) continue;
-      s += fmt::format("  {} exact match {}:", k[0] == 'c' ? "induction_copy" : "induction_copy_shifted",
-                       m["model"].get<std::string>());
+      s += fmt::format(
+          "  {} exact match {}:", k[0] == 'c' ? "induction_copy" : "induction_copy_shifted",
+          m["model"].get<std::string>());
       for (const auto& p : m["curve"])
         s += fmt::format(" {:.2f}@{:.3g}", p[k].get<double>(), p["tokens"].get<double>());
       s += "\n";

@@ -65,10 +65,10 @@ std::string arithmetic_yaml(const TaskInfo& t, bool cot, const std::string& form
 // induction_copy / induction_copy_shifted, letters `separator` apart (the fields: tasks.h)
 std::string induction_yaml(const TaskInfo& t, const std::string& separator) {
   const bool shifted = t.name == "induction_copy_shifted";
-  std::string y = fmt::format(
-      "# emergence: {} (the documents of tasks/induction_copy{}{})\n", t.name,
-      shifted ? ", prompted with letters 5-8 instead of the first 4" : "",
-      separator.empty() ? ", letters contiguous" : "");
+  std::string y =
+      fmt::format("# emergence: {} (the documents of tasks/induction_copy{}{})\n", t.name,
+                  shifted ? ", prompted with letters 5-8 instead of the first 4" : "",
+                  separator.empty() ? ", letters contiguous" : "");
   y += fmt::format("task: {}\ndataset_path: induction_copy\n", t.name);
   y += kSplits;
   y += fmt::format("output_type: generate_until\ndoc_to_text: \"{{{{{}}}}}\\n{{{{{}}}}}\"\n",

@@ -304,12 +304,15 @@ TEST(EmergenceMixture, InductionLengthsVaryTheCopyOffset) {
 
 TEST(EmergenceMixture, ContiguousCopiesAndTheShiftedPrompt) {
   for (const std::string sep : {"", " "}) {
-    const std::string out = testing::TempDir() + "/emergence_mix_contiguous" + (sep.empty() ? "" : "_spaced");
+    const std::string out =
+        testing::TempDir() + "/emergence_mix_contiguous" + (sep.empty() ? "" : "_spaced");
     std::filesystem::remove_all(out);
     auto c = load_emergence_config(write_config(
         "contig.toml", "out = \"" + out + "\"\nthreads = 1\n" + std::string(kLadder3) +
                            "[mixture]\narithmetic_digits = [1]\narithmetic_train = 10\n"
-                           "induction_train = 300\ninduction_separator = \"" + sep + "\"\n"
+                           "induction_train = 300\ninduction_separator = \"" +
+                           sep +
+                           "\"\n"
                            "examples_per_document = 1\nicl_fraction = 0\n[eval]\n"
                            "tasks = [\"induction_copy\", \"induction_copy_shifted\"]\n"
                            "strategies = [\"zero-shot\"]\n"));
@@ -357,10 +360,12 @@ TEST(EmergenceMixture, ContiguousCopiesAndTheShiftedPrompt) {
     const std::string copy = read(dir + "/induction_copy.yaml");
     const std::string shifted = read(dir + "/induction_copy_shifted.yaml");
     EXPECT_NE(copy.find("doc_to_text: \"{{sequence" + f + "}}\\n{{prefix" + f + "}}\""),
-              std::string::npos) << copy;
+              std::string::npos)
+        << copy;
     EXPECT_NE(copy.find("doc_to_target: \"{{continuation" + f + "}}\""), std::string::npos);
     EXPECT_NE(shifted.find("doc_to_text: \"{{sequence" + f + "}}\\n{{shifted_prefix" + f + "}}\""),
-              std::string::npos) << shifted;
+              std::string::npos)
+        << shifted;
     EXPECT_NE(shifted.find("doc_to_target: \"{{shifted_continuation" + f + "}}\""),
               std::string::npos);
     EXPECT_NE(shifted.find("target_delimiter: \"" + sep + "\""), std::string::npos);
@@ -433,15 +438,16 @@ TEST(EmergenceConfig, IclMixtureInheritsMixtureAndKeepsTheHeldOutSets) {
                          "[mixture]\ntext_fraction = 0.01\ninduction_train = 50\n"
                          "induction_separator = \"\"\narithmetic_digits = [1, 2]\n"
                          "[icl_mixture]\ntext_fraction = 0.2\ninduction_lengths = [8, 64]\n"
-                         "[budget]\nicl_tokens = 12e6\n" + eval));
+                         "[budget]\nicl_tokens = 12e6\n" +
+                         eval));
   ASSERT_TRUE(c.ok()) << c.status().message();
   ASSERT_TRUE(c->icl_mixture.has_value());
-  EXPECT_EQ(c->icl_mixture->text_fraction, 0.2);                           // set
-  EXPECT_EQ(c->icl_mixture->induction_train, 50);                          // [mixture]'s
-  EXPECT_EQ(c->icl_mixture->induction_separator, "");                      // [mixture]'s
-  auto own = load_emergence_config(write_config(
-      "iclmix2.toml", std::string("out = \"x\"\n") + kLadder3 + icl +
-                          "[icl_mixture]\ninduction_separator = \"\"\n" + eval));
+  EXPECT_EQ(c->icl_mixture->text_fraction, 0.2);       // set
+  EXPECT_EQ(c->icl_mixture->induction_train, 50);      // [mixture]'s
+  EXPECT_EQ(c->icl_mixture->induction_separator, "");  // [mixture]'s
+  auto own = load_emergence_config(
+      write_config("iclmix2.toml", std::string("out = \"x\"\n") + kLadder3 + icl +
+                                       "[icl_mixture]\ninduction_separator = \"\"\n" + eval));
   ASSERT_TRUE(own.ok()) << own.status().message();
   EXPECT_EQ(own->mixture.induction_separator, " ");
   EXPECT_EQ(own->icl_mixture->induction_separator, "");
