@@ -64,6 +64,29 @@ std::string plan_fingerprint(const EmergenceConfig& c) {
   return j.dump();
 }
 
+// The mixture a model trains on, as its fingerprint (kept in OUT/models/NAME/mixture.fingerprint):
+// the plan's identity leaves most mixture keys out (older studies keep theirs), so a kept model
+// is checked against the mixture it would be resumed on.
+std::string model_mixture_fingerprint(const EmergenceConfig& c, const ModelShape& m) {
+  return mixture_fingerprint(c, m.role == "icl" && c.icl_mixture ? *c.icl_mixture : c.mixture);
+}
+
+Status check_kept_models(const EmergenceConfig& c) {
+  for (const auto& m : c.models) {
+    const std::string path = c.out + "/models/" + model_name(m) + "/mixture.fingerprint";
+    if (!file_exists(path)) continue;  // not trained yet, or kept by an older lmforge
+    LM_ASSIGN_OR_RETURN(std::string kept, read_file(path));
+    if (kept != model_mixture_fingerprint(c, m))
+      return Status(Code::kInvalidArgument,
+                    fmt::format("{}: {} was trained on another mixture (its settings in [{}] "
+                                "changed since; {})",
+                                c.path, model_name(m),
+                                m.role == "icl" && c.icl_mixture ? "icl_mixture" : "mixture", path),
+                    "choose a new folder with --out, or restore the mixture's settings");
+  }
+  return ok_status();
+}
+
 // OUT must be empty, missing, or this study's folder (then --resume is needed).
 Status check_out_dir(const EmergenceConfig& c, bool resume) {
   if (!fs::exists(c.out)) return ok_status();
@@ -161,6 +184,9 @@ Status train_model(const EmergenceConfig& c, const MixtureStats& mix, const Plan
     if (file_exists(keep + "/train_state.json")) continue;
     *trained = true;
     LM_RETURN_IF_ERROR(make_dirs(m.dir));
+    const std::string fp = m.dir + "/mixture.fingerprint";  // check_kept_models reads it
+    if (!file_exists(fp))
+      LM_RETURN_IF_ERROR(write_file_atomic(fp, model_mixture_fingerprint(c, {m.role, m.shape})));
     bool resume = file_exists(run + "/checkpoint/train_state.json");
     int64_t at = 0;
     if (resume) {
@@ -630,6 +656,7 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
   LM_RETURN_IF_ERROR(check_emergence_config(c));
   // A dry run may look at this study's folder; neither touches another study's.
   LM_RETURN_IF_ERROR(check_out_dir(c, o.resume || o.dry_run));
+  LM_RETURN_IF_ERROR(check_kept_models(c));
   LM_RETURN_IF_ERROR(make_dirs(c.out));
   if (!o.dry_run || !file_exists(c.out + "/study.json")) {
     Json marker = {{"kind", kStudyKind},

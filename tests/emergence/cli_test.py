@@ -153,6 +153,12 @@ fails_with("task missing from the held-out set",
            "not in the mixture's held-out set", f"{work}/miss")
 other = config("other", study, ladder=LADDER.replace("n_embd = 24", "n_embd = 32"))
 fails_with("a folder holding another study", ["emergence", "--config", other, "--resume"], "holds another emergence study")
+# the same plan on another mixture: the kept models were trained on the old one
+remix = config("remix", study)
+text = open(remix).read().replace("arithmetic_train = 300\n", "arithmetic_train = 300\ntext_fraction = 0.5\n", 1)
+open(remix, "w").write(text)
+fails_with("kept models trained on another mixture", ["emergence", "--config", remix, "--resume"],
+           "ladder-l1-h1-e8 was trained on another mixture")
 def with_loader(name, out, mode):
     path = config(name, out)
     text = open(path).read()
