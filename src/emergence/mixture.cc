@@ -155,8 +155,8 @@ std::vector<std::pair<std::string, std::string>> arithmetic_train(int n, const M
   return out;
 }
 
-std::vector<std::string> induction_train(const MixtureConfig& m, const std::string& separator,
-                                         uint64_t data_seed, uint64_t seed) {
+std::vector<std::string> induction_train(const MixtureConfig& m, uint64_t data_seed,
+                                         uint64_t seed) {
   using eval::builtin::kInductionLength;
   using eval::builtin::kInductionPrefix;
   eval::builtin::Splits s = eval::builtin::make_induction(data_seed);
@@ -166,7 +166,7 @@ std::vector<std::string> induction_train(const MixtureConfig& m, const std::stri
   std::vector<std::string> out;
   auto add = [&](std::string seq) {
     // the eval prompt "{sequence}\n{prefix}" followed by " {continuation}"
-    if (separator.empty()) std::erase(seq, ' ');
+    if (m.induction_separator.empty()) std::erase(seq, ' ');
     out.push_back(seq + "\n" + seq);
   };
   for (const Doc& d : s.train) add(d["sequence"].get<std::string>());
@@ -257,7 +257,9 @@ bool holds_heldout_line(const std::string& text, const std::unordered_set<uint64
   return false;
 }
 
-std::string fingerprint(const EmergenceConfig& c, const MixtureConfig& m) {
+}  // namespace
+
+std::string mixture_fingerprint(const EmergenceConfig& c, const MixtureConfig& m) {
   nlohmann::json j = {{"tokenizer", c.tokenizer},
                       {"data_seed", c.data_seed},
                       {"seed", c.seed},
@@ -280,6 +282,8 @@ std::string fingerprint(const EmergenceConfig& c, const MixtureConfig& m) {
   return j.dump();
 }
 
+namespace {
+
 nlohmann::json stats_json(const MixtureStats& s) {
   return {{"text_documents", s.text_documents},
           {"text_dropped_heldout", s.text_dropped_heldout},
@@ -295,23 +299,14 @@ nlohmann::json stats_json(const MixtureStats& s) {
           {"prefix", s.prefix}};
 }
 
-}  // namespace
-
-std::string mixture_fingerprint(const EmergenceConfig& c, const MixtureConfig& m) {
-  return fingerprint(c, m);
-}
-
-Result<MixtureStats> build_mixture(const EmergenceConfig& c) {
-  return build_mixture(c, c.mixture, "data");
-}
-
-Result<MixtureStats> build_mixture(const EmergenceConfig& c, const MixtureConfig& m,
-                                   const std::string& folder) {
+// Mixture `m` into OUT/FOLDER; the study's task data (OUT/tasks) first when `write_tasks`.
+Result<MixtureStats> build(const EmergenceConfig& c, const MixtureConfig& m,
+                           const std::string& folder, bool write_tasks) {
   const std::string data = c.out + "/" + folder;
   const std::string manifest = data + "/mixture.json";
   MixtureStats st;
   st.prefix = data + "/mix";
-  const std::string fp = fingerprint(c, m);
+  const std::string fp = mixture_fingerprint(c, m);
   if (file_exists(manifest)) {
     LM_ASSIGN_OR_RETURN(std::string text, read_file(manifest));
     auto j = nlohmann::json::parse(text, nullptr, false);
@@ -333,17 +328,18 @@ Result<MixtureStats> build_mixture(const EmergenceConfig& c, const MixtureConfig
     }
   }
   LM_RETURN_IF_ERROR(make_dirs(data));
-  // 1. the built-in task data (held-out splits for evaluation, few-shot pools)
-  eval::MakeDataOptions mo;
-  mo.out_dir = c.out + "/tasks";
-  mo.sample_dir = m.sample;
-  mo.seed = c.data_seed;
-  LM_RETURN_IF_ERROR(eval::make_builtin_task_data(mo).with_context("mixture: task data"));
-  // the study's task data, the same whichever mixture writes it (the held-out sets and prompt
-  // fields are [mixture]'s)
-  if (c.mixture.arithmetic_format == "reversed")
-    LM_RETURN_IF_ERROR(add_reversed_answers(mo.out_dir, c.mixture.arithmetic_digits));
-  LM_RETURN_IF_ERROR(add_induction_fields(mo.out_dir));
+  // 1. the built-in task data (held-out splits for evaluation, few-shot pools), the study's:
+  // written with [mixture], read by [icl_mixture] (its held-out sets and prompts are [mixture]'s)
+  if (write_tasks) {
+    eval::MakeDataOptions mo;
+    mo.out_dir = c.out + "/tasks";
+    mo.sample_dir = m.sample;
+    mo.seed = c.data_seed;
+    LM_RETURN_IF_ERROR(eval::make_builtin_task_data(mo).with_context("mixture: task data"));
+    if (m.arithmetic_format == "reversed")
+      LM_RETURN_IF_ERROR(add_reversed_answers(mo.out_dir, m.arithmetic_digits));
+    LM_RETURN_IF_ERROR(add_induction_fields(mo.out_dir));
+  }
   // 2. training instances: each arithmetic instance (direct or, for worked_steps_fraction of
   // them, with its worked steps) is written arithmetic_epochs times
   Rng rng(hash64("emergence-mixture", c.seed));
@@ -364,7 +360,7 @@ Result<MixtureStats> build_mixture(const EmergenceConfig& c, const MixtureConfig
   for (int e = 0; e < m.arithmetic_epochs; ++e)
     instances.insert(instances.end(), arithmetic.begin(), arithmetic.end());
   if (m.induction_train > 0)
-    for (auto& s : induction_train(m, m.induction_separator, c.data_seed, c.seed)) {
+    for (auto& s : induction_train(m, c.data_seed, c.seed)) {
       instances.push_back(std::move(s));
       st.induction_instances++;
     }
@@ -443,6 +439,17 @@ Result<MixtureStats> build_mixture(const EmergenceConfig& c, const MixtureConfig
       st.documents, st.text_documents, st.arithmetic_instances, st.worked_steps_instances,
       st.induction_instances, st.corpus_instances, st.train_tokens);
   return st;
+}
+
+}  // namespace
+
+Result<MixtureStats> build_mixture(const EmergenceConfig& c) {
+  return build(c, c.mixture, "data", true);
+}
+
+Result<MixtureStats> build_icl_mixture(const EmergenceConfig& c) {
+  if (!c.icl_mixture) return invalid_argument("{}: no [icl_mixture]", c.path);
+  return build(c, *c.icl_mixture, "data-icl", false);
 }
 
 Result<std::vector<int>> token_counts(const EmergenceConfig& c,

@@ -30,10 +30,9 @@ struct MixtureStats {
 // Builds (or, when OUT/data/mixture.json says it is built from the same config, reuses) the
 // mixture. Errors name the input.
 Result<MixtureStats> build_mixture(const EmergenceConfig& c);
-// The same for mixture `m` in OUT/FOLDER (the ICL models' [icl_mixture]: "data-icl"). The task
-// data (OUT/tasks) and the ICL documents are the study's, the same from either.
-Result<MixtureStats> build_mixture(const EmergenceConfig& c, const MixtureConfig& m,
-                                   const std::string& folder);
+// The same for the ICL models' [icl_mixture] in OUT/data-icl, after build_mixture: it reads the
+// study's task data (OUT/tasks) that wrote, and holds out the same ICL documents.
+Result<MixtureStats> build_icl_mixture(const EmergenceConfig& c);
 
 // The identity of mixture `m` (its mixture.json's fingerprint; the plan's, for [icl_mixture]).
 std::string mixture_fingerprint(const EmergenceConfig& c, const MixtureConfig& m);

@@ -669,7 +669,7 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
   StudyResult res;
   LM_ASSIGN_OR_RETURN(res.mixture, build_mixture(c));
   if (c.icl_mixture) {
-    LM_ASSIGN_OR_RETURN(res.icl_mixture, build_mixture(c, *c.icl_mixture, "data-icl"));
+    LM_ASSIGN_OR_RETURN(res.icl_mixture, build_icl_mixture(c));
     if ((double)c.batch_size * (c.seq_len + 1) > (double)res.icl_mixture->train_tokens)
       return Status(Code::kInvalidArgument,
                     fmt::format("{}: the ICL mixture has {} training tokens, fewer than one batch",
