@@ -28,6 +28,7 @@ int kernel_threads() {
 const KernelSet* kernels_by_name(const char* name) {
   if (std::strcmp(name, "ref") == 0) return &ref_kernels();
   if (std::strcmp(name, "cpu") == 0) return &cpu_kernels();
+  if (std::strcmp(name, "cpu-bf16") == 0) return &bf16_kernels();
   return nullptr;
 }
 
@@ -38,10 +39,10 @@ const KernelSet* kernels_by_name(const char* name) {
 
 namespace lm::kernels {
 
-double measure_matmul_flops(double seconds) {
+double measure_matmul_flops(double seconds, const KernelSet* set) {
   const int n = 1024;
   std::vector<float> a((size_t)n * n, 0.5f), b((size_t)n * n, 0.25f), c((size_t)n * n);
-  const KernelSet& k = cpu_kernels();
+  const KernelSet& k = set ? *set : cpu_kernels();
   k.matmul_forward(c.data(), a.data(), b.data(), nullptr, n, n, n);  // warm-up
   double best = 0;
   auto t_end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);

@@ -57,7 +57,10 @@ struct KernelSet {
 
 const KernelSet& ref_kernels();
 const KernelSet& cpu_kernels();
-// "ref" or "cpu"; null for an unknown name.
+// cpu with the linear layers and the head multiplied in bf16 (fp32 sums) on Intel AMX; the cpu
+// set itself (name "cpu") on a CPU without AMX-BF16.
+const KernelSet& bf16_kernels();
+// "ref", "cpu" or "cpu-bf16"; null for an unknown name.
 const KernelSet* kernels_by_name(const char* name);
 
 // Sets the thread count of the cpu kernels (OpenMP) and keeps OpenBLAS single-threaded, so one
@@ -70,7 +73,7 @@ constexpr float kLayerNormEps = 1e-5f;
 }  // namespace lm::kernels
 
 namespace lm::kernels {
-// Measures the sgemm throughput of the cpu matmul (FLOP/s) on square-ish 1024 products with the
-// current kernel_threads(), for about `seconds`; the MFU denominator.
-double measure_matmul_flops(double seconds = 0.3);
+// Measures the throughput of a kernel set's matmul (FLOP/s; the cpu set when null) on 1024^3
+// products with the current kernel_threads(), for about `seconds`; the MFU denominator.
+double measure_matmul_flops(double seconds = 0.3, const KernelSet* set = nullptr);
 }  // namespace lm::kernels

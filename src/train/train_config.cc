@@ -105,7 +105,7 @@ const std::vector<ConfigKey>& config_keys() {
       {"log_interval", "progress line every N steps when not on a terminal"},
       {"seed", "random seed (initialisation and data order)"},
       {"threads", "threads (0 = OMP_NUM_THREADS, else all cores)"},
-      {"kernels", "cpu | ref"},
+      {"kernels", "cpu | cpu-bf16 (AMX bf16 products; cpu where the CPU lacks AMX) | ref"},
       {"peak_flops", "FLOP/s for MFU (0 = measure sgemm at start)"}};
   return kKeys;
 }
@@ -242,8 +242,8 @@ Status TrainConfig::validate() const {
   if (!(decay_fraction > 0) || decay_fraction > 1)
     return invalid_argument("config: decay_fraction {} is not in (0, 1]", decay_fraction)
         .with_hint("the share of the steps in wsd's final decay, e.g. 0.2");
-  if (kernels != "cpu" && kernels != "ref")
-    return invalid_argument("config: kernels '{}' is not cpu or ref", kernels);
+  if (kernels != "cpu" && kernels != "cpu-bf16" && kernels != "ref")
+    return invalid_argument("config: kernels '{}' is not cpu, cpu-bf16 or ref", kernels);
   if (loader_mode != "concatenate" && loader_mode != "pad" && loader_mode != "docmask")
     return invalid_argument("config: loader_mode '{}' is not concatenate, pad or docmask",
                             loader_mode);

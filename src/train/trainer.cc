@@ -118,8 +118,9 @@ Result<StepMetrics> train_step(Run* r) {
   return m;
 }
 
-// The sgemm FLOP/s measurement MFU divides by (best of 0.3 s of 1024^3 matmuls; see PeakFlops).
-double measure_peak() { return kernels::measure_matmul_flops(0.3); }
+// The matmul FLOP/s measurement MFU divides by (best of 0.3 s of 1024^3 products with the run's
+// kernel set: sgemm, or AMX bf16 for cpu-bf16; see PeakFlops).
+double measure_peak(const Run& r) { return kernels::measure_matmul_flops(0.3, &r.gpt->kernels()); }
 
 // run.json: the model, the threads and the peak FLOP/s that MFU divides by (written again at the
 // end of a run whose peak was revised, see PeakFlops).
@@ -133,6 +134,7 @@ Status write_run_info(const Run& r) {
                          {"world", r.comm->world()},
                          {"comm", r.comm->backend()},
                          {"kernels", r.cfg.kernels},
+                         {"kernels_used", r.gpt->kernels().name},
                          {"tokenizer", r.meta.tokenizer},
                          {"model", r.gpt->config().to_hf_json()}};
   return write_file_atomic(r.cfg.out + "/run.json", info.dump(2) + "\n");
@@ -152,7 +154,7 @@ Status setup(Run* r, bool resume) {
     return invalid_argument("{}: already holds a run (metrics.jsonl)", r->cfg.out)
         .with_hint("pass --resume to continue it, or choose another --out");
   LM_RETURN_IF_ERROR(detail::trim_metrics(r->cfg.out + "/metrics.jsonl", r->step));
-  r->peak = PeakFlops(r->cfg.peak_flops > 0 ? r->cfg.peak_flops : measure_peak(), {});
+  r->peak = PeakFlops(r->cfg.peak_flops > 0 ? r->cfg.peak_flops : measure_peak(*r), {});
   LM_RETURN_IF_ERROR(write_run_info(*r));
   return write_file_atomic(r->cfg.out + "/config.toml", r->cfg.to_toml());
 }
@@ -188,7 +190,7 @@ Result<TrainSummary> run_training(const TrainConfig& cfg, bool resume, Comm* com
   double peak = r.peak.value();
   comm->allreduce_sum(&peak, 1);  // only rank 0 measured
   std::function<double()> remeasure;
-  if (cfg.peak_flops <= 0) remeasure = measure_peak;
+  if (cfg.peak_flops <= 0) remeasure = [&r] { return measure_peak(r); };
   r.peak = PeakFlops(peak, remeasure);
   TrainSummary sum;
   std::vector<double> rates;

@@ -10,34 +10,20 @@
 
 #include "core/rng.h"
 #include "cuda_test_util.h"
+#include "kernel_test_util.h"
 #include "kernels/device.h"
 #include "kernels/kernels.h"
 
 namespace lm::kernels {
 namespace {
 
+using testing_util::randn;
+using testing_util::rel_err;
 using testing_util::to_cpu;
 using testing_util::to_gpu;
-using Vec = std::vector<float>;
+using testing_util::Vec;
 using IVec = std::vector<int32_t>;
 constexpr double kTol = 1e-4;
-
-Vec randn(size_t n, Rng& rng, float scale = 1.0f) {
-  Vec v(n);
-  for (auto& x : v) x = (float)rng.normal() * scale;
-  return v;
-}
-
-// max |a-b| / max(1e-6, max |b|)
-double rel_err(const Vec& a, const Vec& b) {
-  EXPECT_EQ(a.size(), b.size());
-  double d = 0, m = 1e-6;
-  for (size_t i = 0; i < a.size() && i < b.size(); i++) {
-    d = std::max(d, (double)std::fabs(a[i] - b[i]));
-    m = std::max(m, (double)std::fabs(b[i]));
-  }
-  return d / m;
-}
 
 struct Shape {
   int B, T, C, NH, V;

@@ -10,27 +10,14 @@
 #include <vector>
 
 #include "core/rng.h"
+#include "kernel_test_util.h"
 
 namespace lm::kernels {
 namespace {
 
-using Vec = std::vector<float>;
-
-Vec randn(size_t n, Rng& rng, float scale = 1.0f) {
-  Vec v(n);
-  for (auto& x : v) x = (float)rng.normal() * scale;
-  return v;
-}
-
-// max |a-b| / max(1e-6, max |b|)
-double rel_err(const Vec& a, const Vec& b) {
-  double d = 0, m = 1e-6;
-  for (size_t i = 0; i < a.size(); i++) {
-    d = std::max(d, (double)std::fabs(a[i] - b[i]));
-    m = std::max(m, (double)std::fabs(b[i]));
-  }
-  return d / m;
-}
+using testing_util::randn;
+using testing_util::rel_err;
+using testing_util::Vec;
 
 struct Shape {
   int B, T, C, NH, V;

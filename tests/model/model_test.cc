@@ -22,6 +22,18 @@ fs::path out_dir(const std::string& name) {
   return p;
 }
 
+// Every gradient tensor of b within tol of a's (max |a-b| over max |a|).
+void expect_same_gradients(Gpt& a, Gpt& b, double tol) {
+  for (const auto& p : a.layout().tensors()) {
+    double d = 0, m = 1e-8;
+    for (size_t i = 0; i < p.size; i++) {
+      d = std::max(d, (double)std::fabs(a.grads()[p.offset + i] - b.grads()[p.offset + i]));
+      m = std::max(m, (double)std::fabs(a.grads()[p.offset + i]));
+    }
+    EXPECT_LT(d / m, tol) << p.name;
+  }
+}
+
 TEST(GptConfigTest, CountsMatchTheTrainingNotes) {
   GptConfig gpt2;  // defaults are GPT-2 124M
   EXPECT_EQ(gpt2.num_params(), 124439808);
@@ -109,16 +121,35 @@ TEST(GptTest, RefAndCpuAgreeThroughTheModel) {
   EXPECT_NEAR(la, std::log(53.0), 0.1);  // near-uniform at init
   a.backward();
   b.backward();
-  for (const auto& p : a.layout().tensors()) {
-    double d = 0, m = 1e-8;
-    for (size_t i = 0; i < p.size; i++) {
-      d = std::max(d, (double)std::fabs(a.grads()[p.offset + i] - b.grads()[p.offset + i]));
-      m = std::max(m, (double)std::fabs(a.grads()[p.offset + i]));
-    }
-    EXPECT_LT(d / m, 1e-4) << p.name;
-  }
+  expect_same_gradients(a, b, 1e-4);
   tg[3] = 99;  // out of vocabulary
   EXPECT_FALSE(a.check_batch(batch).ok());
+}
+
+// cpu-bf16 (AMX bf16 products, fp32 elsewhere) through the whole model: the loss and every
+// gradient agree with ref to bf16's precision, and differ (the products are bf16). Skipped
+// without AMX, where the set is the cpu one.
+TEST(GptTest, Bf16KernelsAgreeWithRefToBf16Precision) {
+  if (std::string(kernels::bf16_kernels().name) != "cpu-bf16")
+    GTEST_SKIP() << "this CPU has no AMX-BF16 (cpu-bf16 runs as cpu)";
+  kernels::set_kernel_threads(2);
+  GptConfig c{.vocab_size = 301, .n_ctx = 70, .n_layer = 2, .n_head = 2, .n_embd = 64};
+  Gpt a(c, kernels::ref_kernels()), b(c, kernels::bf16_kernels());
+  a.init_weights(5);
+  b.init_weights(5);
+  int B = 2, T = 67;
+  std::vector<int32_t> in(B * T), tg(B * T);
+  Rng rng(2);
+  for (int i = 0; i < B * T; i++) in[i] = rng.below(301), tg[i] = rng.below(301);
+  Batch batch{.inputs = in.data(), .targets = tg.data(), .B = B, .T = T};
+  a.zero_grad();
+  b.zero_grad();
+  float la = a.forward(batch), lb = b.forward(batch);
+  EXPECT_NEAR(la, lb, 1e-3 * std::fabs(la));
+  EXPECT_NE(la, lb);
+  a.backward();
+  b.backward();
+  expect_same_gradients(a, b, 3e-2);
 }
 
 TEST(SafetensorsTest, RoundTripAndErrors) {

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli.h"
+#include "kernels/kernels.h"
 #include "train/trainer.h"
 #include "train_cli.h"
 
@@ -24,6 +25,11 @@ Status run(const Opts& o) {
   if (!o.config.empty()) LM_RETURN_IF_ERROR(train::load_config_toml(o.config, &cfg));
   LM_RETURN_IF_ERROR(apply_train_config_flags(o.keys, &cfg));
   LM_ASSIGN_OR_RETURN(auto comm, train::make_comm("auto"));
+  if (cfg.kernels == "cpu-bf16" && comm->rank() == 0 &&
+      std::string(kernels::bf16_kernels().name) != "cpu-bf16")
+    fmt::print(stderr,
+               "note: kernels cpu-bf16: this CPU has no AMX-BF16 (Intel Sapphire Rapids or "
+               "later), so the products run in fp32, as kernels = \"cpu\"\n");
   train::TrainHooks hooks = train_progress_hooks(&cfg);
   LM_ASSIGN_OR_RETURN(train::TrainSummary s, train::run_training(cfg, o.resume, comm.get(), hooks));
   if (comm->rank() != 0) return ok_status();
