@@ -1,23 +1,26 @@
 #!/usr/bin/env python3
-"""bench_train.py LMFORGE [--configs i,ii,iii] [--threads 2] [--steps 8]: training throughput of
+"""bench_train.py LMFORGE [--configs i,ii,iii,s] [--threads 2] [--steps 8] [--bf16]: training throughput of
 lmforge vs PyTorch (Debian python3-torch, /usr/bin/python3) side by side in one run, on the
 configs of the training notes, with random tokens: tokens/s (median of the steps after 2
 warm-up steps), GFLOP/s (nanoGPT's 6N + 12 L C T per token), MFU vs the measured sgemm peak,
 and peak RSS. Prints a Markdown table and the lmforge/PyTorch ratios. Timings are figures, not
 tests. --repeats N alternates the two N times per config and reports the medians (tokens/s and
 the per-pair ratio), which steadies the ratio on a shared, loaded machine. PyTorch runs with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=threads, OMP_WAIT_POLICY=PASSIVE
-and torch.set_num_threads(threads), as in the notes."""
+and torch.set_num_threads(threads), as in the notes. --bf16: lmforge with --kernels cpu-bf16 (AMX
+bf16 products) against PyTorch under torch.autocast("cpu", torch.bfloat16) (oneDNN, AMX where the
+CPU has it); MFU is then of the bf16 matmul peak lmforge measures. Config s is make run's model."""
 import argparse, json, os, resource, shutil, struct, subprocess, sys, tempfile
 
 CONFIGS = {  # name: (V, L, H, C, T, B)
     "i": (8192, 4, 4, 256, 256, 8),
     "ii": (8192, 6, 6, 384, 256, 4),
     "iii": (50257, 12, 12, 768, 64, 4),
+    "s": (8192, 2, 2, 128, 256, 8),  # examples/train-sample.toml
 }
 
 TORCH_BENCH = r'''
 import math, os, sys, time, json, resource, torch
-V, L, H, C, T, B, steps, threads = [int(x) for x in sys.argv[1:9]]
+V, L, H, C, T, B, steps, threads, bf16 = [int(x) for x in sys.argv[1:10]]
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 class Block(torch.nn.Module):
@@ -55,7 +58,8 @@ for i in range(steps + 2):
     idx, tgt = torch.randint(0, V, (B, T)), torch.randint(0, V, (B, T))
     t0 = time.perf_counter()
     opt.zero_grad(set_to_none=True)
-    loss = m(idx, tgt)
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(bf16)):
+        loss = m(idx, tgt)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
     opt.step()
@@ -87,7 +91,7 @@ def write_random_pack(prefix, V, n_tokens, seed=1):
     json.dump(meta, open(prefix + ".meta.json", "w"))
 
 
-def run_lmforge(lm, work, name, cfg, steps, threads):
+def run_lmforge(lm, work, name, cfg, steps, threads, bf16):
     V, L, H, C, T, B = cfg
     prefix = f"{work}/{name}"
     write_random_pack(prefix, V, max(B * T * (steps + 3) * 2, 8192))
@@ -102,20 +106,23 @@ def run_lmforge(lm, work, name, cfg, steps, threads):
                         "--n-layer", str(L), "--n-head", str(H), "--n-embd", str(C), "--seq-len", str(T),
                         "--batch-size", str(B), "--max-steps", str(steps + 2), "--warmup-steps", "1",
                         "--lr", "1e-4", "--threads", str(threads), "--eval-interval", "0",
+                        "--kernels", "cpu-bf16" if bf16 else "cpu",
                         "--json"], capture_output=True, text=True, env=env)
     if p.returncode != 0:
         sys.exit(f"lmforge train failed:\n{p.stderr}")
     rss = float(p.stderr.split("RSS_KB")[-1].split()[0]) / 1024
     rates = sorted(json.loads(l)["tokens_per_sec"] for l in list(open(out + "/metrics.jsonl"))[2:])
     info = json.load(open(out + "/run.json"))
+    if bf16 and info.get("kernels_used") != "cpu-bf16":
+        sys.exit("--bf16: this CPU has no AMX-BF16 (lmforge ran its fp32 kernels)")
     return {"tokens_per_sec": rates[len(rates) // 2], "rss_mb": rss,
             "peak": info["peak_flops"], "flops_per_token": info["flops_per_token"]}
 
 
-def run_torch(cfg, steps, threads):
+def run_torch(cfg, steps, threads, bf16):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
                OMP_WAIT_POLICY="PASSIVE")
-    p = subprocess.run(["/usr/bin/python3", "-c", TORCH_BENCH] + [str(x) for x in cfg] + [str(steps), str(threads)],
+    p = subprocess.run(["/usr/bin/python3", "-c", TORCH_BENCH] + [str(x) for x in cfg] + [str(steps), str(threads), str(int(bf16))],
                        capture_output=True, text=True, env=env)
     if p.returncode != 0:
         return None
@@ -140,6 +147,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=8)
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--bf16", action="store_true")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="bench_train_")
     rows = []
@@ -148,8 +156,8 @@ def main():
         steps = a.steps if name != "iii" else max(3, a.steps // 2)
         pairs = []
         for _ in range(a.repeats):
-            o = run_lmforge(a.lmforge, work, name, cfg, steps, a.threads)
-            t = run_torch(cfg, steps, a.threads)
+            o = run_lmforge(a.lmforge, work, name, cfg, steps, a.threads, a.bf16)
+            t = run_torch(cfg, steps, a.threads, a.bf16)
             pairs.append((o, t))
             tt = t["tokens_per_sec"] if t else float("nan")
             print(f"config ({name}): lmforge {o['tokens_per_sec']:.0f} tok/s, PyTorch {tt:.0f} tok/s, "
@@ -158,8 +166,9 @@ def main():
         ratio = median([p[0]["tokens_per_sec"] / p[1]["tokens_per_sec"] for p in pairs if p[1]])
         fpt = ours["flops_per_token"]
         rows.append((name, ours, theirs, fpt, ratio))
-    print(f"\nthreads {a.threads}; sgemm peak measured by lmforge: {rows[0][1]['peak'] / 1e9:.1f} GFLOP/s\n")
-    print("| config | lmforge tok/s | PyTorch tok/s | ratio | lmforge GFLOP/s | MFU (of sgemm peak) | "
+    kind = "bf16 (AMX) matmul" if a.bf16 else "sgemm"
+    print(f"\nthreads {a.threads}; {kind} peak measured by lmforge: {rows[0][1]['peak'] / 1e9:.1f} GFLOP/s\n")
+    print(f"| config | lmforge tok/s | PyTorch tok/s | ratio | lmforge GFLOP/s | MFU (of {kind} peak) | "
           "lmforge peak RSS | PyTorch peak RSS |")
     print("|---|---|---|---|---|---|---|---|")
     for name, o, t, fpt, ratio in rows:
