@@ -106,7 +106,7 @@ const std::vector<ConfigKey>& config_keys() {
       {"seed", "random seed (initialisation and data order)"},
       {"threads", "threads (0 = OMP_NUM_THREADS, else all cores)"},
       {"kernels", "cpu | cpu-bf16 (AMX bf16 products; cpu where the CPU lacks AMX) | ref"},
-      {"peak_flops", "FLOP/s for MFU (0 = measure sgemm at start)"}};
+      {"peak_flops", "FLOP/s for MFU (0 = measure the kernels' matmul at start)"}};
   return kKeys;
 }
 

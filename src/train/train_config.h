@@ -31,7 +31,7 @@ struct TrainConfig {
   uint64_t seed = 1;
   int threads = 0;
   std::string kernels = "cpu";
-  double peak_flops = 0;  // 0 = measure sgemm at start
+  double peak_flops = 0;  // 0 = measure the kernel set's matmul at start
 
   model::GptConfig model_config(int data_vocab) const;
   Status validate() const;

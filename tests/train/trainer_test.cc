@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/file_util.h"
+#include "kernels/kernels.h"
+#include "kernels/kernels.h"
 #include "synthetic_data.h"
 #include "train/adamw.h"
 
@@ -146,6 +148,29 @@ TEST_F(TrainerTest, SameBytesForAnyThreadCount) {
   a.max_steps = b.max_steps = 6;
   a.threads = 1, b.threads = 2;
   ASSERT_TRUE(run_training(a, false, nullptr).ok());
+  ASSERT_TRUE(run_training(b, false, nullptr).ok());
+  auto wa = read_file(a.out + "/checkpoint/model.safetensors");
+  auto wb = read_file(b.out + "/checkpoint/model.safetensors");
+  ASSERT_TRUE(wa.ok() && wb.ok());
+  EXPECT_TRUE(*wa == *wb);
+}
+
+// kernels = "cpu-bf16": the run learns the chain as fp32 does, run.json names the set that ran
+// (cpu-bf16 with AMX, cpu without), and the bytes do not depend on the thread count.
+TEST_F(TrainerTest, Bf16KernelsLearnAndRecordTheSetThatRan) {
+  TrainConfig a = tiny("bf16-1"), b = tiny("bf16-2");
+  for (TrainConfig* c : {&a, &b}) {
+    c->kernels = "cpu-bf16";
+    c->max_steps = 100, c->eval_interval = 50, c->lr = 1e-2;
+  }
+  b.threads = 2;
+  auto r = run_training(a, false, nullptr);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  ASSERT_TRUE(r->final_val_loss.has_value());
+  EXPECT_LT(*r->final_val_loss, 1.2);  // the fp32 bound of LearnsTheSyntheticChain
+  auto info = nlohmann::json::parse(*read_file(a.out + "/run.json"));
+  EXPECT_EQ(info["kernels"], "cpu-bf16");
+  EXPECT_EQ(info["kernels_used"], kernels::bf16_kernels().name);
   ASSERT_TRUE(run_training(b, false, nullptr).ok());
   auto wa = read_file(a.out + "/checkpoint/model.safetensors");
   auto wb = read_file(b.out + "/checkpoint/model.safetensors");
