@@ -13,7 +13,6 @@
 
 #include "core/file_util.h"
 #include "kernels/kernels.h"
-#include "kernels/kernels.h"
 #include "synthetic_data.h"
 #include "train/adamw.h"
 
