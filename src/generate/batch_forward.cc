@@ -28,8 +28,10 @@ BatchForward::BatchForward(const model::Gpt& model) : m_(model), cfg_(model.conf
     Layer L;
     L.qkv = PackedMatrix::pack(w.qkv_w, w.qkv_b, C, 3 * C);
     L.proj = PackedMatrix::pack(w.proj_w, w.proj_b, C, C);
-    L.fc = PackedMatrix::pack(w.fc_w, w.fc_b, C, 4 * C);
-    L.fcproj = PackedMatrix::pack(w.fcproj_w, w.fcproj_b, 4 * C, C);
+    if (cfg_.mlp) {  // attention-only: the MLP is skipped, nothing packed
+      L.fc = PackedMatrix::pack(w.fc_w, w.fc_b, C, 4 * C);
+      L.fcproj = PackedMatrix::pack(w.fcproj_w, w.fcproj_b, 4 * C, C);
+    }
     layers_.push_back(std::move(L));
   }
   head_ = PackedMatrix::pack_transposed(p.wte, C, cfg_.vocab_size);
@@ -163,6 +165,7 @@ Status BatchForward::forward(std::span<const Segment> segs) {
     attention(l, segs);
     layers_[l].proj.multiply(atty_.data(), C, (int)M, tmp_.data(), C);
     add_residual();
+    if (!cfg_.mlp) continue;  // attention-only: the zero MLP adds exactly 0
     k.layernorm_forward(ln_.data(), mean_.data(), rstd_.data(), x_.data(), w.ln2_w, w.ln2_b, (int)M,
                         C);
     layers_[l].fc.multiply(ln_.data(), C, (int)M, fc_.data(), 4 * C);

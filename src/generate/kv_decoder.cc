@@ -58,6 +58,7 @@ const float* KvDecoder::step(int token) {
     attend(l);
     k.matmul_forward(tmp_.data(), att_y_.data(), w.proj_w, w.proj_b, 1, C, C);
     for (int c = 0; c < C; c++) x_[c] += tmp_[c];
+    if (!cfg_.mlp) continue;  // attention-only: the zero MLP adds exactly 0
     k.layernorm_forward(ln_.data(), mean_.data(), rstd_.data(), x_.data(), w.ln2_w, w.ln2_b, 1, C);
     k.matmul_forward(fc_.data(), ln_.data(), w.fc_w, w.fc_b, 1, C, 4 * C);
     k.gelu_forward(fcg_.data(), fc_.data(), 4 * C);

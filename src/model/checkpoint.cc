@@ -43,6 +43,18 @@ Status load_model_weights(const std::string& dir, Gpt* model) {
                               p.name, fmt::join(e->shape, ","), fmt::join(p.shape, ","))
           .with_hint("the checkpoint was written for another model config");
     std::memcpy(model->params() + p.offset, e->data, p.size * sizeof(float));
+    if (!model->config().mlp && is_mlp_tensor(p.name)) {
+      const float* w = model->params() + p.offset;
+      for (size_t i = 0; i < p.size; i++)
+        if (w[i] != 0.0f)
+          return invalid_argument(
+                     "{}: tensor '{}' is not zero, but config.json says the model is "
+                     "attention-only (lmforge_mlp false)",
+                     path, p.name)
+              .with_hint(
+                  "an attention-only model's MLP is zero; the weights and config.json "
+                  "belong to different models");
+    }
   }
   size_t expected = model->layout().tensors().size();
   if (st.tensors().size() != expected)

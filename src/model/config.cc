@@ -22,11 +22,13 @@ int64_t GptConfig::num_params() const { return num_params_no_position() + (int64
 
 int64_t GptConfig::num_params_no_position() const {
   int64_t C = n_embd, b = bias ? 1 : 0;
-  int64_t per_layer = 2 * C + 2 * C * b        // ln_1, ln_2 (weight, bias)
+  int64_t per_layer = C + C * b                // ln_1 (weight, bias)
                       + C * 3 * C + 3 * C * b  // c_attn
-                      + C * C + C * b          // attn c_proj
-                      + C * 4 * C + 4 * C * b  // c_fc
-                      + 4 * C * C + C * b;     // mlp c_proj
+                      + C * C + C * b;         // attn c_proj
+  if (mlp)
+    per_layer += C + C * b                // ln_2
+                 + C * 4 * C + 4 * C * b  // c_fc
+                 + 4 * C * C + C * b;     // mlp c_proj
   return (int64_t)vocab_size * C + n_layer * per_layer + C + C * b;
 }
 
@@ -35,25 +37,28 @@ double GptConfig::flops_per_token(int seq_len) const {
 }
 
 nlohmann::json GptConfig::to_hf_json() const {
-  return {{"architectures", {"GPT2LMHeadModel"}},
-          {"model_type", "gpt2"},
-          {"vocab_size", vocab_size},
-          {"n_positions", n_ctx},
-          {"n_ctx", n_ctx},
-          {"n_embd", n_embd},
-          {"n_layer", n_layer},
-          {"n_head", n_head},
-          {"n_inner", nullptr},
-          {"activation_function", "gelu_new"},
-          {"layer_norm_epsilon", 1e-5},
-          {"resid_pdrop", 0.0},
-          {"embd_pdrop", 0.0},
-          {"attn_pdrop", 0.0},
-          {"tie_word_embeddings", true},
-          {"bias", bias},
-          {"bos_token_id", vocab_size - 1},
-          {"eos_token_id", vocab_size - 1},
-          {"torch_dtype", "float32"}};
+  nlohmann::json j = {{"architectures", {"GPT2LMHeadModel"}},
+                      {"model_type", "gpt2"},
+                      {"vocab_size", vocab_size},
+                      {"n_positions", n_ctx},
+                      {"n_ctx", n_ctx},
+                      {"n_embd", n_embd},
+                      {"n_layer", n_layer},
+                      {"n_head", n_head},
+                      {"n_inner", nullptr},
+                      {"activation_function", "gelu_new"},
+                      {"layer_norm_epsilon", 1e-5},
+                      {"resid_pdrop", 0.0},
+                      {"embd_pdrop", 0.0},
+                      {"attn_pdrop", 0.0},
+                      {"tie_word_embeddings", true},
+                      {"bias", bias},
+                      {"bos_token_id", vocab_size - 1},
+                      {"eos_token_id", vocab_size - 1},
+                      {"torch_dtype", "float32"}};
+  // only when false, so a regular model's config.json stays GPT-2's own
+  if (!mlp) j["lmforge_mlp"] = false;
+  return j;
 }
 
 Result<GptConfig> GptConfig::from_hf_json(const nlohmann::json& j, const std::string& source) {
@@ -82,6 +87,7 @@ Result<GptConfig> GptConfig::from_hf_json(const nlohmann::json& j, const std::st
     c.n_layer = j.at("n_layer").get<int>();
     c.n_head = j.at("n_head").get<int>();
     c.bias = j.value("bias", true);
+    c.mlp = j.contains("lmforge_mlp") ? j["lmforge_mlp"].get<bool>() : true;
   } catch (const std::exception& e) {
     return corrupt("{}: {}", source, e.what());
   }

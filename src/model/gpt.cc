@@ -36,7 +36,17 @@ void Gpt::init_weights(uint64_t seed) {
       for (size_t i = 0; i < p.size; i++) w[i] = (float)rng.normal() * sd;
     }
   }
+  // Attention-only: the MLP is zero (drawn above all the same, so the other tensors are those
+  // of the regular model of the same seed) and stays so: backward gives it no gradient.
+  if (!config_.mlp) zero_mlp(params_.data(), layout_);
 }
+
+void zero_mlp(float* params, const ParamLayout& layout) {
+  for (const ParamInfo& p : layout.tensors())
+    if (is_mlp_tensor(p.name)) std::fill(params + p.offset, params + p.offset + p.size, 0.0f);
+}
+
+bool is_mlp_tensor(const std::string& name) { return name.find(".mlp.") != std::string::npos; }
 
 void Gpt::zero_grad() { std::memset(grads_.data(), 0, grads_.size() * sizeof(float)); }
 
@@ -62,13 +72,15 @@ void Gpt::ensure_activations(int B, int T) {
   for (auto& a : acts_) {
     a.ln1.resize(N * C), a.ln1_mean.resize(N), a.ln1_rstd.resize(N), a.qkv.resize(N * 3 * C);
     a.atty.resize(N * C), a.att.resize(natt), a.attproj.resize(N * C), a.res2.resize(N * C);
+    a.res3.resize(N * C);
+    if (!config_.mlp) continue;  // attention-only: res3 = res2, no MLP activations
     a.ln2.resize(N * C), a.ln2_mean.resize(N), a.ln2_rstd.resize(N), a.fch.resize(N * 4 * C);
-    a.fch_gelu.resize(N * 4 * C), a.fcproj.resize(N * C), a.res3.resize(N * C);
+    a.fch_gelu.resize(N * 4 * C), a.fcproj.resize(N * C);
   }
   encoded_.resize(N * C), lnf_.resize(N * C), lnf_mean_.resize(N), lnf_rstd_.resize(N);
   logits_.resize(N * config_.vocab_size), losses_.resize(N), dlosses_.resize(N);
   dres_.resize(N * C), dsmall_.resize(N * C), dqkv_.resize(N * 3 * C), datt_.resize(natt);
-  dbig_.resize(N * 4 * C);
+  if (config_.mlp) dbig_.resize(N * 4 * C);
 }
 
 Status Gpt::check_batch(const Batch& b) const {
@@ -105,6 +117,10 @@ void Gpt::block_forward(int l, const float* x, int B, int T) {
   k.attention_forward(a.atty.data(), a.att.data(), a.qkv.data(), seg, B, T, C, config_.n_head);
   k.matmul_forward(a.attproj.data(), a.atty.data(), p.proj_w, p.proj_b, N, C, C);
   k.residual_forward(a.res2.data(), x, a.attproj.data(), (size_t)N * C);
+  if (!config_.mlp) {  // attention-only: the zero MLP adds exactly 0
+    std::memcpy(a.res3.data(), a.res2.data(), (size_t)N * C * sizeof(float));
+    return;
+  }
   k.layernorm_forward(a.ln2.data(), a.ln2_mean.data(), a.ln2_rstd.data(), a.res2.data(), p.ln2_w,
                       p.ln2_b, N, C);
   k.matmul_forward(a.fch.data(), a.ln2.data(), p.fc_w, p.fc_b, N, C, 4 * C);
@@ -159,17 +175,13 @@ float Gpt::forward(const Batch& b) {
   return count > 0 ? (float)(sum / count) : 0.0f;
 }
 
-void Gpt::block_backward(int l, const float* x, int B, int T) {
+void Gpt::mlp_backward(int l, int B, int T) {
   const kernels::KernelSet& k = *k_;
   const LayerParams& p = pv_.layers[l];
   const LayerParams& g = gv_.layers[l];
   LayerActs& a = acts_[l];
   int N = B * T, C = config_.n_embd;
   size_t nc = (size_t)N * C;
-  const int32_t* seg = segments_.empty() ? nullptr : segments_.data();
-  // The matmul, GELU and attention backward kernels overwrite their input gradient, so the
-  // scratch buffers need no zeroing; layernorm backward accumulates into dres (the residual).
-  // res3 = res2 + fcproj: dres flows to both.
   k.matmul_backward(dbig_.data(), g.fcproj_w, g.fcproj_b, dres_.data(), a.fch_gelu.data(),
                     p.fcproj_w, N, 4 * C, C);
   k.gelu_backward(dbig_.data(), a.fch.data(), dbig_.data(), 4 * nc);  // in place
@@ -177,6 +189,20 @@ void Gpt::block_backward(int l, const float* x, int B, int T) {
                     4 * C);
   k.layernorm_backward(dres_.data(), g.ln2_w, g.ln2_b, dsmall_.data(), a.res2.data(), p.ln2_w,
                        a.ln2_mean.data(), a.ln2_rstd.data(), N, C);
+}
+
+void Gpt::block_backward(int l, const float* x, int B, int T) {
+  const kernels::KernelSet& k = *k_;
+  const LayerParams& p = pv_.layers[l];
+  const LayerParams& g = gv_.layers[l];
+  LayerActs& a = acts_[l];
+  int N = B * T, C = config_.n_embd;
+  const int32_t* seg = segments_.empty() ? nullptr : segments_.data();
+  // The matmul, GELU and attention backward kernels overwrite their input gradient, so the
+  // scratch buffers need no zeroing; layernorm backward accumulates into dres (the residual).
+  // res3 = res2 + fcproj: dres flows to both. Attention-only: res3 = res2, and the MLP's
+  // gradients stay exactly zero (so AdamW, weight decay included, leaves it at zero).
+  if (config_.mlp) mlp_backward(l, B, T);
   // res2 = x + attproj
   k.matmul_backward(dsmall_.data(), g.proj_w, g.proj_b, dres_.data(), a.atty.data(), p.proj_w, N, C,
                     C);

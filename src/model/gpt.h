@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "kernels/kernels.h"
@@ -31,7 +32,9 @@ class Gpt {
   Gpt(Gpt&&) = default;
 
   // GPT-2 initialisation: N(0, 0.02) weights, residual projections N(0, 0.02/sqrt(2L)),
-  // zero biases, unit LayerNorm weights. Deterministic in the seed.
+  // zero biases, unit LayerNorm weights. Deterministic in the seed. Attention-only
+  // (config.mlp false): the MLP zeroed (the rest as the regular model's); forward and backward
+  // skip ln_2 + MLP, so its gradients stay exactly zero.
   void init_weights(uint64_t seed);
 
   // Checks shapes and token ranges of a batch (a Status, for data that came from a file).
@@ -61,6 +64,7 @@ class Gpt {
   void ensure_activations(int B, int T);
   void block_forward(int l, const float* x, int B, int T);
   void block_backward(int l, const float* x, int B, int T);
+  void mlp_backward(int l, int B, int T);  // ln_2 + MLP of block l (dres_ in and out)
 
   GptConfig config_;
   const kernels::KernelSet* k_;
@@ -112,5 +116,10 @@ class Gpt {
   int B_ = 0, T_ = 0, cap_bt_ = 0, cap_t_ = 0;
   bool have_targets_ = false;
 };
+
+// An MLP tensor (mlp.c_fc / mlp.c_proj weight or bias): zero in an attention-only model.
+bool is_mlp_tensor(const std::string& name);
+// Zeroes every MLP tensor of a buffer laid out as `layout`.
+void zero_mlp(float* params, const ParamLayout& layout);
 
 }  // namespace lm::model

@@ -172,6 +172,7 @@ Result<SftSummary> run_sft(const SftOptions& o, train::Comm* comm, const train::
   cfg.n_head = mc.n_head;
   cfg.n_embd = mc.n_embd;
   cfg.bias = mc.bias;
+  cfg.mlp = mc.mlp;
   cfg.n_ctx = mc.n_ctx;
   cfg.vocab_size = mc.vocab_size;
   if (cfg.data.empty()) cfg.data = o.data.empty() ? "sft data" : o.data.front();

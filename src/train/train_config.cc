@@ -35,6 +35,7 @@ const std::map<std::string, Field>& fields() {
       {"n_head", LM_F(Kind::kInt, n_head)},
       {"n_embd", LM_F(Kind::kInt, n_embd)},
       {"bias", LM_F(Kind::kBool, bias)},
+      {"mlp", LM_F(Kind::kBool, mlp)},
       {"data", LM_F(Kind::kString, data)},
       {"out", LM_F(Kind::kString, out)},
       {"loader_mode", LM_F(Kind::kString, loader_mode)},
@@ -80,6 +81,9 @@ const std::vector<ConfigKey>& config_keys() {
       {"n_head", "attention heads"},
       {"n_embd", "model width"},
       {"bias", "biases in linear layers and LayerNorms (true/false)"},
+      {"mlp",
+       "an MLP in each block (false = attention-only: the MLP kept zero in the GPT-2 layout, "
+       "never trained)"},
       {"data", "packed data PREFIX (lmforge pack --out PREFIX)"},
       {"out", "run directory"},
       {"loader_mode", "concatenate | pad | docmask"},
@@ -207,7 +211,8 @@ model::GptConfig TrainConfig::model_config(int data_vocab) const {
           .n_layer = n_layer,
           .n_head = n_head,
           .n_embd = n_embd,
-          .bias = bias};
+          .bias = bias,
+          .mlp = mlp};
 }
 
 Status TrainConfig::validate() const {

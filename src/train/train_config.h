@@ -17,6 +17,7 @@ struct TrainConfig {
   // model (vocab_size 0 = the data's vocabulary; n_ctx 0 = seq_len)
   int vocab_size = 0, n_ctx = 0, n_layer = 4, n_head = 4, n_embd = 256;
   bool bias = true;
+  bool mlp = true;  // false: attention-only (model/config.h)
   // data and batch
   std::string data, out, loader_mode = "concatenate";
   int seq_len = 256, batch_size = 16, grad_accum = 1;

@@ -106,6 +106,25 @@ TEST(PackedGemmTest, MatchesNaiveAndRowsAreIndependent) {
   }
 }
 
+// Attention-only (mlp false): BatchForward skips the zero MLP and equals the full forward.
+TEST(BatchForwardTest, AttentionOnlyEqualsFullForward) {
+  model::GptConfig c{.vocab_size = 61, .n_ctx = 32, .n_layer = 2, .n_head = 2, .n_embd = 16};
+  c.mlp = false;
+  model::Gpt g(c, kernels::cpu_kernels());
+  g.init_weights(4);
+  const int V = c.vocab_size;
+  std::vector<int32_t> toks = {3, 17, 40, 0, 5, 5, 9, 22, 31, 1, 2, 8, 60, 7};
+  const int T = (int)toks.size();
+  g.forward({.inputs = toks.data(), .B = 1, .T = T});
+  std::vector<float> full(g.logits(), g.logits() + (size_t)T * V);
+  generate::BatchForward bf(g);
+  generate::KvBlock whole;
+  generate::Segment s{{}, &whole, toks, 0};
+  ASSERT_TRUE(bf.forward(std::span(&s, 1)).ok());
+  ASSERT_EQ(bf.logit_rows(), (size_t)T);
+  for (size_t i = 0; i < full.size(); i++) EXPECT_NEAR(bf.logits(0)[i], full[i], 1e-4) << i;
+}
+
 TEST(BatchForwardTest, EqualsFullForwardAndIsBitwiseStable) {
   auto g = tiny_model();
   int V = g->config().vocab_size;

@@ -36,6 +36,37 @@ TEST(KvDecoderTest, MatchesFullForward) {
   }
 }
 
+// Attention-only (mlp false): the decoder skips the zero MLP and still reproduces the full
+// forward, which equals the regular model of the same weights (its MLP zeroed).
+TEST(KvDecoderTest, AttentionOnlyMatchesFullForwardAndTheZeroMlpModel) {
+  model::GptConfig c{.vocab_size = 41, .n_ctx = 24, .n_layer = 2, .n_head = 2, .n_embd = 16};
+  model::GptConfig ca = c;
+  ca.mlp = false;
+  model::Gpt g(ca, kernels::cpu_kernels()), ref(c, kernels::cpu_kernels());
+  g.init_weights(5);
+  Rng r(2);
+  for (const auto& t : g.layout().tensors()) {
+    if (model::is_mlp_tensor(t.name)) continue;
+    for (size_t i = 0; i < t.size; i++) g.params()[t.offset + i] += (float)r.normal() * 0.2f;
+  }
+  std::copy(g.params(), g.params() + g.num_params(), ref.params());
+  std::vector<int32_t> toks = {3, 17, 40, 0, 5, 5, 9, 22, 31, 1, 2, 8};
+  int T = (int)toks.size(), V = c.vocab_size;
+  g.forward({.inputs = toks.data(), .B = 1, .T = T});
+  std::vector<float> full(g.logits(), g.logits() + (size_t)T * V);
+  ref.forward({.inputs = toks.data(), .B = 1, .T = T});
+  for (size_t i = 0; i < full.size(); i++) ASSERT_EQ(full[i], ref.logits()[i]) << i;
+  KvDecoder dec(g), dref(ref);
+  for (int t = 0; t < T; t++) {
+    const float* l = dec.step(toks[t]);
+    const float* lr = dref.step(toks[t]);
+    for (int v = 0; v < V; v++) {
+      EXPECT_NEAR(l[v], full[(size_t)t * V + v], 2e-5) << t << " " << v;
+      EXPECT_EQ(l[v], lr[v]) << t << " " << v;
+    }
+  }
+}
+
 TEST(GenerateTest, GreedyAndSeeds) {
   model::Gpt g = tiny_model();
   GenerateOptions greedy;

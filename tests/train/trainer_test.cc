@@ -12,7 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/file_util.h"
+#include "core/rng.h"
 #include "kernels/kernels.h"
+#include "model/checkpoint.h"
 #include "synthetic_data.h"
 #include "train/adamw.h"
 
@@ -71,6 +73,91 @@ TEST_F(TrainerTest, LearnsTheSyntheticChain) {
   for (const char* f :
        {"model.safetensors", "config.json", "optimizer.safetensors", "train_state.json"})
     EXPECT_TRUE(file_exists(c.out + "/checkpoint/" + f)) << f;
+}
+
+// An attention-only run (mlp = false): it learns, its MLP stays exactly zero through every AdamW
+// step (weight decay included), config.json says lmforge_mlp false, the summary counts only the
+// used parameters, and it resumes as an attention-only model.
+TEST_F(TrainerTest, AttentionOnlyKeepsItsMlpZero) {
+  TrainConfig c = tiny("attn");
+  c.mlp = false, c.max_steps = 60, c.eval_interval = 30, c.lr = 1e-2, c.checkpoint_interval = 30;
+  auto r = run_training(c, false, nullptr);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  ASSERT_TRUE(r->final_val_loss.has_value());
+  EXPECT_LT(*r->final_val_loss, 2.5);  // ln(40) = 3.69 at the start
+  const model::GptConfig mc = c.model_config(40);
+  EXPECT_FALSE(mc.mlp);
+  EXPECT_EQ(r->params, mc.num_params());
+  auto loaded = model::load_model(c.out + "/checkpoint", kernels::cpu_kernels());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
+  EXPECT_FALSE((*loaded)->config().mlp);
+  size_t zeros = 0, moved = 0;
+  model::Gpt init((*loaded)->config(), kernels::cpu_kernels());
+  init.init_weights(c.seed);
+  for (const auto& t : (*loaded)->layout().tensors())
+    for (size_t i = 0; i < t.size; i++) {
+      const float w = (*loaded)->params()[t.offset + i];
+      if (model::is_mlp_tensor(t.name)) {
+        zeros += w == 0.0f;
+        EXPECT_EQ(w, 0.0f) << t.name;
+      } else if (t.name.find(".ln_2.") != std::string::npos) {
+        EXPECT_EQ(w, init.params()[t.offset + i]) << t.name;  // unused: left at its init
+      } else {
+        moved += w != init.params()[t.offset + i];
+      }
+    }
+  EXPECT_EQ(zeros, 2u * (4 * 32 * 32 + 4 * 32 + 4 * 32 * 32 + 32));
+  EXPECT_GT(moved, 1000u);
+  auto cfg = read_file(c.out + "/checkpoint/config.json");
+  ASSERT_TRUE(cfg.ok());
+  EXPECT_EQ(nlohmann::json::parse(*cfg)["lmforge_mlp"], false);
+  // resuming with the regular model's flags is refused (another model config)
+  TrainConfig regular = c;
+  regular.mlp = true, regular.max_steps = 70;
+  EXPECT_FALSE(run_training(regular, true, nullptr).ok());
+  c.max_steps = 70;
+  auto resumed = run_training(c, true, nullptr);
+  ASSERT_TRUE(resumed.ok()) << resumed.status().to_string();
+}
+
+// AdamW steps on the attention-only model equal those on the reference (the regular model of the
+// same seed with its MLP zeroed, whose MLP gradients are zeroed before each update): the same
+// weights after 5 steps, and the attention-only MLP exactly zero.
+TEST(AttentionOnly, AdamWStepsEqualTheZeroMlpReference) {
+  kernels::set_kernel_threads(1);
+  model::GptConfig c{.vocab_size = 40, .n_ctx = 32, .n_layer = 2, .n_head = 2, .n_embd = 16};
+  model::GptConfig ca = c;
+  ca.mlp = false;
+  model::Gpt a(ca, kernels::cpu_kernels()), ref(c, kernels::cpu_kernels());
+  a.init_weights(3);
+  ref.init_weights(3);
+  model::zero_mlp(ref.params(), ref.layout());
+  AdamW oa(a.layout(), {}), oref(ref.layout(), {});
+  Rng rng(5);
+  const int B = 3, T = 29;
+  std::vector<int32_t> in(B * T), tg(B * T);
+  for (int step = 0; step < 5; step++) {
+    for (int i = 0; i < B * T; i++) in[i] = rng.below(40), tg[i] = rng.below(40);
+    model::Batch b{.inputs = in.data(), .targets = tg.data(), .B = B, .T = T};
+    a.zero_grad(), ref.zero_grad();
+    EXPECT_EQ(a.forward(b), ref.forward(b)) << step;
+    a.backward(), ref.backward();
+    for (const auto& t : ref.layout().tensors())
+      if (model::is_mlp_tensor(t.name) || t.name.find(".ln_2.") != std::string::npos)
+        std::fill(ref.grads() + t.offset, ref.grads() + t.offset + t.size, 0.0f);
+    clip_grad_norm(a.grads(), a.num_params(), 1.0);
+    clip_grad_norm(ref.grads(), ref.num_params(), 1.0);
+    oa.update(a.params(), a.grads(), 1e-2f);
+    oref.update(ref.params(), ref.grads(), 1e-2f);
+  }
+  double d = 0;
+  for (size_t i = 0; i < a.num_params(); i++)
+    d = std::max(d, (double)std::fabs(a.params()[i] - ref.params()[i]));
+  EXPECT_LT(d, 1e-6);
+  for (const auto& t : a.layout().tensors()) {
+    if (!model::is_mlp_tensor(t.name)) continue;
+    for (size_t i = 0; i < t.size; i++) ASSERT_EQ(a.params()[t.offset + i], 0.0f) << t.name;
+  }
 }
 
 // The peak MFU divides by is the best of the sgemm measurements and of the rates steps achieved:
@@ -248,7 +335,7 @@ TEST(TrainConfigTest, TomlAndFlags) {
   std::string good = (dir / "good.toml").string(), bad = (dir / "bad.toml").string();
   ASSERT_TRUE(write_file_atomic(good,
                                 "n_layer = 6\nn-head = 6\nlr = 0.0006\nbias = false\n"
-                                "kernels = \"ref\"\n")
+                                "kernels = \"ref\"\nmlp = false\n")
                   .ok());
   ASSERT_TRUE(write_file_atomic(bad, "n_layer = 2\n\nn_layers = 4\n").ok());
   TrainConfig c;
@@ -258,6 +345,12 @@ TEST(TrainConfigTest, TomlAndFlags) {
   EXPECT_DOUBLE_EQ(c.lr, 6e-4);
   EXPECT_FALSE(c.bias);
   EXPECT_EQ(c.kernels, "ref");
+  EXPECT_FALSE(c.mlp);
+  EXPECT_FALSE(c.model_config(50).mlp);
+  EXPECT_TRUE(set_config_key(&c, "mlp", "true", "--mlp").ok());  // the flag --mlp true|false
+  EXPECT_TRUE(c.mlp);
+  EXPECT_FALSE(set_config_key(&c, "mlp", "none", "--mlp").ok());
+  c.mlp = false;
   Status s = load_config_toml(bad, &c);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("bad.toml:3"), std::string::npos) << s.message();

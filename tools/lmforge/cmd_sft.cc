@@ -120,7 +120,7 @@ void setup(CLI::App& app) {
   add_json_flag(sub, &o.json);
   add_train_config_flags(
       sub, &o.keys,
-      {"data", "vocab_size", "n_ctx", "n_layer", "n_head", "n_embd", "bias", "loader_mode"});
+      {"data", "vocab_size", "n_ctx", "n_layer", "n_head", "n_embd", "bias", "mlp", "loader_mode"});
   setup_synthetic(sub);
   set_action(sub, [sub] {
     if (!sub->get_subcommands().empty()) return ok_status();
