@@ -80,6 +80,15 @@ Status get_shapes(const toml::table& t, const std::string& path, const char* k,
     LM_RETURN_IF_ERROR(get(*s, path, key, "n_layer", &m.shape.n_layer));
     LM_RETURN_IF_ERROR(get(*s, path, key, "n_head", &m.shape.n_head));
     LM_RETURN_IF_ERROR(get(*s, path, key, "n_embd", &m.shape.n_embd));
+    // false: attention-only (a boolean only: toml++ would read 0 / 1 as one)
+    if ((*s)["mlp"] && !(*s)["mlp"].is_boolean())
+      return bad(path, key + ".mlp", "has the wrong type");
+    LM_RETURN_IF_ERROR(get(*s, path, key, "mlp", &m.shape.mlp));
+    for (const auto& kv : *s)
+      if (kv.first.str() != "n_layer" && kv.first.str() != "n_head" && kv.first.str() != "n_embd" &&
+          kv.first.str() != "mlp")
+        return bad(path, key + "." + std::string(kv.first.str()), "is not a shape key",
+                   "a shape has n_layer, n_head, n_embd and mlp (false: attention-only)");
     if (m.shape.n_layer <= 0 || m.shape.n_head <= 0 || m.shape.n_embd <= 0 ||
         m.shape.n_embd % m.shape.n_head != 0)
       return bad(path, key,

@@ -27,8 +27,10 @@ namespace {
 
 constexpr const char* kStudyKind = "lmforge emergence study";
 
+// An attention-only model's name ends in -attn (a regular model's is as before).
 std::string model_name(const ModelShape& m) {
-  return fmt::format("{}-l{}-h{}-e{}", m.role, m.shape.n_layer, m.shape.n_head, m.shape.n_embd);
+  return fmt::format("{}-l{}-h{}-e{}{}", m.role, m.shape.n_layer, m.shape.n_head, m.shape.n_embd,
+                     m.shape.mlp ? "" : "-attn");
 }
 
 // The plan's identity: a study folder holds one plan (models, budget, training, mixture).
@@ -158,6 +160,7 @@ train::TrainConfig train_config(const EmergenceConfig& c, const MixtureStats& mi
   t.n_layer = m.shape.n_layer;
   t.n_head = m.shape.n_head;
   t.n_embd = m.shape.n_embd;
+  t.mlp = m.shape.mlp;
   t.seq_len = c.seq_len;
   t.batch_size = c.batch_size;
   t.loader_mode = c.loader_mode;
@@ -421,6 +424,7 @@ Json icl_contrast(const EmergenceConfig& c, const std::vector<PlannedModel>& mod
     if (one.role != "icl" || one.shape.n_layer != 1) continue;
     for (const auto& deep : models) {
       if (deep.shape.n_layer < 2 || deep.shape.n_embd != one.shape.n_embd) continue;
+      if (deep.shape.mlp != one.shape.mlp) continue;  // attention-only pairs with its own kind
       if (apart && deep.role != "icl") continue;
       Json points = Json::array();
       for (int64_t s : one.checkpoint_steps) {
@@ -441,6 +445,7 @@ Json icl_contrast(const EmergenceConfig& c, const std::vector<PlannedModel>& mod
       out.push_back({{"one_layer", one.name},
                      {"multi_layer", deep.name},
                      {"layers", deep.shape.n_layer},
+                     {"mlp", deep.shape.mlp},
                      {"points", points}});
     }
   }
@@ -545,6 +550,7 @@ Result<Json> analyse(const EmergenceConfig& c, const std::vector<PlannedModel>& 
                    {"role", m.role},
                    {"layers", m.shape.n_layer},
                    {"width", m.shape.n_embd},
+                   {"mlp", m.shape.mlp},
                    {"curve", curve}});
   }
   a["icl"] = icl;
@@ -721,7 +727,8 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
                 {"tokens", static_cast<double>(s) * c.batch_size * c.seq_len},
                 {"layers", m.shape.n_layer},
                 {"width", m.shape.n_embd},
-                {"heads", m.shape.n_head}};
+                {"heads", m.shape.n_head},
+                {"mlp", m.shape.mlp}};
       double vl = val_loss_at(m.dir + "/run", s);
       r["val_loss"] = std::isfinite(vl) ? Json(vl) : Json(nullptr);
       for (auto& [k, v] : ev.items()) r[k] = v;

@@ -116,6 +116,7 @@ nlohmann::json run_json(const PlannedRun& r, int vocab, int seq_len) {
           {"n_layer", r.shape.n_layer},
           {"n_head", r.shape.n_head},
           {"n_embd", r.shape.n_embd},
+          {"mlp", r.shape.mlp},
           {"dir", r.dir}};
 }
 
@@ -188,6 +189,10 @@ Result<SweepConfig> load_sweep_config(const std::string& path) {
       get(*s, "n_layer", &sh.n_layer);
       get(*s, "n_head", &sh.n_head);
       get(*s, "n_embd", &sh.n_embd);
+      if ((*s)["mlp"] && !(*s)["mlp"].is_boolean())
+        return invalid_argument("{}: a shape's mlp must be true or false (false: attention-only)",
+                                path);
+      if (auto* m = (*s)["mlp"].as_boolean()) sh.mlp = m->get();
       if (sh.n_layer <= 0 || sh.n_head <= 0 || sh.n_embd <= 0 || sh.n_embd % sh.n_head != 0) {
         return invalid_argument(
             "{}: shape {}/{}/{} needs positive n_layer, n_head, n_embd with n_head dividing n_embd",
@@ -207,7 +212,9 @@ Result<SweepConfig> load_sweep_config(const std::string& path) {
 
 double sweep_params(const SweepConfig& c, const SweepShape& s) {
   const double h = s.n_embd, L = s.n_layer;
-  double n = L * (12 * h * h + 13 * h) + 2 * h;
+  // per block: ln_1 2h, c_attn 3h^2 + 3h, attn c_proj h^2 + h; with the MLP also ln_2 2h,
+  // c_fc 4h^2 + 4h, mlp c_proj 4h^2 + h (GptConfig::num_params_no_position, less wte)
+  double n = L * (s.mlp ? 12 * h * h + 13 * h : 4 * h * h + 6 * h) + 2 * h;
   if (c.count_embeddings) n += (static_cast<double>(c.vocab) + c.seq_len) * h;
   return n;
 }
@@ -221,7 +228,8 @@ PlannedRun plan_run(const SweepConfig& c, const SweepShape& s, double budget) {
   r.steps = std::max<int64_t>(1, std::llround(budget / (6 * r.params) / per_step));
   r.tokens = r.steps * per_step;
   r.flops = 6 * r.params * r.tokens;
-  r.name = fmt::format("c{:.2e}-l{}-h{}-e{}", budget, s.n_layer, s.n_head, s.n_embd);
+  r.name = fmt::format("c{:.2e}-l{}-h{}-e{}{}", budget, s.n_layer, s.n_head, s.n_embd,
+                       s.mlp ? "" : "-attn");
   r.dir = c.out + "/runs/" + r.name;
   return r;
 }
@@ -280,6 +288,7 @@ std::vector<std::string> trainer_argv(const SweepConfig& c, const PlannedRun& r,
                                    "--threads",
                                    std::to_string(c.threads)};
   a.insert(a.end(), rest.begin(), rest.end());
+  if (!r.shape.mlp) a.insert(a.end(), {"--mlp", "false"});
   if (resume) a.push_back("--resume");
   a.insert(a.end(), c.extra_args.begin(), c.extra_args.end());
   return a;

@@ -17,6 +17,7 @@ namespace lm::scaling {
 
 struct SweepShape {
   int n_layer = 0, n_head = 0, n_embd = 0;
+  bool mlp = true;  // false: attention-only (model/config.h; the trainer's --mlp false)
 };
 
 struct SweepConfig {
@@ -69,8 +70,9 @@ std::vector<std::string> trainer_argv(const SweepConfig& c, const PlannedRun& r,
 Result<double> final_loss(const std::string& run_dir);
 
 // Parameters of a shape apart: non-embedding (12 L h^2 + 13 L h + 2 h, the sweep's N unless
-// count_embeddings) and embedding ((vocab + seq_len) h: token and position tables, the output
-// layer tied to the token table).
+// count_embeddings; attention-only, without the unused MLP and ln_2: 4 L h^2 + 6 L h + 2 h) and
+// embedding ((vocab + seq_len) h: token and position tables, the output layer tied to the token
+// table).
 struct ParamSplit {
   double non_embedding = 0, embedding = 0;
   double share() const { return non_embedding / (non_embedding + embedding); }

@@ -15,6 +15,7 @@
 #include "emergence/mixture.h"
 #include "emergence/study.h"
 #include "emergence/tasks.h"
+#include "model/config.h"
 
 namespace lm::emergence {
 namespace {
@@ -514,6 +515,63 @@ TEST(EmergenceTasks, YamlForEveryTask) {
     EXPECT_TRUE(std::filesystem::exists(dir + "/" + f + ".yaml")) << f;
   EXPECT_FALSE(task_info("arithmetic_add_6"));
   EXPECT_TRUE(task_info("arithmetic_add_5")->has_cot);
+}
+
+}  // namespace
+}  // namespace lm::emergence
+
+namespace lm::emergence {
+namespace {
+
+// [[icl_models]] / [[ladder]] shapes with mlp = false: attention-only models reach the plan
+// (names ending in -attn, N without the zero MLP: 4 L h^2 + 6 L h + 2 h, GptConfig's count) and
+// the trainer's config; a misspelt or mistyped shape key is an error. The committed probe config
+// (examples/probes/emergence-icl-attn.toml) loads with its ICL pair attention-only.
+TEST(EmergenceConfig, AttentionOnlyShapesReachThePlan) {
+  const std::string icl =
+      "[[icl_models]]\nn_layer = 1\nn_head = 4\nn_embd = 64\nmlp = false\n"
+      "[[icl_models]]\nn_layer = 2\nn_head = 4\nn_embd = 64\nmlp = false\n";
+  const std::string eval = "[eval]\ntasks = [\"induction_copy\"]\nstrategies = [\"zero-shot\"]\n";
+  auto c = load_emergence_config(
+      write_config("attn.toml", std::string("out = \"x\"\n") + kLadder3 + icl + eval));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_EQ(c->models.size(), 5u);
+  for (size_t i = 0; i < 5; i++) EXPECT_EQ(c->models[i].shape.mlp, i < 3) << i;
+  const auto plan = plan_models(*c, 257);
+  ASSERT_EQ(plan.size(), 5u);
+  EXPECT_EQ(plan[0].name, "ladder-l1-h1-e8");
+  EXPECT_EQ(plan[3].name, "icl-l1-h4-e64-attn");
+  EXPECT_EQ(plan[4].name, "icl-l2-h4-e64-attn");
+  for (const auto& m : plan) {
+    model::GptConfig g{.vocab_size = 257,
+                       .n_ctx = 512,
+                       .n_layer = m.shape.n_layer,
+                       .n_head = m.shape.n_head,
+                       .n_embd = m.shape.n_embd,
+                       .mlp = m.shape.mlp};
+    EXPECT_DOUBLE_EQ(m.non_embedding_params,
+                     (double)(g.num_params_no_position() - 257 * m.shape.n_embd))
+        << m.name;
+    EXPECT_DOUBLE_EQ(m.params, (double)g.num_params()) << m.name;
+  }
+  EXPECT_DOUBLE_EQ(plan[4].non_embedding_params, 2 * (4 * 64 * 64 + 6 * 64) + 2 * 64);
+  for (const auto& [shape, want] : std::vector<std::pair<std::string, std::string>>{
+           {"mlp = 0\n", "icl_models[0].mlp: has the wrong type"},
+           {"mpl = false\n", "icl_models[0].mpl: is not a shape key"}}) {
+    auto b = load_emergence_config(
+        write_config("attnbad.toml", std::string("out = \"x\"\n") + kLadder3 +
+                                         "[[icl_models]]\nn_layer = 1\nn_head = 4\nn_embd = 64\n" +
+                                         shape + eval));
+    ASSERT_FALSE(b.ok()) << shape;
+    EXPECT_NE(b.status().message().find(want), std::string::npos) << b.status().message();
+  }
+  auto probe = load_emergence_config(std::string(LMFORGE_SOURCE_DIR) +
+                                     "/examples/probes/emergence-icl-attn.toml");
+  ASSERT_TRUE(probe.ok()) << probe.status().message();
+  int attn = 0;
+  for (const auto& m : probe->models) attn += m.role == "icl" && !m.shape.mlp;
+  EXPECT_EQ(attn, 2);
+  EXPECT_EQ(probe->budget.icl_tokens, 12e6);
 }
 
 }  // namespace

@@ -356,5 +356,41 @@ TEST(Sweep, FailingRunAndBadConfigAreClearErrors) {
   EXPECT_NE(p.status().message().find("parabola needs 3"), std::string::npos);
 }
 
+// An attention-only shape (mlp = false): N without the MLP and ln_2 (4 L h^2 + 6 L h + 2 h), its
+// own run name, and the trainer asked for it (--mlp false); a non-boolean mlp is an error.
+TEST(Sweep, AttentionOnlyShapes) {
+  const std::string dir = tmpdir("attn");
+  ASSERT_TRUE(make_dirs(dir).ok());
+  ASSERT_TRUE(write_file_atomic(dir + "/attn.toml",
+                                "data=\"x\"\nout=\"y\"\nbudgets=[1e12]\n"
+                                "shapes=[{n_layer=2,n_head=4,n_embd=64,mlp=false},"
+                                "{n_layer=2,n_head=4,n_embd=64}]\n")
+                  .ok());
+  auto c = load_sweep_config(dir + "/attn.toml");
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  ASSERT_EQ(c->shapes.size(), 2u);
+  EXPECT_FALSE(c->shapes[0].mlp);
+  EXPECT_TRUE(c->shapes[1].mlp);
+  EXPECT_DOUBLE_EQ(param_split(257, 512, c->shapes[0]).non_embedding,
+                   2 * (4 * 64 * 64 + 6 * 64) + 2 * 64);
+  EXPECT_DOUBLE_EQ(param_split(257, 512, c->shapes[1]).non_embedding,
+                   2 * (12 * 64 * 64 + 13 * 64) + 2 * 64);
+  const PlannedRun a = plan_run(*c, c->shapes[0], 1e12), r = plan_run(*c, c->shapes[1], 1e12);
+  EXPECT_EQ(a.name, r.name + "-attn");
+  const auto argv = trainer_argv(*c, a);
+  auto it = std::find(argv.begin(), argv.end(), "--mlp");
+  ASSERT_NE(it, argv.end());
+  EXPECT_EQ(*(it + 1), "false");
+  const auto rargv = trainer_argv(*c, r);
+  EXPECT_EQ(std::find(rargv.begin(), rargv.end(), "--mlp"), rargv.end());
+  ASSERT_TRUE(write_file_atomic(dir + "/bad.toml",
+                                "data=\"x\"\nout=\"y\"\nbudgets=[1e12]\n"
+                                "shapes=[{n_layer=2,n_head=4,n_embd=64,mlp=0}]\n")
+                  .ok());
+  auto b = load_sweep_config(dir + "/bad.toml");
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.status().message().find("mlp must be true or false"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lm::scaling
