@@ -52,6 +52,13 @@ class Gpt(torch.nn.Module):
         logits = s.lnf(x) @ s.wte.weight.t()
         return torch.nn.functional.cross_entropy(logits.view(-1, V), tgt.view(-1))
 m = Gpt()
+# GPT-2's initialisation, as lmforge's (src/model/gpt.cc): weights N(0, 0.02), the residual
+# projections N(0, 0.02 / sqrt(2 L)), biases 0. PyTorch's defaults (N(0, 1) embeddings) give
+# logits ~11x wider; their tiny softmax tails make denormal gradients that slow fp32 ~20x on (s).
+with torch.no_grad():
+    for n, p in m.named_parameters():
+        if n.endswith("bias"): p.zero_()
+        elif p.dim() == 2: p.normal_(0, 0.02 / math.sqrt(2 * L) if n.endswith(("proj.weight", "fcp.weight")) else 0.02)
 opt = torch.optim.AdamW(m.parameters(), lr=1e-4, betas=(0.9, 0.95), weight_decay=0.1)
 times = []
 for i in range(steps + 2):
