@@ -100,6 +100,34 @@ Status get_shapes(const toml::table& t, const std::string& path, const char* k,
   return ok_status();
 }
 
+// `key` as a list of integers 1..max into *out (kept when absent); errors name section.key.
+Status get_ints(const toml::table& m, const std::string& path, const std::string& s,
+                const char* key, int max, const char* what, std::vector<int>* out) {
+  if (!m[key]) return ok_status();
+  auto* a = m[key].as_array();
+  if (!a) return bad(path, s + "." + key, "must be an array of integers");
+  out->clear();
+  for (auto& d : *a) {
+    auto v = d.value<int64_t>();
+    if (!v || *v < 1 || *v > max)
+      return bad(path, s + "." + key, fmt::format("{} must be 1..{}", what, max));
+    out->push_back(static_cast<int>(*v));
+  }
+  return ok_status();
+}
+
+// The same for a [min, max] pair.
+Status get_range(const toml::table& m, const std::string& path, const std::string& s,
+                 const char* key, int max, const char* what, const char* example,
+                 std::vector<int>* out) {
+  if (m[key] && !m[key].as_array())
+    return bad(path, s + "." + key, fmt::format("must be an array [min, max], e.g. {}", example));
+  LM_RETURN_IF_ERROR(get_ints(m, path, s, key, max, what, out));
+  if (m[key] && (out->size() != 2 || (*out)[0] > (*out)[1]))
+    return bad(path, s + "." + key, fmt::format("[min, max] with min <= max, e.g. {}", example));
+  return ok_status();
+}
+
 // [mixture] or [icl_mixture] (s: the table's name) into *x, over the values *x already holds.
 Status parse_mixture(const toml::table* m, const std::string& path, const std::string& s,
                      MixtureConfig* x_out) {
@@ -108,32 +136,22 @@ Status parse_mixture(const toml::table* m, const std::string& path, const std::s
   LM_RETURN_IF_ERROR(get(*m, path, s, "text_fraction", &x.text_fraction));
   LM_RETURN_IF_ERROR(get(*m, path, s, "text_max_documents", &x.text_max_documents));
   LM_RETURN_IF_ERROR(get(*m, path, s, "sample", &x.sample));
-  if (auto* a = (*m)["arithmetic_digits"].as_array()) {
-    x.arithmetic_digits.clear();
-    for (auto& d : *a) {
-      auto v = d.value<int64_t>();
-      if (!v || *v < 1 || *v > 5)
-        return bad(path, s + ".arithmetic_digits", "digit counts must be 1..5");
-      x.arithmetic_digits.push_back(static_cast<int>(*v));
-    }
-  }
+  LM_RETURN_IF_ERROR(
+      get_ints(*m, path, s, "arithmetic_digits", 5, "digit counts", &x.arithmetic_digits));
   LM_RETURN_IF_ERROR(get(*m, path, s, "arithmetic_train", &x.arithmetic_train));
   LM_RETURN_IF_ERROR(get(*m, path, s, "arithmetic_epochs", &x.arithmetic_epochs));
   LM_RETURN_IF_ERROR(get(*m, path, s, "arithmetic_format", &x.arithmetic_format));
   LM_RETURN_IF_ERROR(get(*m, path, s, "worked_steps_fraction", &x.worked_steps_fraction));
   LM_RETURN_IF_ERROR(get(*m, path, s, "induction_train", &x.induction_train));
-  if (auto* a = (*m)["induction_lengths"].as_array()) {
-    for (auto& d : *a) {
-      auto v = d.value<int64_t>();
-      if (!v || *v < 1 || *v > 200)
-        return bad(path, s + ".induction_lengths", "letter counts must be 1..200");
-      x.induction_lengths.push_back(static_cast<int>(*v));
-    }
-    if (x.induction_lengths.size() != 2 || x.induction_lengths[0] > x.induction_lengths[1])
-      return bad(path, s + ".induction_lengths", "[min, max] with min <= max, e.g. [8, 64]");
-  }
+  LM_RETURN_IF_ERROR(get_range(*m, path, s, "induction_lengths", 200, "letter counts", "[8, 64]",
+                               &x.induction_lengths));
   LM_RETURN_IF_ERROR(get(*m, path, s, "induction_separator", &x.induction_separator));
   LM_RETURN_IF_ERROR(get(*m, path, s, "examples_per_document", &x.examples_per_document));
+  LM_RETURN_IF_ERROR(get(*m, path, s, "repeat_train", &x.repeat_train));
+  LM_RETURN_IF_ERROR(get_range(*m, path, s, "repeat_lengths", 4096, "symbol counts", "[256, 320]",
+                               &x.repeat_lengths));
+  LM_RETURN_IF_ERROR(get(*m, path, s, "repeat_alphabet", &x.repeat_alphabet));
+  LM_RETURN_IF_ERROR(get(*m, path, s, "repeat_documents", &x.repeat_documents));
   LM_RETURN_IF_ERROR(get(*m, path, s, "icl_fraction", &x.icl_fraction));
   LM_RETURN_IF_ERROR(get(*m, path, s, "icl_documents", &x.icl_documents));
   LM_RETURN_IF_ERROR(get(*m, path, s, "val_fraction", &x.val_fraction));
@@ -157,6 +175,11 @@ Status check_mixture(const std::string& p, const std::string& sec, const Mixture
     return bad(p, sec + ".val_fraction", "must be in (0, 1): the trainer validates on it");
   if (m.induction_separator != " " && !m.induction_separator.empty())
     return bad(p, sec + ".induction_separator", "\" \" (spaced letters) or \"\" (contiguous)");
+  if (m.repeat_train < 0 || m.repeat_documents < 0)
+    return bad(p, sec + ".repeat_train", "repeat_train and repeat_documents must be >= 0");
+  if (m.repeat_alphabet < 2 || m.repeat_alphabet > static_cast<int>(kRepeatSymbols.size()))
+    return bad(p, sec + ".repeat_alphabet",
+               fmt::format("must be 2..{} (single-byte symbols)", kRepeatSymbols.size()));
   return ok_status();
 }
 
@@ -198,8 +221,8 @@ Result<EmergenceConfig> load_emergence_config(const std::string& path) {
     auto* m = node.as_table();
     if (!m) return bad(path, "icl_mixture", "must be a table of [mixture]'s keys");
     // one held-out ICL set and one eval format for every model: these stay [mixture]'s
-    for (const char* k :
-         {"icl_fraction", "icl_documents", "arithmetic_format", "sample", "val_fraction"})
+    for (const char* k : {"icl_fraction", "icl_documents", "arithmetic_format", "sample",
+                          "val_fraction", "repeat_alphabet", "repeat_documents"})
       if ((*m)[k])
         return bad(path, std::string("icl_mixture.") + k,
                    "is set in [mixture] only (the held-out sets and the eval prompts are the "
@@ -287,13 +310,24 @@ Status check_emergence_config(const EmergenceConfig& c) {
   if ((std::count(e.strategies.begin(), e.strategies.end(), "k-shot") && e.k_shot < 1) ||
       e.sc_samples < 1 || e.limit < 0 || e.sc_limit < 0)
     return bad(p, "eval", "k_shot and sc_samples must be >= 1, limits >= 0");
-  bool icl_needed = m.icl_fraction > 0;
+  bool icl_needed = m.icl_fraction > 0 || m.repeat_documents > 0;
   if (icl_needed && (e.icl_context < 501 || e.icl_context > c.seq_len))
     return bad(p, "eval.icl_context",
                fmt::format("{} tokens: the ICL score reads token 500, so it needs 501..seq_len "
                            "({}) tokens",
                            e.icl_context, c.seq_len),
                "raise seq_len to >= 512 or set mixture.icl_fraction = 0 (no ICL score)");
+  // a held-out repeated-halves document must reach icl_context tokens, with token 50 in its first
+  // half and token 500 in its second
+  if (m.repeat_documents > 0 &&
+      (2 * m.repeat_lengths[0] < e.icl_context || m.repeat_lengths[1] > 500))
+    return bad(p, "mixture.repeat_lengths",
+               fmt::format("[{}, {}] with repeat_documents: each half needs {}..500 symbols, so "
+                           "that a document reaches eval.icl_context ({}) tokens with token 50 in "
+                           "its first half and token 500 in its second",
+                           m.repeat_lengths[0], m.repeat_lengths[1], (e.icl_context + 1) / 2,
+                           e.icl_context),
+               "e.g. repeat_lengths = [256, 320]");
   return ok_status();
 }
 

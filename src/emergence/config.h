@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -20,6 +21,10 @@ struct ModelShape {
   std::string role;  // "ladder" or "icl"
   scaling::SweepShape shape;
 };
+
+// The repeated halves' symbols, one byte each: base64's alphabet first (64), then punctuation.
+inline constexpr std::string_view kRepeatSymbols =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/!#$%&()*,-.:;<=>?@[]^_{|}~";
 
 struct MixtureConfig {
   std::vector<std::string> text;   // document files / folders (the packer's readers)
@@ -39,9 +44,20 @@ struct MixtureConfig {
   // (contiguous: a plain induction head copies the next byte; with " " it must look 2 back)
   std::string induction_separator = " ";
   int examples_per_document = 8;  // task instances per training document ("\n\n" apart)
-  double icl_fraction = 0.05;     // text documents held out (by id hash) for the ICL score
-  int icl_documents = 32;         // of them, at most this many are scored
-  double val_fraction = 0.01;     // the trainer's validation split of the packed mixture
+  // Olsson et al.'s repeated random tokens: documents of L symbols drawn uniformly from the first
+  // repeat_alphabet of kRepeatSymbols (L uniform in repeat_lengths), then the same L
+  // symbols again with nothing between, so only a copy keyed on the content (prefix matching, an
+  // induction head) predicts the second half: repeat_train of them are trained on, and
+  // repeat_documents held-out ones (drawn from data_seed) get their own ICL score ("icl_repeat").
+  // [icl_mixture] may train on other lengths (short halves form an induction head in fewer steps:
+  // docs/emergence.md); the held-out ones keep [mixture]'s lengths and alphabet
+  int64_t repeat_train = 0;
+  std::vector<int> repeat_lengths = {256, 320};
+  int repeat_alphabet = 64;
+  int repeat_documents = 0;    // 0 = no ICL score on repeated halves
+  double icl_fraction = 0.05;  // text documents held out (by id hash) for the ICL score
+  int icl_documents = 32;      // of them, at most this many are scored
+  double val_fraction = 0.01;  // the trainer's validation split of the packed mixture
 };
 
 struct BudgetConfig {

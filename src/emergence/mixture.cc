@@ -190,6 +190,16 @@ std::vector<std::string> induction_train(const MixtureConfig& m, uint64_t data_s
   return out;
 }
 
+// One repeated-halves document (config.h, repeat_train): L symbols, then the same L again.
+std::string repeat_document(const MixtureConfig& m, Rng* rng) {
+  const int lo = m.repeat_lengths[0], hi = m.repeat_lengths[1];
+  const int length = lo + static_cast<int>(rng->below(static_cast<uint64_t>(hi - lo + 1)));
+  std::string half;
+  for (int i = 0; i < length; ++i)
+    half += kRepeatSymbols[rng->below(static_cast<uint64_t>(m.repeat_alphabet))];
+  return half + half;
+}
+
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\r' || s.back() == '\t')) s.pop_back();
   size_t i = 0;
@@ -279,6 +289,11 @@ std::string mixture_fingerprint(const EmergenceConfig& c, const MixtureConfig& m
                       {"worked_steps_answer", "in the arithmetic format"}};
   if (!m.induction_lengths.empty()) j["induction_lengths"] = m.induction_lengths;  // else: 16
   if (m.induction_separator != " ") j["induction_separator"] = m.induction_separator;
+  if (m.repeat_train > 0)  // (absent otherwise: earlier studies' mixtures stay theirs)
+    j["repeat"] = {{"train", m.repeat_train},
+                   {"lengths", m.repeat_lengths},
+                   {"alphabet", m.repeat_alphabet},
+                   {"heldout", "data_seed"}};
   return j.dump();
 }
 
@@ -291,6 +306,7 @@ nlohmann::json stats_json(const MixtureStats& s) {
           {"arithmetic_instances", s.arithmetic_instances},
           {"worked_steps_instances", s.worked_steps_instances},
           {"induction_instances", s.induction_instances},
+          {"repeat_instances", s.repeat_instances},
           {"corpus_instances", s.corpus_instances},
           {"documents", s.documents},
           {"train_tokens", s.train_tokens},
@@ -319,6 +335,7 @@ Result<MixtureStats> build(const EmergenceConfig& c, const MixtureConfig& m,
       st.arithmetic_instances = s.value("arithmetic_instances", int64_t{0});
       st.worked_steps_instances = s.value("worked_steps_instances", int64_t{0});
       st.induction_instances = s.value("induction_instances", int64_t{0});
+      st.repeat_instances = s.value("repeat_instances", int64_t{0});
       st.corpus_instances = s.value("corpus_instances", int64_t{0});
       st.documents = s.value("documents", int64_t{0});
       st.train_tokens = s.value("train_tokens", uint64_t{0});
@@ -377,6 +394,18 @@ Result<MixtureStats> build(const EmergenceConfig& c, const MixtureConfig& m,
   }
   st.corpus_instances = static_cast<int64_t>(corpus_texts.size());
   for (auto& t : corpus_texts) docs.push_back(std::move(t));
+  // repeated halves, a document each, none a held-out one
+  if (m.repeat_train > 0) {
+    std::unordered_set<std::string> held_repeat;
+    for (auto& d : heldout_repeat_documents(c)) held_repeat.insert(std::move(d));
+    Rng rr(hash64("emergence-repeat", c.seed));
+    while (st.repeat_instances < m.repeat_train) {
+      std::string d = repeat_document(m, &rr);
+      if (held_repeat.count(d)) continue;
+      docs.push_back(std::move(d));
+      st.repeat_instances++;
+    }
+  }
   // 3. text documents: ICL held-out by id hash, held-out corpus-task lines dropped
   std::string icl_text;
   if (!m.text.empty()) {
@@ -435,9 +464,9 @@ Result<MixtureStats> build(const EmergenceConfig& c, const MixtureConfig& m,
   LM_RETURN_IF_ERROR(write_file_atomic(manifest, j.dump(1) + "\n"));
   log_info(
       "emergence: mixture {} documents ({} text, {} arithmetic instances ({} with worked "
-      "steps), {} induction, {} corpus-task), {} train tokens",
+      "steps), {} induction, {} repeated halves, {} corpus-task), {} train tokens",
       st.documents, st.text_documents, st.arithmetic_instances, st.worked_steps_instances,
-      st.induction_instances, st.corpus_instances, st.train_tokens);
+      st.induction_instances, st.repeat_instances, st.corpus_instances, st.train_tokens);
   return st;
 }
 
@@ -461,6 +490,34 @@ Result<std::vector<int>> token_counts(const EmergenceConfig& c,
     ids.clear();
     enc.encode(t, &ids);
     out.push_back(static_cast<int>(ids.size()));
+  }
+  return out;
+}
+
+std::vector<std::string> heldout_repeat_documents(const EmergenceConfig& c) {
+  std::vector<std::string> out;
+  Rng rng(hash64("emergence-repeat-heldout", c.data_seed));
+  for (int i = 0; i < c.mixture.repeat_documents; ++i)
+    out.push_back(repeat_document(c.mixture, &rng));
+  return out;
+}
+
+Result<std::vector<std::vector<int>>> load_repeat_documents(const EmergenceConfig& c,
+                                                            int min_tokens) {
+  std::vector<std::string> texts = heldout_repeat_documents(c);
+  std::string file;
+  for (size_t i = 0; i < texts.size(); ++i)
+    file += nlohmann::json({{"id", fmt::format("repeat{}", i)}, {"text", texts[i]}}).dump() + "\n";
+  LM_RETURN_IF_ERROR(make_dirs(c.out + "/data"));
+  LM_RETURN_IF_ERROR(write_file_atomic(c.out + "/data/icl-repeat.jsonl", file));
+  LM_ASSIGN_OR_RETURN(dataset::Encoder enc, dataset::load_encoder(c.tokenizer));
+  std::vector<std::vector<int>> out;
+  std::vector<uint32_t> ids;
+  for (const auto& t : texts) {
+    ids.clear();
+    enc.encode(t, &ids);
+    if ((int)ids.size() < min_tokens) continue;
+    out.emplace_back(ids.begin(), ids.begin() + min_tokens);
   }
   return out;
 }

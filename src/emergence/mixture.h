@@ -20,6 +20,7 @@ namespace lm::emergence {
 struct MixtureStats {
   int64_t text_documents = 0, text_dropped_heldout = 0, icl_documents = 0;
   int64_t arithmetic_instances = 0, worked_steps_instances = 0, induction_instances = 0;
+  int64_t repeat_instances = 0;
   int64_t corpus_instances = 0;
   int64_t documents = 0;
   uint64_t train_tokens = 0, val_tokens = 0;
@@ -39,6 +40,13 @@ std::string mixture_fingerprint(const EmergenceConfig& c, const MixtureConfig& m
 
 // The held-out ICL documents, tokenized, each at least `min_tokens` long (OUT/data/icl.jsonl).
 Result<std::vector<std::vector<int>>> load_icl_documents(const EmergenceConfig& c, int min_tokens);
+
+// The held-out repeated-halves documents (config.h, repeat_documents), drawn from data_seed with
+// [mixture]'s repeat_lengths and repeat_alphabet; no training document is one of them.
+std::vector<std::string> heldout_repeat_documents(const EmergenceConfig& c);
+// Those documents (also written to OUT/data/icl-repeat.jsonl), tokenized and cut to `min_tokens`.
+Result<std::vector<std::vector<int>>> load_repeat_documents(const EmergenceConfig& c,
+                                                            int min_tokens);
 
 // Token counts of `texts` under the study's tokenizer (p^L's L).
 Result<std::vector<int>> token_counts(const EmergenceConfig& c,

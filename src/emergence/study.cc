@@ -325,14 +325,47 @@ std::string eval_tasks_dir(const EmergenceConfig& c, const std::string& role) {
   return c.out + (role == "icl" && icl_form_apart(c) ? "/eval-tasks-icl" : "/eval-tasks");
 }
 
+// Which held-out repeated halves a cached score was read on: a resumed study whose [mixture]
+// changes any of these scores its checkpoints again on the new set.
+std::string repeat_set_key(const EmergenceConfig& c) {
+  const auto& m = c.mixture;
+  return fmt::format("{} documents, halves of {}..{} symbols of {}, data_seed {}",
+                     m.repeat_documents, m.repeat_lengths[0], m.repeat_lengths[1],
+                     m.repeat_alphabet, c.data_seed);
+}
+
+// The ICL score on the held-out repeated halves (config.h, repeat_documents) into `j`.
+Status add_repeat_icl(const EmergenceConfig& c, const std::string& ckpt,
+                      const std::vector<std::vector<int>>& repeat_docs, Json* j) {
+  LM_ASSIGN_OR_RETURN(IclValue v, icl_of(c, ckpt, repeat_docs));
+  auto nn = [](double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); };
+  (*j)["icl_repeat_score"] = nn(v.score);
+  (*j)["icl_repeat_score_stderr"] = nn(v.stderr_value);
+  (*j)["repeat_loss_token_50"] = nn(v.loss_50);
+  (*j)["repeat_loss_token_500"] = nn(v.loss_500);
+  (*j)["repeat_loss_by_position"] = v.loss_by_position;
+  (*j)["icl_repeat_documents"] = repeat_docs.size();
+  (*j)["icl_repeat_per_document"] = v.per_document;
+  (*j)["icl_repeat_set"] = repeat_set_key(c);
+  return ok_status();
+}
+
 Result<Json> evaluate_checkpoint(const EmergenceConfig& c, const std::string& ckpt,
                                  const std::string& tasks_dir,
-                                 const std::vector<std::vector<int>>& icl_docs) {
+                                 const std::vector<std::vector<int>>& icl_docs,
+                                 const std::vector<std::vector<int>>& repeat_docs) {
   const std::string cache = ckpt + "/emergence_eval.json";
   if (file_exists(cache)) {
     LM_ASSIGN_OR_RETURN(std::string text, read_file(cache));
     auto j = Json::parse(text, nullptr, false);
-    if (!j.is_discarded()) return j;
+    if (!j.is_discarded()) {
+      // a study resumed with repeat_documents added (or changed): only that part is new
+      if (!repeat_docs.empty() && j.value("icl_repeat_set", std::string()) != repeat_set_key(c)) {
+        LM_RETURN_IF_ERROR(add_repeat_icl(c, ckpt, repeat_docs, &j));
+        LM_RETURN_IF_ERROR(write_file_atomic(cache, j.dump(1) + "\n"));
+      }
+      return j;
+    }
   }
   const auto& e = c.eval;
   Cells cells;
@@ -375,6 +408,7 @@ Result<Json> evaluate_checkpoint(const EmergenceConfig& c, const std::string& ck
             {"loss_by_position", icl.loss_by_position},
             {"icl_documents", icl_docs.size()},
             {"icl_per_document", icl.per_document}};
+  if (!repeat_docs.empty()) LM_RETURN_IF_ERROR(add_repeat_icl(c, ckpt, repeat_docs, &j));
   LM_RETURN_IF_ERROR(write_file_atomic(cache, j.dump(1) + "\n"));
   return j;
 }
@@ -436,11 +470,23 @@ Json icl_contrast(const EmergenceConfig& c, const std::vector<PlannedModel>& mod
         const PairedDifference d = paired_difference(y, x);  // x - y: 1 layer minus deep
         if (d.n == 0) continue;
         auto nn = [](double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); };
-        points.push_back({{"step", s},
-                          {"tokens", (*a)["tokens"]},
-                          {"contrast", d.mean},
-                          {"stderr", nn(d.stderr_value)},
-                          {"documents", d.n}});
+        Json pt = {{"step", s},
+                   {"tokens", (*a)["tokens"]},
+                   {"contrast", d.mean},
+                   {"stderr", nn(d.stderr_value)},
+                   {"documents", d.n}};
+        // the same on the held-out repeated halves
+        if (a->contains("icl_repeat_per_document") && b->contains("icl_repeat_per_document")) {
+          const PairedDifference r =
+              paired_difference((*b)["icl_repeat_per_document"].get<std::vector<double>>(),
+                                (*a)["icl_repeat_per_document"].get<std::vector<double>>());
+          if (r.n > 0) {
+            pt["repeat_contrast"] = r.mean;
+            pt["repeat_stderr"] = nn(r.stderr_value);
+            pt["repeat_documents"] = r.n;
+          }
+        }
+        points.push_back(pt);
       }
       out.push_back({{"one_layer", one.name},
                      {"multi_layer", deep.name},
@@ -543,6 +589,7 @@ Result<Json> analyse(const EmergenceConfig& c, const std::vector<PlannedModel>& 
         };
         curve.push_back({{"tokens", r["tokens"]},
                          {"icl_score", r["icl_score"]},
+                         {"icl_repeat_score", r.value("icl_repeat_score", Json(nullptr))},
                          {"copy_exact_match", em("induction_copy")},
                          {"shifted_copy_exact_match", em("induction_copy_shifted")}});
       }
@@ -570,18 +617,19 @@ std::string write_csv(const Json& rows) {
           if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
         }
   std::string out =
-      "model,role,step,final,params,non_embedding_params,tokens,layers,width,val_loss,icl_score,"
-      "icl_score_stderr";
+      "model,role,step,final,params,non_embedding_params,tokens,layers,width,mlp,val_loss,"
+      "icl_score,icl_score_stderr,icl_repeat_score,icl_repeat_score_stderr";
   for (const auto& k : keys) out += "," + k + "," + k + "_stderr";
   out += "\n";
   for (const auto& r : rows) {
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}", r["model"].get<std::string>(),
-                       r["role"].get<std::string>(), r["step"].get<int64_t>(),
-                       r["final"].get<bool>() ? 1 : 0, r["params"].get<double>(),
-                       r["non_embedding_params"].get<double>(), r["tokens"].get<double>(),
-                       r["layers"].get<int>(), r["width"].get<int>(),
-                       csv_cell(num_or_nan(r["val_loss"])), csv_cell(num_or_nan(r["icl_score"])),
-                       csv_cell(num_or_nan(r["icl_score_stderr"])));
+    auto cell = [&](const char* k) { return csv_cell(num_or_nan(r.value(k, Json(nullptr)))); };
+    out += fmt::format(
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", r["model"].get<std::string>(),
+        r["role"].get<std::string>(), r["step"].get<int64_t>(), r["final"].get<bool>() ? 1 : 0,
+        r["params"].get<double>(), r["non_embedding_params"].get<double>(),
+        r["tokens"].get<double>(), r["layers"].get<int>(), r["width"].get<int>(),
+        r.value("mlp", true) ? 1 : 0, cell("val_loss"), cell("icl_score"), cell("icl_score_stderr"),
+        cell("icl_repeat_score"), cell("icl_repeat_score_stderr"));
     for (const auto& k : keys) {
       size_t a = k.find('/'), b = k.find('/', a + 1);
       const std::string t = k.substr(0, a), s = k.substr(a + 1, b - a - 1), m = k.substr(b + 1);
@@ -710,13 +758,17 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
   LM_ASSIGN_OR_RETURN(auto icl_docs, load_icl_documents(c, min_tokens));
   if (c.mixture.icl_fraction > 0 && icl_docs.empty())
     log_warn("emergence: no held-out document has {} tokens: no ICL score", min_tokens);
+  LM_ASSIGN_OR_RETURN(auto repeat_docs, load_repeat_documents(c, min_tokens));
+  if (c.mixture.repeat_documents > 0 && repeat_docs.empty())
+    log_warn("emergence: no repeated-halves document has {} tokens: no ICL score on them",
+             min_tokens);
   Json rows = Json::array();
   for (const auto& m : res.models) {
     for (int64_t s : m.checkpoint_steps) {
       const std::string ckpt = fmt::format("{}/ckpt-{}", m.dir, s);
       log_info("emergence: evaluating {} step {}", m.name, s);
-      LM_ASSIGN_OR_RETURN(Json ev,
-                          evaluate_checkpoint(c, ckpt, eval_tasks_dir(c, m.role), icl_docs));
+      LM_ASSIGN_OR_RETURN(
+          Json ev, evaluate_checkpoint(c, ckpt, eval_tasks_dir(c, m.role), icl_docs, repeat_docs));
       res.evaluated++;
       Json r = {{"model", m.name},
                 {"role", m.role},
@@ -731,7 +783,11 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
                 {"mlp", m.shape.mlp}};
       double vl = val_loss_at(m.dir + "/run", s);
       r["val_loss"] = std::isfinite(vl) ? Json(vl) : Json(nullptr);
-      for (auto& [k, v] : ev.items()) r[k] = v;
+      for (auto& [k, v] : ev.items()) {
+        // a cache scored on repeated halves that the config no longer asks for: not reported
+        const bool repeat_key = k.rfind("icl_repeat", 0) == 0 || k.rfind("repeat_loss", 0) == 0;
+        if (!repeat_key || !repeat_docs.empty()) r[k] = v;
+      }
       rows.push_back(r);
     }
   }
@@ -746,8 +802,10 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
                 {"worked_steps_instances", st.worked_steps_instances},
                 {"induction_instances", st.induction_instances},
                 {"induction_separator", mc.induction_separator},
+                {"repeat_instances", st.repeat_instances},
                 {"corpus_instances", st.corpus_instances},
                 {"icl_documents", icl_docs.size()},
+                {"icl_repeat_documents", repeat_docs.size()},
                 {"train_tokens", st.train_tokens},
                 {"vocab", st.vocab}};
   };
@@ -784,9 +842,9 @@ std::string format_study(const EmergenceConfig& c, const StudyResult& r, bool dr
   if (r.icl_mixture)
     s += fmt::format(
         "  the ICL models' own mixture ([icl_mixture]): {} documents ({} text, {} induction "
-        "copies), {} train tokens\n",
+        "copies, {} repeated halves), {} train tokens\n",
         r.icl_mixture->documents, r.icl_mixture->text_documents, r.icl_mixture->induction_instances,
-        r.icl_mixture->train_tokens);
+        r.icl_mixture->repeat_instances, r.icl_mixture->train_tokens);
   s += fmt::format("  {:<22} {:>6} {:>11} {:>10} {:>11} {:>7} {:>10} {:>10}\n", "model", "role",
                    "N (non-emb)", "N (total)", "tokens", "steps", "tok/s", "est. s");
   double total = 0;
@@ -824,6 +882,14 @@ std::string format_study(const EmergenceConfig& c, const StudyResult& r, bool dr
     for (const auto& p : m["curve"])
       s += fmt::format(" {:.3g}@{:.3g}", p["icl_score"].get<double>(), p["tokens"].get<double>());
     s += "\n";
+    if (m["curve"].front()["icl_repeat_score"].is_number()) {
+      s += fmt::format("  on repeated halves {}:", m["model"].get<std::string>());
+      for (const auto& p : m["curve"])
+        if (p["icl_repeat_score"].is_number())
+          s += fmt::format(" {:.3g}@{:.3g}", p["icl_repeat_score"].get<double>(),
+                           p["tokens"].get<double>());
+      s += "\n";
+    }
     for (const char* k : {"copy_exact_match", "shifted_copy_exact_match"}) {
       if (m["role"] != "icl" || !m["curve"].front()[k].is_number()) continue;
       s += fmt::format(
@@ -843,6 +909,10 @@ std::string format_study(const EmergenceConfig& c, const StudyResult& r, bool dr
         m["one_layer"].get<std::string>(), m["multi_layer"].get<std::string>(),
         f["documents"].get<int>(), f["contrast"].get<double>(),
         f["stderr"].is_number() ? f["stderr"].get<double>() : NAN, f["tokens"].get<double>());
+    if (f.contains("repeat_contrast"))
+      s += fmt::format("  on repeated halves ({} documents): {:+.3f} +- {:.3f} nats\n",
+                       f["repeat_documents"].get<int>(), f["repeat_contrast"].get<double>(),
+                       f["repeat_stderr"].is_number() ? f["repeat_stderr"].get<double>() : NAN);
   }
   s += fmt::format("wrote {0}/emergence.json, {0}/emergence.csv (report: lmforge report {0})\n",
                    c.out);

@@ -81,7 +81,10 @@ Result<EmergencePage> emergence_page(const std::string& dir) {
       j["rows"].size(), fin.size(), esc(j.value("tokenizer", "")), j.value("seq_len", 0),
       esc(j.value("config", "")));
   for (const auto& t : tasks) h += "<th>" + esc(t) + "<br>discrete / token acc</th>";
-  h += "<th>ICL score</th></tr>\n";
+  bool repeats = false;
+  for (const auto& r : fin) repeats |= r.contains("icl_repeat_score");
+  h +=
+      repeats ? "<th>ICL score<br>text / repeated halves</th></tr>\n" : "<th>ICL score</th></tr>\n";
   for (const auto& r : fin) {
     h += fmt::format("<tr><td>{}</td><td>{:.3g}</td><td>{:.3g}</td>",
                      esc(r["model"].get<std::string>()), r["non_embedding_params"].get<double>(),
@@ -93,8 +96,11 @@ Result<EmergencePage> emergence_page(const std::string& dir) {
           value(r, t, "zero-shot", t == "gcide_define" ? "brier_score" : "token_accuracy");
       h += "<td>" + cell(d) + " / " + cell(c) + "</td>";
     }
-    h += "<td>" + cell(r["icl_score"].is_number() ? r["icl_score"].get<double>() : NAN) +
-         "</td></tr>\n";
+    auto num = [&](const char* k) {
+      return r.contains(k) && r[k].is_number() ? r[k].get<double>() : NAN;
+    };
+    h += "<td>" + cell(num("icl_score")) +
+         (repeats ? " / " + cell(num("icl_repeat_score")) : std::string()) + "</td></tr>\n";
   }
   h += "</table>\n";
   const Json& a = j["analysis"];
@@ -162,29 +168,46 @@ Result<EmergencePage> emergence_page(const std::string& dir) {
                           "logit(p) = a + b log10 N. {}",
                           task, m.value("answer_tokens_mean", 0.0), m.value("verdict", ""))});
     }
-  // 3. ICL score vs tokens per model
-  if (a.contains("icl")) {
-    Plot p = log_x("In-context learning score against training tokens", "training tokens",
-                   "loss(token 500) - loss(token 50), nats");
-    for (const auto& m : a["icl"]) {
-      Series s;
-      s.title = plain(fmt::format("{} ({} layer{})", m["model"].get<std::string>(),
-                                  m["layers"].get<int>(), m["layers"].get<int>() == 1 ? "" : "s"));
-      s.style = m["layers"].get<int>() == 1 ? "linespoints dt 2 pt 6" : "linespoints pt 7";
-      for (const auto& pt : m["curve"])
-        s.rows.push_back({pt["tokens"].get<double>(), pt["icl_score"].get<double>()});
-      if (!s.rows.empty()) p.series.push_back(s);
+  // 3. ICL score vs tokens per model, and 3b. the induction-head contrast (paired over the same
+  // documents): on the held-out text and, where scored, on the held-out repeated random halves
+  struct DocSet {
+    const char* score;     // the curve's key
+    const char* contrast;  // the contrast point's keys: value, stderr, documents
+    const char* stderr_key;
+    const char* documents;
+    const char* what;
+  };
+  for (const DocSet& ds :
+       {DocSet{"icl_score", "contrast", "stderr", "documents", "held-out text documents"},
+        DocSet{"icl_repeat_score", "repeat_contrast", "repeat_stderr", "repeat_documents",
+               "held-out repeated random halves (L random symbols, then the same L again)"}}) {
+    const bool text_set = std::string(ds.score) == "icl_score";
+    if (a.contains("icl")) {
+      Plot p = log_x(text_set ? "In-context learning score against training tokens"
+                              : "ICL score on repeated random halves against training tokens",
+                     "training tokens", "loss(token 500) - loss(token 50), nats");
+      for (const auto& m : a["icl"]) {
+        Series s;
+        s.title =
+            plain(fmt::format("{} ({} layer{})", m["model"].get<std::string>(),
+                              m["layers"].get<int>(), m["layers"].get<int>() == 1 ? "" : "s"));
+        s.style = m["layers"].get<int>() == 1 ? "linespoints dt 2 pt 6" : "linespoints pt 7";
+        for (const auto& pt : m["curve"])
+          if (pt.contains(ds.score) && pt[ds.score].is_number())
+            s.rows.push_back({pt["tokens"].get<double>(), pt[ds.score].get<double>()});
+        if (!s.rows.empty()) p.series.push_back(s);
+      }
+      if (!p.series.empty())
+        page.plots.push_back(
+            {p, fmt::format("Olsson et al.'s ICL score on the {} at every kept checkpoint: more "
+                            "negative = later tokens are predicted better than early ones (the "
+                            "context is used). Dashed: 1-layer models.",
+                            ds.what)});
     }
-    if (!p.series.empty())
-      page.plots.push_back(
-          {p,
-           "Olsson et al.'s ICL score at every kept checkpoint: more negative = later tokens "
-           "of held-out documents are predicted better than early ones (the context is "
-           "used). Dashed: 1-layer models."});
-  }
-  // 3b. the induction-head contrast: paired over the same documents
-  if (a.contains("icl_contrast")) {
-    Plot p = log_x("ICL contrast: 1-layer minus deeper model, paired over the same documents",
+    if (!a.contains("icl_contrast")) continue;
+    Plot p = log_x(text_set ? "ICL contrast: 1-layer minus deeper model, paired over the same "
+                              "documents"
+                            : "ICL contrast on repeated random halves: 1-layer minus deeper model",
                    "training tokens", "score(1 layer) - score(2+ layers), nats");
     std::string text;
     for (const auto& m : a["icl_contrast"]) {
@@ -194,31 +217,33 @@ Result<EmergencePage> emergence_page(const std::string& dir) {
       s.style = "yerrorlines pt 7";
       s.using_cols = "1:2:3";
       for (const auto& pt : m["points"])
-        s.rows.push_back({pt["tokens"].get<double>(), pt["contrast"].get<double>(),
-                          pt["stderr"].is_number() ? pt["stderr"].get<double>() : 0.0});
+        if (pt.contains(ds.contrast))
+          s.rows.push_back({pt["tokens"].get<double>(), pt[ds.contrast].get<double>(),
+                            pt[ds.stderr_key].is_number() ? pt[ds.stderr_key].get<double>() : 0.0});
       if (s.rows.empty()) continue;
       p.series.push_back(s);
       const auto& f = m["points"].back();
-      text += fmt::format(
-          "{} minus {}: {:+.3f} ± {} nats at the end ({} documents). ",
-          m["one_layer"].get<std::string>(), m["multi_layer"].get<std::string>(),
-          f["contrast"].get<double>(),
-          f["stderr"].is_number() ? fmt::format("{:.3f}", f["stderr"].get<double>()) : "?",
-          f["documents"].get<int>());
+      if (!f.contains(ds.contrast)) continue;
+      text += fmt::format("{} minus {}: {:+.3f} ± {} nats at the end ({} documents). ",
+                          m["one_layer"].get<std::string>(), m["multi_layer"].get<std::string>(),
+                          f[ds.contrast].get<double>(),
+                          f[ds.stderr_key].is_number()
+                              ? fmt::format("{:.3f}", f[ds.stderr_key].get<double>())
+                              : "?",
+                          f[ds.documents].get<int>());
     }
-    if (!p.series.empty()) {
-      page.summary_html +=
-          "<p><b>ICL contrast</b> (paired over the same held-out documents; "
-          "positive = the deeper model uses the context more): " +
-          esc(text) + "</p>\n";
-      page.plots.push_back(
-          {p,
-           "The induction-head contrast: per held-out document, the 1-layer model's ICL "
-           "score minus the deeper model's, averaged (error bars: standard error of the "
-           "paired difference). Olsson et al. find about 0.4 nats once 2-layer models form "
-           "induction heads, and none for 1-layer ones. " +
-               text});
-    }
+    if (p.series.empty()) continue;
+    page.summary_html += fmt::format(
+        "<p><b>ICL contrast on the {}</b> (paired over the same documents; positive = the "
+        "deeper model uses the context more): {}</p>\n",
+        esc(ds.what), esc(text));
+    page.plots.push_back(
+        {p, fmt::format("The induction-head contrast on the {}: per document, the 1-layer "
+                        "model's ICL score minus the deeper model's, averaged (error bars: "
+                        "standard error of the paired difference). Olsson et al. find about "
+                        "0.4 nats on text once 2-layer models form induction heads, and none "
+                        "for 1-layer ones. {}",
+                        ds.what, text)});
   }
   // 4. CoT gain and k-shot gain vs N
   for (const auto& [key, title, ylabel] :

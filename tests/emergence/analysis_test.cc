@@ -375,6 +375,92 @@ TEST(EmergenceMixture, ContiguousCopiesAndTheShiftedPrompt) {
   }
 }
 
+TEST(EmergenceMixture, RepeatedHalvesTrainedAndHeldOut) {
+  const std::string out = testing::TempDir() + "/emergence_mix_repeat";
+  std::filesystem::remove_all(out);
+  auto config = [&](const std::string& body) {
+    return write_config("rep.toml", "out = \"" + out + "\"\nthreads = 1\n" + std::string(kLadder3) +
+                                        "[mixture]\narithmetic_digits = [1]\n"
+                                        "arithmetic_train = 10\ninduction_train = 0\n"
+                                        "icl_fraction = 0\n" +
+                                        body +
+                                        "[eval]\ntasks = [\"arithmetic_add_1\"]\n"
+                                        "strategies = [\"zero-shot\"]\n");
+  };
+  auto c = load_emergence_config(
+      config("repeat_train = 400\nrepeat_lengths = [256, 300]\nrepeat_alphabet = 2\n"
+             "repeat_documents = 6\n"));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  auto st = build_mixture(*c);
+  ASSERT_TRUE(st.ok()) << st.status().message();
+  EXPECT_EQ(st->repeat_instances, 400);
+  // held out: drawn from data_seed, the same on every call, none of them trained on
+  const auto held = heldout_repeat_documents(*c);
+  ASSERT_EQ(held.size(), 6u);
+  EXPECT_EQ(held, heldout_repeat_documents(*c));
+  const std::set<std::string> held_set(held.begin(), held.end());
+  EXPECT_EQ(held_set.size(), 6u);
+  EmergenceConfig other = *c;
+  other.data_seed += 1;
+  EXPECT_NE(heldout_repeat_documents(other), held);
+  // training documents: L symbols of the first repeat_alphabet ("ab") then the same L again
+  std::ifstream mix(out + "/data/mixture.jsonl");
+  std::string line;
+  int repeats = 0;
+  std::set<size_t> lengths;
+  while (std::getline(mix, line)) {
+    const std::string text = nlohmann::json::parse(line)["text"];
+    if (text.find_first_not_of("ab") != std::string::npos) continue;
+    ASSERT_EQ(text.size() % 2, 0u);
+    const size_t half = text.size() / 2;
+    EXPECT_EQ(text.substr(0, half), text.substr(half));
+    EXPECT_GE(half, 256u);
+    EXPECT_LE(half, 300u);
+    EXPECT_EQ(held_set.count(text), 0u);
+    lengths.insert(half);
+    ++repeats;
+  }
+  EXPECT_EQ(repeats, 400);
+  EXPECT_GT(lengths.size(), 30u);  // L uniform in [256, 300]
+  // the held-out ones as the ICL score reads them: OUT/data/icl-repeat.jsonl, cut to 512 tokens
+  auto docs = load_repeat_documents(*c, 512);
+  ASSERT_TRUE(docs.ok()) << docs.status().message();
+  ASSERT_EQ(docs->size(), 6u);
+  std::ifstream f(out + "/data/icl-repeat.jsonl");
+  for (size_t i = 0; i < held.size(); ++i) {
+    ASSERT_TRUE(std::getline(f, line));
+    auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["text"], held[i]);
+    ASSERT_EQ((*docs)[i].size(), 512u);
+    for (size_t t = 0; t < 512; ++t)
+      EXPECT_EQ((*docs)[i][t], static_cast<unsigned char>(held[i][t]));  // bytes tokenizer
+  }
+  // off by default: no training documents, none held out, the fingerprint unchanged
+  auto plain = load_emergence_config(config(""));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->mixture.repeat_train, 0);
+  EXPECT_TRUE(heldout_repeat_documents(*plain).empty());
+  EXPECT_EQ(mixture_fingerprint(*plain, plain->mixture).find("repeat"), std::string::npos);
+  EXPECT_NE(mixture_fingerprint(*c, c->mixture).find("repeat"), std::string::npos);
+  for (const auto& [bad, want] : std::vector<std::pair<std::string, std::string>>{
+           {"repeat_lengths = [300, 256]\n", "mixture.repeat_lengths: [min, max]"},
+           {"repeat_lengths = [256]\n", "mixture.repeat_lengths: [min, max]"},
+           {"repeat_lengths = [0, 8]\n", "mixture.repeat_lengths: symbol counts must be 1..4096"},
+           {"repeat_lengths = 8\n", "mixture.repeat_lengths: must be an array"},
+           {"repeat_alphabet = 1\n", "mixture.repeat_alphabet: must be 2..90"},
+           {"repeat_alphabet = 91\n", "mixture.repeat_alphabet: must be 2..90"},
+           {"repeat_train = -1\n", "mixture.repeat_train: repeat_train and repeat_documents"},
+           // a held-out document must reach token 500 with token 50 in its first half
+           {"repeat_documents = 4\nrepeat_lengths = [100, 120]\n",
+            "mixture.repeat_lengths: [100, 120] with repeat_documents"},
+           {"repeat_documents = 4\nrepeat_lengths = [256, 600]\n",
+            "mixture.repeat_lengths: [256, 600] with repeat_documents"}}) {
+    auto b = load_emergence_config(config(bad));
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_NE(b.status().message().find(want), std::string::npos) << b.status().message();
+  }
+}
+
 TEST(EmergenceConfigErrors, LadderOfFewerThanThreeSizes) {
   auto path =
       write_config("two.toml",
@@ -464,6 +550,9 @@ TEST(EmergenceConfig, IclMixtureInheritsMixtureAndKeepsTheHeldOutSets) {
             "icl_mixture.induction_separator: \" \" (spaced letters) or \"\""},
            {icl + "[icl_mixture]\narithmetic_format = \"compact\"\n",
             "icl_mixture.arithmetic_format: is set in"},
+           {icl + "[icl_mixture]\nrepeat_documents = 8\n",
+            "icl_mixture.repeat_documents: is set in"},
+           {icl + "[icl_mixture]\nrepeat_alphabet = 8\n", "icl_mixture.repeat_alphabet: is set in"},
            {icl + "[icl_mixture]\ntext_fraction = 0\n", "icl_mixture.text_fraction: must be in"},
            {"[icl_mixture]\ntext_fraction = 0.5\n", "icl_mixture: is given but no [[icl_models]]"},
            {icl + "icl_mixture = 3\n", "icl_mixture: must be a table"},
@@ -572,6 +661,60 @@ TEST(EmergenceConfig, AttentionOnlyShapesReachThePlan) {
   for (const auto& m : probe->models) attn += m.role == "icl" && !m.shape.mlp;
   EXPECT_EQ(attn, 2);
   EXPECT_EQ(probe->budget.icl_tokens, 12e6);
+  // the repeated-halves probe (docs/emergence.md): the same pair on repeated random halves
+  auto rep = load_emergence_config(std::string(LMFORGE_SOURCE_DIR) +
+                                   "/examples/probes/emergence-icl-repeat.toml");
+  ASSERT_TRUE(rep.ok()) << rep.status().message();
+  ASSERT_TRUE(rep->icl_mixture.has_value());
+  EXPECT_EQ(rep->icl_mixture->repeat_train, 30000);
+  EXPECT_EQ(rep->icl_mixture->induction_train, 0);
+  EXPECT_EQ(rep->mixture.repeat_documents, 100);
+  EXPECT_EQ(rep->budget.icl_tokens, 16e6);
+  EXPECT_EQ(rep->icl_mixture->repeat_lengths, (std::vector<int>{16, 320}));
+  EXPECT_EQ(rep->mixture.repeat_lengths, (std::vector<int>{256, 320}));
+}
+
+// [icl_mixture] may train on repeated halves of other lengths than the held-out ones: its own
+// documents have its lengths, the held-out set keeps [mixture]'s
+TEST(EmergenceMixture, IclMixtureTrainsOnItsOwnRepeatLengths) {
+  const std::string out = testing::TempDir() + "/emergence_mix_repeat_icl";
+  std::filesystem::remove_all(out);
+  auto c = load_emergence_config(write_config(
+      "repicl.toml", "out = \"" + out + "\"\nthreads = 1\n" + std::string(kLadder3) +
+                         "[[icl_models]]\nn_layer = 1\nn_head = 2\nn_embd = 16\n"
+                         "[mixture]\narithmetic_digits = [1]\narithmetic_train = 10\n"
+                         "induction_train = 0\nicl_fraction = 0\nrepeat_documents = 5\n"
+                         "[icl_mixture]\nrepeat_train = 300\nrepeat_lengths = [4, 40]\n"
+                         "[eval]\ntasks = [\"arithmetic_add_1\"]\nstrategies = [\"zero-shot\"]\n"));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_TRUE(c->icl_mixture.has_value());
+  EXPECT_EQ(c->icl_mixture->repeat_lengths, (std::vector<int>{4, 40}));
+  EXPECT_EQ(c->mixture.repeat_lengths, (std::vector<int>{256, 320}));
+  EXPECT_NE(mixture_fingerprint(*c, *c->icl_mixture).find("[4,40]"), std::string::npos);
+  ASSERT_TRUE(build_mixture(*c).ok());
+  auto st = build_icl_mixture(*c);
+  ASSERT_TRUE(st.ok()) << st.status().message();
+  EXPECT_EQ(st->repeat_instances, 300);
+  std::ifstream mix(out + "/data-icl/mixture.jsonl");
+  std::string line;
+  int repeats = 0;
+  size_t longest = 0;
+  while (std::getline(mix, line)) {
+    const std::string text = nlohmann::json::parse(line)["text"];
+    if (text.size() < 8 || text.size() % 2 ||
+        text.substr(0, text.size() / 2) != text.substr(text.size() / 2) ||
+        text.find_first_not_of(kRepeatSymbols.substr(0, 64)) != std::string::npos)
+      continue;
+    ++repeats;
+    longest = std::max(longest, text.size() / 2);
+    EXPECT_LE(text.size() / 2, 40u);
+  }
+  EXPECT_GE(repeats, 295);  // (an arithmetic document could pass the test by chance: none here)
+  EXPECT_GE(longest, 30u);
+  for (const auto& h : heldout_repeat_documents(*c)) {
+    EXPECT_GE(h.size() / 2, 256u);
+    EXPECT_LE(h.size() / 2, 320u);
+  }
 }
 
 }  // namespace

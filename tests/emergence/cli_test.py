@@ -3,9 +3,12 @@
 CPU): a 3-size ladder + one ICL model on a byte-level mixture of generated text and the built-in
 task generators, 2 checkpoints each; every row present, metrics within their ranges, p^L recomputed
 from the logged per-token accuracies and the answers' token counts, the ICL score from the kept
-loss positions, CSV and report written; --resume redoes nothing; bad input (ladder < 3, a task
-missing from the held-out set, a folder holding another study or a sweep, no --resume) fails
-with exit code 1, the file/key and a hint, before any training. Exits 1 on any failure."""
+loss positions, CSV and report written; --resume redoes nothing; an [icl_mixture] study whose
+ICL models also train on repeated random halves (Olsson et al.'s repeated tokens) and whose every
+checkpoint is scored on held-out ones too (the paired contrast, CSV columns, report plots); bad
+input (ladder < 3, a task missing from the held-out set, a folder holding another study or a
+sweep, no --resume, repeated halves too short for token 500) fails with exit code 1, the
+file/key and a hint, before any training. Exits 1 on any failure."""
 import csv, json, math, os, random, shutil, subprocess, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from cli_util import check, fails, finish, run  # noqa: E402
@@ -182,8 +185,11 @@ path = config("iclmix", im)
 text = open(path).read().replace("[[icl_models]]\n", "[[icl_models]]\nn_layer = 2\nn_head = 2\nn_embd = 16\n[[icl_models]]\n", 1)
 text = text.replace('"induction_copy"]', '"induction_copy", "induction_copy_shifted"]', 1)
 text = text.replace("[budget]\n", "[icl_mixture]\narithmetic_digits = [1]\narithmetic_train = 20\ninduction_train = 600\n"
-                    'induction_separator = ""\n'
+                    'induction_separator = ""\nrepeat_train = 40\n'
                     "induction_lengths = [4, 12]\n[budget]\nicl_tokens = 24576\n", 1)
+# Olsson's repeated random tokens: the ICL models train on 40 repeated-halves documents, and
+# every checkpoint gets an ICL score on 4 held-out ones as well
+text = text.replace("icl_documents = 8\n", "icl_documents = 8\nrepeat_documents = 4\n", 1)
 open(path, "w").write(text)
 p = lm_run(["emergence", "--config", path])
 j = json.load(open(f"{im}/emergence.json"))
@@ -216,6 +222,69 @@ check("induction_separator = \"\" in [icl_mixture]: contiguous ICL copies and pr
       and "induction_copy_shifted exact match icl-l2-h2-e16:" in p.stdout
       and all(r["metrics"]["induction_copy_shifted"]["zero-shot"]["exact_match"]["value"] is not None for r in j["rows"]),
       yaml[:300])
+# the repeated halves: trained by the ICL models only, held out from data_seed, scored on every row
+held = [json.loads(l)["text"] for l in open(f"{im}/data/icl-repeat.jsonl")]
+trained = [json.loads(l)["text"] for l in open(f"{im}/data-icl/mixture.jsonl")]
+trained = [t for t in trained if len(t) >= 512 and t[:len(t) // 2] == t[len(t) // 2:]]
+check("repeat_train in [icl_mixture]: 40 repeated-halves documents in data-icl, none in data, none held out",
+      j["icl_mixture"]["repeat_instances"] == 40 and j["mixture"]["repeat_instances"] == 0
+      and len(trained) == 40 and all(256 <= len(t) // 2 <= 320 for t in trained)
+      and not set(trained) & set(held), f"{j['icl_mixture'].get('repeat_instances')} {len(trained)}")
+check("repeat_documents: 4 held-out documents of L symbols then the same L",
+      len(held) == 4 and all(t[:len(t) // 2] == t[len(t) // 2:] and 256 <= len(t) // 2 <= 320 for t in held)
+      and j["mixture"]["icl_repeat_documents"] == 4, str(len(held)))
+check("ICL score on repeated halves at every checkpoint = loss(500) - loss(50), the mean of its documents",
+      all(len(r["icl_repeat_per_document"]) == 4
+          and abs(r["icl_repeat_score"] - (r["repeat_loss_token_500"] - r["repeat_loss_token_50"])) < 1e-6
+          and abs(sum(r["icl_repeat_per_document"]) / 4 - r["icl_repeat_score"]) < 1e-6 for r in j["rows"])
+      and all(len(r["repeat_loss_by_position"]) == len(r["loss_by_position"]) for r in j["rows"]),
+      str([r.get("icl_repeat_score") for r in j["rows"]]))
+one = {r["step"]: r["icl_repeat_per_document"] for r in j["rows"] if r["model"] == "icl-l1-h2-e16"}
+two = {r["step"]: r["icl_repeat_per_document"] for r in j["rows"] if r["model"] == "icl-l2-h2-e16"}
+errs = []
+for pt in contrast[0]["points"]:
+    d = [a - b for a, b in zip(one[pt["step"]], two[pt["step"]])]
+    m = sum(d) / len(d)
+    se = math.sqrt(sum((x - m) ** 2 for x in d) / (len(d) - 1) / len(d))
+    if abs(pt["repeat_contrast"] - m) > 1e-9 or abs(pt["repeat_stderr"] - se) > 1e-9 or pt["repeat_documents"] != 4:
+        errs.append(f"{pt} vs {m} {se}")
+check("ICL contrast on repeated halves = the paired mean difference with its standard error",
+      len(contrast[0]["points"]) == 2 and not errs and "on repeated halves (4 documents)" in p.stdout
+      and "on repeated halves icl-l2-h2-e16:" in p.stdout, str(errs)[:300] + p.stdout[-400:])
+with open(f"{im}/emergence.csv") as f:
+    c = list(csv.DictReader(f))
+check("emergence.csv: mlp and the repeated-halves ICL score per row",
+      len(c) == len(j["rows"]) and all(c[i]["mlp"] == "1" and abs(float(c[i]["icl_repeat_score"])
+                                       - j["rows"][i]["icl_repeat_score"]) < 1e-5 for i in range(len(c))))
+lm_run(["report", im])
+html = open(f"{im}/report.html").read()
+check("report: ICL score and contrast plots on the repeated halves too",
+      "ICL score on repeated random halves against training tokens" in html
+      and "ICL contrast on repeated random halves" in html and "text / repeated halves" in html, html[:200])
+# resumed with another held-out set of repeated halves: nothing retrained, every checkpoint scored
+# again on the new set; resumed without one: no repeated-halves score is reported
+trained_line = [l for l in p.stdout.splitlines() if l.startswith("trained ")]
+open(path, "w").write(text.replace("repeat_documents = 4\n", "repeat_documents = 3\n", 1))
+p = lm_run(["emergence", "--config", path, "--resume"])
+j3 = json.load(open(f"{im}/emergence.json"))
+check("--resume with repeat_documents changed: the checkpoints rescored on the new set, none retrained",
+      p.stdout.count("trained 0, already done") == 1 and len(j3["rows"]) == len(j["rows"])
+      and all(len(r["icl_repeat_per_document"]) == 3 for r in j3["rows"])
+      and [r["icl_score"] for r in j3["rows"]] == [r["icl_score"] for r in j["rows"]]
+      and len(open(f"{im}/data/icl-repeat.jsonl").readlines()) == 3, p.stdout[-300:] + str(trained_line))
+open(path, "w").write(text.replace("repeat_documents = 4\n", "", 1))
+p = lm_run(["emergence", "--config", path, "--resume"])
+j0 = json.load(open(f"{im}/emergence.json"))
+check("--resume without repeat_documents: no repeated-halves score in the rows",
+      "trained 0, already done" in p.stdout and len(j0["rows"]) == len(j["rows"])
+      and not any(k.startswith("icl_repeat") or k.startswith("repeat_loss") for r in j0["rows"] for k in r)
+      and "on repeated halves" not in p.stdout, p.stdout[-300:])
+rep = config("badrep", f"{work}/badrep")
+text = open(rep).read().replace("icl_documents = 8\n", "icl_documents = 8\nrepeat_documents = 4\n"
+                                "repeat_lengths = [64, 80]\n", 1)
+open(rep, "w").write(text)
+fails_with("repeated halves too short to reach token 500", ["emergence", "--config", rep],
+           "mixture.repeat_lengths: [64, 80] with repeat_documents", f"{work}/badrep")
 bad = config("badiclmix", f"{work}/badiclmix").replace(".toml", "") + ".toml"
 open(bad, "a").write("[icl_mixture]\nicl_fraction = 0.2\n")
 fails_with("icl_mixture may not change the held-out ICL set",
