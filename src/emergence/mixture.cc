@@ -399,9 +399,21 @@ Result<MixtureStats> build(const EmergenceConfig& c, const MixtureConfig& m,
     std::unordered_set<std::string> held_repeat;
     for (auto& d : heldout_repeat_documents(c)) held_repeat.insert(std::move(d));
     Rng rr(hash64("emergence-repeat", c.seed));
+    int64_t rejected = 0;  // draws in a row that were held-out documents
     while (st.repeat_instances < m.repeat_train) {
       std::string d = repeat_document(m, &rr);
-      if (held_repeat.count(d)) continue;
+      if (held_repeat.count(d)) {
+        if (++rejected == 100000)
+          return invalid_argument(
+                     "{}: mixture.repeat_documents: every repeated-halves document drawn is a "
+                     "held-out one ({} held out)",
+                     c.path, held_repeat.size())
+              .with_hint(
+                  "widen mixture.repeat_lengths or repeat_alphabet, or lower "
+                  "mixture.repeat_documents");
+        continue;
+      }
+      rejected = 0;
       docs.push_back(std::move(d));
       st.repeat_instances++;
     }

@@ -435,6 +435,36 @@ TEST(EmergenceMixture, RepeatedHalvesTrainedAndHeldOut) {
     for (size_t t = 0; t < 512; ++t)
       EXPECT_EQ((*docs)[i][t], static_cast<unsigned char>(held[i][t]));  // bytes tokenizer
   }
+  // the exclusion at work: with halves of 1 symbol of 2 there are 2 possible documents; the one
+  // held out never trains, and when both are held out the build fails instead of spinning
+  {
+    EmergenceConfig tiny = *c;
+    std::filesystem::remove_all(out + "-tiny");
+    std::filesystem::remove_all(out + "-tiny2");
+    tiny.out = out + "-tiny";
+    tiny.mixture.repeat_lengths = {1, 1};
+    tiny.mixture.repeat_documents = 1;
+    tiny.mixture.repeat_train = 50;
+    const auto h = heldout_repeat_documents(tiny);
+    ASSERT_EQ(h.size(), 1u);
+    ASSERT_TRUE(build_mixture(tiny).ok());
+    std::ifstream tm(tiny.out + "/data/mixture.jsonl");
+    int kept = 0;
+    while (std::getline(tm, line)) {
+      const std::string text = nlohmann::json::parse(line)["text"];
+      if (text != "aa" && text != "bb") continue;
+      EXPECT_NE(text, h[0]);
+      ++kept;
+    }
+    EXPECT_EQ(kept, 50);
+    tiny.out = out + "-tiny2";
+    tiny.mixture.repeat_documents = 40;  // both "aa" and "bb" (40 draws of 2)
+    auto all = build_mixture(tiny);
+    ASSERT_FALSE(all.ok());
+    EXPECT_NE(all.status().message().find("every repeated-halves document drawn is a held-out"),
+              std::string::npos)
+        << all.status().message();
+  }
   // off by default: no training documents, none held out, the fingerprint unchanged
   auto plain = load_emergence_config(config(""));
   ASSERT_TRUE(plain.ok());
