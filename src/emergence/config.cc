@@ -242,6 +242,7 @@ Result<EmergenceConfig> load_emergence_config(const std::string& path) {
     LM_RETURN_IF_ERROR(get(*b, path, s, "max_tokens", &x.max_tokens));
     LM_RETURN_IF_ERROR(get(*b, path, s, "checkpoints", &x.checkpoints));
     LM_RETURN_IF_ERROR(get(*b, path, s, "icl_tokens", &x.icl_tokens));
+    LM_RETURN_IF_ERROR(get(*b, path, s, "icl_batch_size", &x.icl_batch_size));
   }
   if (auto* e = t["eval"].as_table()) {
     auto& x = c.eval;
@@ -292,6 +293,8 @@ Status check_emergence_config(const EmergenceConfig& c) {
                  "add [[icl_models]] shapes or remove [icl_mixture]");
   }
   if (b.icl_tokens < 0) return bad(p, "budget.icl_tokens", "must be >= 0 (0: the budget rule)");
+  if (b.icl_batch_size < 0)
+    return bad(p, "budget.icl_batch_size", "must be >= 0 (0: the study's batch_size)");
   const auto& e = c.eval;
   if (e.tasks.empty()) return bad(p, "eval.tasks", "names no task", "e.g. [\"arithmetic_add_3\"]");
   if (e.strategies.empty())

@@ -70,6 +70,9 @@ struct BudgetConfig {
   // the ICL models' tokens (fixed), 0 = the rule above; with [icl_mixture] they may need more
   // than the ladder for induction heads to form (docs/emergence.md, "The ICL pair's own data")
   double icl_tokens = 0;
+  // the ICL models' batch (sequences a step), 0 = the study's batch_size; the copy's loss plateau
+  // ends after enough optimizer steps, not tokens (docs/emergence.md, "Sessions 18-20")
+  int icl_batch_size = 0;
 };
 
 struct EvalConfig {

@@ -63,6 +63,7 @@ std::string plan_fingerprint(const EmergenceConfig& c) {
     j["induction_separator"] = c.mixture.induction_separator;
   if (c.icl_mixture) j["icl_mixture"] = mixture_fingerprint(c, *c.icl_mixture);
   if (c.budget.icl_tokens > 0) j["icl_tokens"] = c.budget.icl_tokens;
+  if (c.budget.icl_batch_size > 0) j["icl_batch_size"] = c.budget.icl_batch_size;
   return j.dump();
 }
 
@@ -162,7 +163,7 @@ train::TrainConfig train_config(const EmergenceConfig& c, const MixtureStats& mi
   t.n_embd = m.shape.n_embd;
   t.mlp = m.shape.mlp;
   t.seq_len = c.seq_len;
-  t.batch_size = c.batch_size;
+  t.batch_size = m.batch_size;
   t.loader_mode = c.loader_mode;
   t.max_steps = steps;
   t.warmup_steps = std::min<int64_t>(c.warmup_steps, std::max<int64_t>(1, steps / 10));
@@ -678,6 +679,13 @@ Status probe_speed(const EmergenceConfig& c, const MixtureStats& mix, const Stud
 
 }  // namespace
 
+namespace {
+// Sequences a training step: the study's batch_size, or budget.icl_batch_size for the ICL models.
+int batch_size_of(const EmergenceConfig& c, const std::string& role) {
+  return role == "icl" && c.budget.icl_batch_size > 0 ? c.budget.icl_batch_size : c.batch_size;
+}
+}  // namespace
+
 std::vector<PlannedModel> plan_models(const EmergenceConfig& c, int vocab) {
   std::vector<PlannedModel> out;
   for (const auto& ms : c.models) {
@@ -690,7 +698,8 @@ std::vector<PlannedModel> plan_models(const EmergenceConfig& c, int vocab) {
     m.non_embedding_params = ps.non_embedding;
     m.params = ps.non_embedding + ps.embedding;
     m.rule_params = c.budget.count_embeddings ? m.params : m.non_embedding_params;
-    const double per_step = static_cast<double>(c.batch_size) * c.seq_len;
+    m.batch_size = batch_size_of(c, m.role);
+    const double per_step = static_cast<double>(m.batch_size) * c.seq_len;
     const int k = c.budget.checkpoints;
     const double tokens = m.role == "icl" && c.budget.icl_tokens > 0
                               ? c.budget.icl_tokens
@@ -724,7 +733,7 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
   LM_ASSIGN_OR_RETURN(res.mixture, build_mixture(c));
   if (c.icl_mixture) {
     LM_ASSIGN_OR_RETURN(res.icl_mixture, build_icl_mixture(c));
-    if ((double)c.batch_size * (c.seq_len + 1) > (double)res.icl_mixture->train_tokens)
+    if ((double)batch_size_of(c, "icl") * (c.seq_len + 1) > (double)res.icl_mixture->train_tokens)
       return Status(Code::kInvalidArgument,
                     fmt::format("{}: the ICL mixture has {} training tokens, fewer than one batch",
                                 c.path, res.icl_mixture->train_tokens),
@@ -776,7 +785,7 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
                 {"final", s == m.steps},
                 {"params", m.params},
                 {"non_embedding_params", m.non_embedding_params},
-                {"tokens", static_cast<double>(s) * c.batch_size * c.seq_len},
+                {"tokens", static_cast<double>(s) * m.batch_size * c.seq_len},
                 {"layers", m.shape.n_layer},
                 {"width", m.shape.n_embd},
                 {"heads", m.shape.n_head},
@@ -816,6 +825,7 @@ Result<StudyResult> run_study(const EmergenceConfig& c, const StudyOptions& o) {
       {"tokenizer", c.tokenizer},
       {"seq_len", c.seq_len},
       {"batch_size", c.batch_size},
+      {"icl_batch_size", batch_size_of(c, "icl")},
       {"loader_mode", c.loader_mode},
       {"budget_rule", c.budget.rule},
       {"tasks", c.eval.tasks},

@@ -24,6 +24,7 @@ struct PlannedModel {
   scaling::SweepShape shape;
   double non_embedding_params = 0, params = 0, rule_params = 0;
   int64_t steps = 0, interval = 0;
+  int batch_size = 0;  // sequences a step: the study's, or budget.icl_batch_size for an ICL model
   double tokens = 0;
   std::vector<int64_t> checkpoint_steps;
   double tokens_per_sec = 0;  // dry run: the trainer's measured rate on this shape

@@ -71,9 +71,14 @@ double activation_bytes_per_layer(const ModelShape& m, int64_t micro_batch, int6
   const double t = static_cast<double>(tp);
   const double sbh = s * b * h;
   if (r == Recompute::kFull) return 2 * sbh / (sp ? t : 1);  // only the layer input is kept
-  if (r == Recompute::kSelective) return sp ? 34 * sbh / t : sbh * (10 + 24 / t);
-  if (sp) return sbh / t * (34 + 5 * a * s / h);
-  return sbh * (10 + 24 / t + 5 * a * s / (h * t));
+  // Korthikanti's 34 sbh = 10 sbh outside the tensor-parallel region (two LayerNorm inputs 4,
+  // the QKV and MLP inputs 2 + 2, two dropout masks 2) + 24 sbh inside it (attention 8, MLP 16);
+  // an attention-only block keeps 5 sbh outside (one LayerNorm, the QKV input, one mask) + 8.
+  const double outside = m.mlp ? 10 : 5, inside = m.mlp ? 24 : 8;
+  if (r == Recompute::kSelective)
+    return sp ? (outside + inside) * sbh / t : sbh * (outside + inside / t);
+  if (sp) return sbh / t * (outside + inside + 5 * a * s / h);
+  return sbh * (outside + inside / t + 5 * a * s / (h * t));
 }
 
 MemoryBreakdown memory_per_gpu(double params, const ModelShape& s, const TrainSetup& t) {

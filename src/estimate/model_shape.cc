@@ -1,5 +1,6 @@
 // model_shape.cc: parameter and FLOP counting for the GPT-2 style block:
 // attention 4h^2 + 4h, MLP 2*ffn*h^2 + (ffn+1)h, two LayerNorms 4h; final LayerNorm 2h.
+// An attention-only block (mlp = false) has the attention and one LayerNorm: 4h^2 + 6h.
 #include "estimate/model_shape.h"
 
 #include <algorithm>
@@ -15,8 +16,8 @@ ParamCount count_params(const ModelShape& s) {
   const double h = static_cast<double>(s.n_embd), L = static_cast<double>(s.n_layer);
   const double f = static_cast<double>(s.ffn_mult);
   const double attn = 4 * h * h + 4 * h;
-  const double mlp = 2 * f * h * h + (f + 1) * h;
-  const double norms = 4 * h;
+  const double mlp = s.mlp ? 2 * f * h * h + (f + 1) * h : 0;
+  const double norms = s.mlp ? 4 * h : 2 * h;
   ParamCount p;
   p.non_embedding = L * (attn + mlp + norms) + 2 * h;  // + final LayerNorm
   p.embedding = static_cast<double>(s.vocab) * h + static_cast<double>(s.seq_len) * h;
@@ -104,6 +105,7 @@ Result<ModelShape> shape_from_hf_config(const std::string& path) {
   s.n_embd = c.n_embd;
   s.vocab = c.vocab_size;
   s.seq_len = c.n_ctx;
+  s.mlp = c.mlp;  // "lmforge_mlp": false in an attention-only checkpoint's config.json
   LM_RETURN_IF_ERROR(validate_shape(s).with_context(path));
   return s;
 }

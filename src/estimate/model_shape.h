@@ -19,6 +19,7 @@ struct ModelShape {
   int64_t seq_len = 2048;
   int64_t ffn_mult = 4;
   bool tied_embeddings = true;
+  bool mlp = true;  // false: attention-only blocks (no MLP, no ln_2), as lmforge train --mlp false
 };
 
 struct ParamCount {

@@ -145,7 +145,7 @@ Status BatchForward::forward(std::span<const Segment> segs) {
     }
   }
   x_.resize(M * C), ln_.resize(M * C), qkv_.resize(M * 3 * C), atty_.resize(M * C);
-  tmp_.resize(M * C), fc_.resize(M * 4 * C), mean_.resize(M), rstd_.resize(M);
+  tmp_.resize(M * C), fc_.resize(cfg_.mlp ? M * 4 * C : 0), mean_.resize(M), rstd_.resize(M);
   k.encoder_forward(x_.data(), tokens_.data(), row_pos_.data(), p.wte, p.wpe, 1, (int)M, C);
   auto add_residual = [&] {
 #pragma omp parallel for schedule(static) num_threads(kernels::kernel_threads())

@@ -11,7 +11,7 @@ KvDecoder::KvDecoder(const model::Gpt& model) : m_(model), cfg_(model.config()) 
   k_cache_.assign((size_t)cfg_.n_layer * cfg_.n_ctx * C, 0.0f);
   v_cache_.assign(k_cache_.size(), 0.0f);
   x_.resize(C), ln_.resize(C), qkv_.resize(3 * C), att_y_.resize(C), tmp_.resize(C);
-  fc_.resize(4 * C), fcg_.resize(4 * C), scores_.resize(cfg_.n_ctx),
+  fc_.resize(cfg_.mlp ? 4 * C : 0), fcg_.resize(cfg_.mlp ? 4 * C : 0), scores_.resize(cfg_.n_ctx),
       logits_.resize(cfg_.vocab_size);
   mean_.resize(1), rstd_.resize(1);
 }

@@ -574,6 +574,16 @@ TEST(EmergenceConfig, IclMixtureInheritsMixtureAndKeepsTheHeldOutSets) {
   // the ICL models' steps come from budget.icl_tokens, the ladder's from the rule
   for (const auto& m : plan_models(*c, 257))
     EXPECT_NEAR(m.tokens, m.role == "icl" ? 12e6 : 1e6, 4 * 8 * 512) << m.name;  // K steps
+  // budget.icl_batch_size: the ICL models take more, smaller steps for the same tokens
+  auto small = load_emergence_config(write_config(
+      "iclbatch.toml", std::string("out = \"x\"\n") + kLadder3 + icl +
+                           "[budget]\nicl_tokens = 12e6\nicl_batch_size = 2\n" + eval));
+  ASSERT_TRUE(small.ok()) << small.status().message();
+  for (const auto& m : plan_models(*small, 257)) {
+    EXPECT_EQ(m.batch_size, m.role == "icl" ? 2 : 8) << m.name;
+    EXPECT_EQ(m.tokens, static_cast<double>(m.steps) * m.batch_size * 512) << m.name;
+    if (m.role == "icl") EXPECT_EQ(m.steps, 11720) << m.name;  // ceil(12e6 / 1024), to K = 4
+  }
   for (const auto& [body, want] : std::vector<std::pair<std::string, std::string>>{
            {icl + "[icl_mixture]\nicl_fraction = 0.2\n", "icl_mixture.icl_fraction: is set in"},
            {icl + "[icl_mixture]\ninduction_separator = \"+\"\n",
@@ -588,7 +598,8 @@ TEST(EmergenceConfig, IclMixtureInheritsMixtureAndKeepsTheHeldOutSets) {
            {icl + "icl_mixture = 3\n", "icl_mixture: must be a table"},
            {icl + "[mixture]\ninduction_separator = \"-\"\n",
             "mixture.induction_separator: \" \" (spaced letters) or \"\""},
-           {icl + "[budget]\nicl_tokens = -1\n", "budget.icl_tokens: must be >= 0"}}) {
+           {icl + "[budget]\nicl_tokens = -1\n", "budget.icl_tokens: must be >= 0"},
+           {icl + "[budget]\nicl_batch_size = -2\n", "budget.icl_batch_size: must be >= 0"}}) {
     // "icl_mixture = 3" must come before any table to be a top-level key
     const std::string text = body.starts_with(icl + "icl_mixture")
                                  ? "icl_mixture = 3\nout = \"x\"\n" + std::string(kLadder3) + icl

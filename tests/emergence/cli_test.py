@@ -186,7 +186,7 @@ text = open(path).read().replace("[[icl_models]]\n", "[[icl_models]]\nn_layer = 
 text = text.replace('"induction_copy"]', '"induction_copy", "induction_copy_shifted"]', 1)
 text = text.replace("[budget]\n", "[icl_mixture]\narithmetic_digits = [1]\narithmetic_train = 20\ninduction_train = 600\n"
                     'induction_separator = ""\nrepeat_train = 40\n'
-                    "induction_lengths = [4, 12]\n[budget]\nicl_tokens = 24576\n", 1)
+                    "induction_lengths = [4, 12]\n[budget]\nicl_tokens = 24576\nicl_batch_size = 2\n", 1)
 # Olsson's repeated random tokens: the ICL models train on 40 repeated-halves documents, and
 # every checkpoint gets an ICL score on 4 held-out ones as well
 text = text.replace("icl_documents = 8\n", "icl_documents = 8\nrepeat_documents = 4\n", 1)
@@ -196,8 +196,10 @@ j = json.load(open(f"{im}/emergence.json"))
 steps = {r["model"]: max(x["step"] for x in j["rows"] if x["model"] == r["model"]) for r in j["rows"]}
 icl_cfg = open(f"{im}/models/icl-l1-h2-e16/run/config.toml").read()
 ladder_cfg = open(f"{im}/models/ladder-l1-h1-e8/run/config.toml").read()
-check("[icl_mixture]: the ICL models train on data-icl for budget.icl_tokens, the ladder on data",
-      "data-icl/mix" in icl_cfg and "data-icl" not in ladder_cfg and steps["icl-l1-h2-e16"] == 12
+check("[icl_mixture]: the ICL models train on data-icl for budget.icl_tokens at budget.icl_batch_size, the ladder on data",
+      "data-icl/mix" in icl_cfg and "data-icl" not in ladder_cfg and steps["icl-l1-h2-e16"] == 24
+      and "batch_size = 2\n" in icl_cfg and "batch_size = 4\n" in ladder_cfg and j["icl_batch_size"] == 2
+      and all(r["tokens"] == r["step"] * (2 if r["role"] == "icl" else 4) * 512 for r in j["rows"])
       and steps["ladder-l1-h1-e8"] == 8 and j["icl_mixture"]["induction_instances"] == 600
       and j["mixture"]["induction_instances"] == 200 and "the ICL models' own mixture" in p.stdout,
       f"{steps} {j.get('icl_mixture')} {p.stdout[-300:]}")

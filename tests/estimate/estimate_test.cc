@@ -125,6 +125,42 @@ TEST(Estimate, SmallModelCountsParameters) {
   EXPECT_NEAR(p.non_embedding, 12 * 12 * 768.0 * 768, 0.01 * p.non_embedding);
 }
 
+// An attention-only model (lmforge train --mlp false): the count is the model's own
+// (GptConfig::num_params, whose non-embedding part is 4 L h^2 + 6 L h + 2 h with biases), and a
+// block keeps Korthikanti's attention and one LayerNorm's activations: 5 + 8/t sbh + 5 as^2 b / t.
+TEST(Estimate, AttentionOnlyCountsAndActivations) {
+  const std::string dir =
+      std::string(LMFORGE_BUILD_DIR) + "/test-tmp/estimate-attn-" + std::to_string(getpid());
+  ASSERT_TRUE(make_dirs(dir).ok());
+  model::GptConfig g;  // the config.json an attention-only run writes ("lmforge_mlp": false)
+  g.n_layer = 2;
+  g.n_head = 4;
+  g.n_embd = 64;
+  g.vocab_size = 257;
+  g.n_ctx = 512;
+  g.mlp = false;
+  ASSERT_TRUE(write_file_atomic(dir + "/config.json", g.to_hf_json().dump()).ok());
+  auto read = shape_from_hf_config(dir + "/config.json");
+  ASSERT_TRUE(read.ok()) << read.status().to_string();
+  ModelShape s = *read;
+  EXPECT_FALSE(s.mlp);
+  ParamCount p = count_params(s);
+  EXPECT_DOUBLE_EQ(p.total, static_cast<double>(g.num_params()));
+  EXPECT_DOUBLE_EQ(p.non_embedding, 4 * 2 * 64.0 * 64 + 6 * 2 * 64 + 2 * 64);
+  const double sbh = 512.0 * 8 * 64, as2b = 4 * 512.0 * 512 * 8;
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(s, 8, 1, false, Recompute::kNone),
+                   13 * sbh + 5 * as2b);
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(s, 8, 2, false, Recompute::kNone),
+                   (5 + 8 / 2.0) * sbh + 5 * as2b / 2);
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(s, 8, 2, true, Recompute::kSelective), 13 * sbh / 2);
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(s, 8, 1, false, Recompute::kFull), 2 * sbh);
+  s.mlp = true;  // the regular block: 34 sbh + 5 as^2 b
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(s, 8, 1, false, Recompute::kNone),
+                   34 * sbh + 5 * as2b);
+  g.mlp = true;
+  EXPECT_DOUBLE_EQ(count_params(s).total, static_cast<double>(g.num_params()));
+}
+
 // --config reads config.json with the model's own reader: the file `lmforge train` writes gives
 // the shape it was written from, and what the model cannot run is the model's error.
 TEST(Estimate, ShapeFromHfConfigIsTheModelsReader) {
@@ -145,6 +181,7 @@ TEST(Estimate, ShapeFromHfConfigIsTheModelsReader) {
   EXPECT_EQ(s->n_embd, 512);
   EXPECT_EQ(s->vocab, 32000);
   EXPECT_EQ(s->seq_len, 512);
+  EXPECT_TRUE(s->mlp);
   ASSERT_TRUE(write_file_atomic(dir + "/llama.json", R"({"model_type":"llama"})").ok());
   auto bad = shape_from_hf_config(dir + "/llama.json");
   ASSERT_FALSE(bad.ok());

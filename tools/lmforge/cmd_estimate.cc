@@ -69,8 +69,8 @@ Result<EstimateInput> make_input(const Opts& o) {
 
 void print_human(const EstimateInput& in, const EstimateResult& r) {
   const auto& s = in.shape;
-  fmt::print("model        {} layers x {} wide, {} heads, vocab {}, seq {}\n", s.n_layer, s.n_embd,
-             s.n_head, s.vocab, s.seq_len);
+  fmt::print("model        {} layers x {} wide, {} heads, vocab {}, seq {}{}\n", s.n_layer,
+             s.n_embd, s.n_head, s.vocab, s.seq_len, s.mlp ? "" : ", attention-only");
   fmt::print("parameters   {:.4g} total, {:.4g} non-embedding\n", r.params.total,
              r.params.non_embedding);
   fmt::print("FLOPs/token  {:.4g} ({}); 6N {:.4g}, Kaplan {:.4g}, PaLM {:.4g}\n", r.flops_per_token,
