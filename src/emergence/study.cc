@@ -677,13 +677,11 @@ Status probe_speed(const EmergenceConfig& c, const MixtureStats& mix, const Stud
   return ok_status();
 }
 
-}  // namespace
-
-namespace {
 // Sequences a training step: the study's batch_size, or budget.icl_batch_size for the ICL models.
 int batch_size_of(const EmergenceConfig& c, const std::string& role) {
   return role == "icl" && c.budget.icl_batch_size > 0 ? c.budget.icl_batch_size : c.batch_size;
 }
+
 }  // namespace
 
 std::vector<PlannedModel> plan_models(const EmergenceConfig& c, int vocab) {
